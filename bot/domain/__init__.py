@@ -1,0 +1,1 @@
+"""The pure domain: quiz model, scoring and scheduling rules. Standard library only."""

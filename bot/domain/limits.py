@@ -1,0 +1,28 @@
+"""Discord's documented size limits that quiz content must fit (checked at load time, not send time)."""
+
+MESSAGE_CONTENT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+EMBED_FIELD_NAME = 256
+EMBED_FIELD_VALUE = 1024
+EMBED_FOOTER = 2048
+EMBED_AUTHOR = 256
+EMBED_TOTAL = 6000
+ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
+BUTTON_LABEL = 80
+CUSTOM_ID = 100
+COMMAND_NAME = 32
+COMMAND_DESCRIPTION = 100
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
+
+# How a question is shown: title "Question i/N", the prompt and "A) choice" lines in the description.
+# Room kept for the question header, countdown line and footer the live quiz adds.
+QUESTION_CHROME = 200
+QUIZ_TITLE = EMBED_TITLE - 20
+PROMPT = 1500
+CHOICE = 400
+EXPLANATION = 1000

@@ -1,0 +1,120 @@
+"""Configuration, read once at start-up from the environment and `.env` into a typed object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+class Secret:
+    """A string that never shows itself in repr(), str() or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run; built by `load_settings` and passed down explicitly."""
+
+    token: Secret | None = None
+    db_path: Path = Path("quizbot.db")
+    quizzes_dir: Path = Path("quizzes")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    log_format: str = "text"
+    api_base: str = DISCORD_API_BASE
+    gateway_url: str = DISCORD_GATEWAY_URL
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def require_token(self) -> str:
+        """Return the token, or raise ConfigError telling the admin how to provide one."""
+        if self.token is None:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot token "
+                "(Discord Developer Portal > your application > Bot > Reset Token)."
+            )
+        return self.token.reveal()
+
+
+def _check_token(raw: str) -> Secret:
+    token = raw.strip()
+    # A bot token is three base64url parts joined by dots; anything else is a paste error.
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts) or any(ch.isspace() for ch in token):
+        raise ConfigError(
+            "DISCORD_TOKEN looks malformed (expected three dot-separated parts, no spaces or quotes): "
+            "copy the token again from the Developer Portal > Bot > Reset Token."
+        )
+    return Secret(token)
+
+
+def _optional_int(name: str, raw: str | None) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a numeric Discord id, got {raw!r}.") from None
+
+
+def _choice(name: str, raw: str | None, allowed: tuple[str, ...], default: str) -> str:
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    normalized = value.upper() if allowed is LOG_LEVELS else value.lower()
+    if normalized not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}.")
+    return normalized
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Build Settings from `.env` (if present) overlaid by the real environment."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    raw_token = values.get("DISCORD_TOKEN", "").strip()
+    return Settings(
+        token=_check_token(raw_token) if raw_token else None,
+        db_path=Path(values.get("QUIZBOT_DB") or "quizbot.db"),
+        quizzes_dir=Path(values.get("QUIZBOT_QUIZZES") or "quizzes"),
+        dev_guild_id=_optional_int("QUIZBOT_DEV_GUILD", values.get("QUIZBOT_DEV_GUILD")),
+        log_level=_choice("LOG_LEVEL", values.get("LOG_LEVEL"), LOG_LEVELS, "INFO"),
+        log_format=_choice("LOG_FORMAT", values.get("LOG_FORMAT"), LOG_FORMATS, "text"),
+        api_base=(values.get("DISCORD_API_BASE") or DISCORD_API_BASE).rstrip("/"),
+        gateway_url=values.get("DISCORD_GATEWAY_URL") or DISCORD_GATEWAY_URL,
+        extra={k: v for k, v in values.items() if k.startswith("QUIZBOT_")},
+    )
