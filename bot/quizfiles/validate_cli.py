@@ -1,0 +1,48 @@
+"""`quizbot validate [PATH ...]`: check quiz files the way the bot will load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.domain.quiz import Quiz
+from bot.quizfiles.catalog import QUIZ_SUFFIX, QuizCatalog
+from bot.quizfiles.loader import load_quiz_file
+from bot.quizfiles.problems import Problem, QuizFileError
+
+DEFAULT_FOLDER = Path("quizzes")
+
+
+def run_validate(paths: list[Path], default_folder: Path = DEFAULT_FOLDER) -> int:
+    """Print every problem as `path:line: message` and return 1, or one line per quiz and return 0.
+
+    With no paths, validates `default_folder` (the CLI passes the configured QUIZBOT_QUIZZES folder).
+    """
+    quizzes: list[Quiz] = []
+    problems: list[Problem] = []
+    for path in paths or [default_folder]:
+        found, refused = _check(path)
+        quizzes.extend(found)
+        problems.extend(refused)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    for quiz in quizzes:
+        print(f'{quiz.id}: {len(quiz.questions)} questions, "{quiz.title}"')
+    return 0
+
+
+def _check(path: Path) -> tuple[list[Quiz], list[Problem]]:
+    if path.is_dir():
+        catalog = QuizCatalog.load(path)
+        if not catalog.quizzes() and not catalog.problems():
+            return [], [
+                Problem(str(path), 0, f"no quiz files (*{QUIZ_SUFFIX}) here; add one or check the path")
+            ]
+        return catalog.quizzes(), catalog.problems()
+    if not path.exists():
+        return [], [Problem(str(path), 0, "no such file or folder; check the path")]
+    try:
+        return [load_quiz_file(path)], []
+    except QuizFileError as error:
+        return [], error.problems
