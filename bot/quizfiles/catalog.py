@@ -14,6 +14,7 @@ from bot.quizfiles.problems import Problem, QuizFileError, summarize
 log = logging.getLogger(__name__)
 
 QUIZ_SUFFIX = ".yaml"
+CLOSE_ENOUGH = 0.5
 
 
 def resolve_quiz_path(folder: Path, quiz_id: str) -> Path | None:
@@ -110,7 +111,14 @@ class QuizCatalog:
 
     def closest(self, text: str, n: int = 3) -> list[str]:
         """Ids that look like `text`, best first, for "unknown quiz, did you mean ...?" replies."""
-        return difflib.get_close_matches(text.strip().casefold(), self.ids(), n=n, cutoff=0.5)
+        wanted = text.strip().casefold()
+        scored = []
+        for quiz_id in self.ids():
+            matcher = difflib.SequenceMatcher(None, wanted, quiz_id)
+            if matcher.real_quick_ratio() >= CLOSE_ENOUGH and matcher.ratio() >= CLOSE_ENOUGH:
+                scored.append((-matcher.ratio(), quiz_id))
+        # Equally close ids come out in alphabetical order, so suggestions are stable.
+        return [quiz_id for _, quiz_id in sorted(scored)[: max(n, 0)]]
 
 
 def _entry_problems(folder: Path, path: Path) -> list[Problem] | None:
