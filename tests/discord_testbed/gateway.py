@@ -1,0 +1,216 @@
+"""The gateway websocket: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME and dispatches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from tests.discord_testbed.testbed import TestBed
+
+DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
+    0,
+    1,
+    2,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+)
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_PRESENCES_INTENT = 1 << 8
+MESSAGE_CONTENT_INTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS_INTENT | GUILD_PRESENCES_INTENT | MESSAGE_CONTENT_INTENT
+GUILD_MESSAGES_INTENT = 1 << 9
+# Events that need an intent to be delivered; anything else (INTERACTION_CREATE, READY...) always is.
+EVENT_INTENTS = {
+    "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
+    "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
+    "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
+    "GUILD_MEMBER_ADD": GUILD_MEMBERS_INTENT,
+    "GUILD_MEMBER_UPDATE": GUILD_MEMBERS_INTENT,
+}
+
+
+@dataclass
+class GatewaySession:
+    """One IDENTIFY: survives a dropped socket so the client can RESUME it."""
+
+    id: str
+    intents: int
+    seq: int = 0
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None
+    outbox: asyncio.Queue[dict[str, Any] | None] | None = None
+    heartbeats: int = 0
+    resumes: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+
+class Gateway:
+    """Serves the gateway websocket for a TestBed and delivers its events to connected bots."""
+
+    def __init__(self, tb: TestBed) -> None:
+        self._tb = tb
+        self.sessions: list[GatewaySession] = []
+        self.identifies = 0
+        self.heartbeat_interval_ms = 41250
+
+    def live_sessions(self) -> list[GatewaySession]:
+        return [s for s in self.sessions if s.live]
+
+    def dispatch(self, event: str, data: dict[str, Any], *, only: GatewaySession | None = None) -> None:
+        """Queue an event for every live session that asked for it (or only for `only`)."""
+        targets = [only] if only is not None else self.live_sessions()
+        needed = EVENT_INTENTS.get(event, 0)
+        for session in targets:
+            if needed and not session.intents & needed:
+                continue
+            session.seq += 1
+            frame = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
+            session.sent.append(frame)
+            if session.outbox is not None:
+                session.outbox.put_nowait(frame)
+
+    def request_reconnect(self, session: GatewaySession) -> None:
+        """Op 7: Discord asks the client to reconnect and RESUME."""
+        if session.outbox is not None:
+            session.outbox.put_nowait({"op": RECONNECT, "d": None})
+
+    async def close_all(self) -> None:
+        for session in self.sessions:
+            if session.ws is not None and not session.ws.closed:
+                await session.ws.close(code=1001)
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        writer = asyncio.create_task(self._write(ws, outbox))
+        outbox.put_nowait({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        session: GatewaySession | None = None
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op, data = frame.get("op"), frame.get("d")
+                if op == HEARTBEAT:
+                    if session is not None:
+                        session.heartbeats += 1
+                    self._tb.heartbeats += 1
+                    outbox.put_nowait({"op": HEARTBEAT_ACK, "d": None})
+                elif op == IDENTIFY:
+                    session = await self._identify(ws, outbox, data)
+                    if session is None:
+                        break
+                elif op == RESUME:
+                    session = self._resume(ws, outbox, data)
+                elif op == REQUEST_MEMBERS and session is not None:
+                    self._send_members(session, data)
+        finally:
+            if session is not None and session.ws is ws:
+                session.ws = None
+                session.outbox = None
+            outbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await writer
+            self._tb.notify()
+        return ws
+
+    async def _write(self, ws: web.WebSocketResponse, outbox: asyncio.Queue[dict[str, Any] | None]) -> None:
+        # One writer per socket keeps frames in sequence order whatever task queued them.
+        while (frame := await outbox.get()) is not None:
+            if ws.closed:
+                return
+            frame.setdefault("s", None)
+            frame.setdefault("t", None)
+            await ws.send_str(json.dumps(frame))
+
+    async def _identify(
+        self, ws: web.WebSocketResponse, outbox: asyncio.Queue[dict[str, Any] | None], data: dict[str, Any]
+    ) -> GatewaySession | None:
+        tb = self._tb
+        if data.get("token") != tb.token:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return None
+        intents = int(data.get("intents", 0))
+        if intents & PRIVILEGED_INTENTS & ~tb.granted_privileged_intents:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
+        session = GatewaySession(id=uuid.uuid4().hex, intents=intents, ws=ws, outbox=outbox)
+        self.sessions.append(session)
+        self.identifies += 1
+        ready = {
+            "v": 10,
+            "user": {**tb.bot_user.to_payload(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in tb.guilds.values()],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": tb.gateway_url,
+            "shard": [0, 1],
+            "application": {"id": str(tb.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "auth": {},
+        }
+        self.dispatch("READY", ready, only=session)
+        for guild in tb.guilds.values():
+            self.dispatch("GUILD_CREATE", guild.create_payload(), only=session)
+        # Sent after the GUILD_CREATEs on the same socket, so the bot has its guilds once it sees this.
+        tb.notify()
+        return session
+
+    def _resume(
+        self, ws: web.WebSocketResponse, outbox: asyncio.Queue[dict[str, Any] | None], data: dict[str, Any]
+    ) -> GatewaySession | None:
+        session = next((s for s in self.sessions if s.id == data.get("session_id")), None)
+        if session is None or data.get("token") != self._tb.token:
+            outbox.put_nowait({"op": INVALID_SESSION, "d": False})
+            return None
+        session.ws, session.outbox = ws, outbox
+        session.resumes += 1
+        last_seen = int(data.get("seq") or 0)
+        for frame in session.sent:
+            if frame["s"] > last_seen:
+                outbox.put_nowait(frame)
+        self.dispatch("RESUMED", {}, only=session)
+        self._tb.notify()
+        return session
+
+    def _send_members(self, session: GatewaySession, data: dict[str, Any]) -> None:
+        guild = self._tb.guilds.get(int(data.get("guild_id", 0)))
+        if guild is None:
+            return
+        chunk = {
+            "guild_id": str(guild.id),
+            "members": [m.to_payload() for m in guild.members.values()],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "nonce": data.get("nonce"),
+        }
+        self.dispatch("GUILD_MEMBERS_CHUNK", chunk, only=session)
+
+
+def newest_live(
+    sessions: list[GatewaySession], accept: Callable[[GatewaySession], bool]
+) -> GatewaySession | None:
+    for session in reversed(sessions):
+        if session.live and accept(session):
+            return session
+    return None

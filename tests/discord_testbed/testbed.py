@@ -1,0 +1,704 @@
+"""The test bed: an offline Discord on 127.0.0.1 and the API tests use to act as members and look around."""
+
+# The waiting helpers take `timeout=` like asyncio.wait_for: it is the test-facing API.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from tests.discord_testbed.gateway import Gateway, GatewaySession
+from tests.discord_testbed.model import (
+    Channel,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    Overwrite,
+    Permission,
+    Role,
+    SnowflakeFactory,
+    User,
+    iso_now,
+)
+from tests.discord_testbed.openapi import SpecChecker, load_spec_checker, spec_path
+from tests.discord_testbed.rest import RequestRecord, RestApi, RouteLimit, Violation
+
+# Obviously not a Discord token; shaped like one (three dot-separated parts) so settings accept it.
+FAKE_TOKEN = "TESTBED-FAKE-TOKEN.not-a-real-secret.offline-tests-only"
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
+
+
+class InteractionResult:
+    """What the bot did with one interaction the test sent; reads the live state, so edits show up."""
+
+    def __init__(self, tb: TestBed, interaction: Interaction) -> None:
+        self._tb = tb
+        self.interaction = interaction
+
+    @property
+    def response_type(self) -> int | None:
+        return self.interaction.response_type
+
+    @property
+    def message(self) -> Message | None:
+        """The original response message (for a click answered with type 6/7: the clicked message)."""
+        return self._tb.messages.get(self.interaction.original_message_id or 0)
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.message is not None and self.message.ephemeral
+
+    @property
+    def followups(self) -> list[Message]:
+        return [
+            self._tb.messages[i]
+            for i in self.interaction.followup_ids
+            if i != self.interaction.original_message_id
+        ]
+
+    @property
+    def choices(self) -> list[dict[str, Any]]:
+        """The autocomplete choices (type 8 answers)."""
+        return list((self.interaction.response_data or {}).get("choices", []))
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        return self.interaction.response_data if self.interaction.response_type == 9 else None
+
+    async def wait_final(self, timeout: float = 3.0) -> Message:
+        """The original message once it is no longer a "thinking…" placeholder."""
+        await self._tb.wait_until(
+            lambda: self.message is not None and not self.message.loading, timeout=timeout
+        )
+        assert self.message is not None
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"<InteractionResult type={self.response_type} message={self.message!r}>"
+
+
+class TestBed:
+    """A Discord-compatible server plus the state it keeps; tests talk to it, the bot connects to it."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, *, spec: Path | bool = True) -> None:
+        self._ids = SnowflakeFactory()
+        self.token = FAKE_TOKEN
+        self.owner = User(self._ids(), "server-owner")
+        self.bot_user = User(self._ids(), "QuizBot", bot=True)
+        self.application_id = self.bot_user.id
+        self.users: dict[int, User] = {u.id: u for u in (self.owner, self.bot_user)}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.interactions_by_token: dict[str, Interaction] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.sync_calls: list[tuple[str, int | None]] = []
+        self.requests: list[RequestRecord] = []
+        self.violations: list[Violation] = []
+        self.route_limits: dict[str, RouteLimit] = {}
+        self.forced_429s: dict[str, list[float]] = {}
+        self.heartbeats = 0
+        # Discord's timings; tests may shrink them (or move `clock`) instead of sleeping.
+        self.interaction_deadline = 3.0
+        self.token_ttl = 15 * 60.0
+        self.response_timeout = 5.0
+        self._clock_offset = 0.0
+        self.granted_privileged_intents = 0
+        self.spec: SpecChecker | None = self._load_spec(spec)
+        self.gateway = Gateway(self)
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.guild = self.add_guild("Test Guild")
+        self.general = next(iter(self.guild.channels.values()))
+
+    @staticmethod
+    def _load_spec(spec: Any) -> SpecChecker | None:
+        if spec is False or spec is None:
+            return None
+        return load_spec_checker(spec_path() if spec is True else spec)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        RestApi(self).install(app)
+        app.router.add_get("/gateway", self.gateway.handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> TestBed:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def clock(self) -> float:
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move Discord's clock forward (interaction deadlines, token lifetimes) without sleeping."""
+        self._clock_offset += seconds
+
+    # -- waiting --------------------------------------------------------------------------------
+
+    def notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 3.0, what: str = "") -> Any:
+        """Wait until `predicate()` is truthy (re-checked on every state change) and return its value."""
+        deadline = time.monotonic() + timeout
+        while not (value := predicate()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
+        return value
+
+    async def wait_connected(self, identifies: int = 1, timeout: float = 10.0) -> GatewaySession:
+        """Wait until the `identifies`-th IDENTIFY got READY and its GUILD_CREATEs (not `on_ready`)."""
+        await self.wait_until(
+            lambda: self.gateway.identifies >= identifies and self.gateway.live_sessions(),
+            timeout,
+            what=f"IDENTIFY #{identifies}",
+        )
+        return self.gateway.live_sessions()[-1]
+
+    async def wait_for_message(
+        self,
+        channel: Channel,
+        predicate: Callable[[Message], bool] = lambda m: True,
+        *,
+        user: User | None = None,
+        timeout: float = 3.0,
+    ) -> Message:
+        def find() -> Message | None:
+            return next((m for m in self.visible_messages(channel, user=user) if predicate(m)), None)
+
+        return await self.wait_until(find, timeout, what=f"a matching message in #{channel.name}")
+
+    # -- building the world ---------------------------------------------------------------------
+
+    def add_guild(self, name: str = "Test Guild", *, channels: Iterable[str] = ("general",)) -> Guild:
+        guild = Guild(self._ids(), name, owner_id=self.owner.id)
+        guild.roles[guild.id] = Role(guild.id, "@everyone", Permission.MEMBER_DEFAULT)
+        bot_role = Role(self._ids(), self.bot_user.name, Permission.BOT_DEFAULT, position=1)
+        guild.roles[bot_role.id] = bot_role
+        guild.members[self.owner.id] = Member(self.owner)
+        guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
+        self.guilds[guild.id] = guild
+        for channel_name in channels:
+            self._new_channel(guild, channel_name)
+        self.gateway.dispatch("GUILD_CREATE", guild.create_payload())
+        return guild
+
+    def _new_channel(self, guild: Guild, name: str) -> Channel:
+        channel = Channel(self._ids(), guild.id, name, position=len(guild.channels))
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        return channel
+
+    def add_channel(self, guild: Guild | None = None, name: str = "quiz") -> Channel:
+        guild = guild or self.guild
+        channel = self._new_channel(guild, name)
+        self.gateway.dispatch("CHANNEL_CREATE", channel.to_payload())
+        return channel
+
+    def add_role(self, guild: Guild | None = None, name: str = "role", permissions: int = 0) -> Role:
+        guild = guild or self.guild
+        role = Role(self._ids(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        self.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()})
+        return role
+
+    def add_member(
+        self,
+        guild: Guild | None = None,
+        name: str = "member",
+        *,
+        permissions: int | None = None,
+        roles: Iterable[Role] = (),
+    ) -> User:
+        """A new member; `permissions` gives them a role with exactly those extra permission bits."""
+        guild = guild or self.guild
+        user = User(self._ids(), name)
+        self.users[user.id] = user
+        role_ids = [r.id for r in roles]
+        if permissions is not None:
+            role_ids.append(self.add_role(guild, f"{name}-perms", permissions).id)
+        guild.members[user.id] = Member(user, role_ids)
+        self.gateway.dispatch(
+            "GUILD_MEMBER_ADD", {**guild.members[user.id].to_payload(), "guild_id": str(guild.id)}
+        )
+        return user
+
+    def deny(self, channel: Channel, permissions: int, *, target: User | Role | None = None) -> None:
+        """Deny permission bits in a channel (to the bot unless `target` says otherwise)."""
+        self._overwrite(channel, target, deny=permissions)
+
+    def allow(self, channel: Channel, permissions: int, *, target: User | Role | None = None) -> None:
+        self._overwrite(channel, target, allow=permissions)
+
+    def _overwrite(self, channel: Channel, target: User | Role | None, allow: int = 0, deny: int = 0) -> None:
+        target = target or self.bot_user
+        otype = 1 if isinstance(target, User) else 0
+        current = next((o for o in channel.overwrites if (o.type, o.id) == (otype, target.id)), None)
+        if current is None:
+            current = Overwrite(target.id, otype)
+            channel.overwrites.append(current)
+        current.allow = (current.allow | allow) & ~deny
+        current.deny = (current.deny | deny) & ~allow
+        self.gateway.dispatch("CHANNEL_UPDATE", channel.to_payload())
+
+    def moderator_delete(self, message: Message) -> None:
+        """A moderator deletes the message (the bot learns it only through MESSAGE_DELETE / 404s)."""
+        self.delete_message(message)
+
+    def limit_route(self, method: str, route: str, *, limit: int, per: float) -> None:
+        """Rate-limit a route per channel, guild or token; routes as in `tb.requests`."""
+        self.route_limits[f"{method} {route}"] = RouteLimit(limit, per)
+
+    def force_429(self, method: str, route: str, *, retry_after: float = 0.2, times: int = 1) -> None:
+        """Answer the next `times` calls of this route with 429 (with `Via`, so discord.py retries)."""
+        self.forced_429s.setdefault(f"{method} {route}", []).extend([retry_after] * times)
+
+    def preload_commands(self, payloads: list[dict[str, Any]], guild: Guild | None = None) -> None:
+        """Commands registered earlier (e.g. by a previous deploy); does not count as a sync call."""
+        self.store_commands(guild.id if guild else None, payloads)
+
+    # -- state changes the REST API makes -------------------------------------------------------
+
+    def store_commands(self, scope: int | None, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        previous = {(c["name"], c.get("type", 1)): c["id"] for c in self.commands.get(scope, [])}
+        stored = []
+        for cmd in payloads:
+            key = (cmd["name"], cmd.get("type", 1))
+            stored.append(
+                {
+                    "type": 1,
+                    "description": "",
+                    "options": [],
+                    "default_member_permissions": None,
+                    "nsfw": False,
+                    "contexts": None,
+                    "integration_types": [0],
+                    **cmd,
+                    "id": previous.get(key) or str(self._ids()),
+                    "application_id": str(self.application_id),
+                    "version": str(self._ids()),
+                    **({"guild_id": str(scope)} if scope is not None else {}),
+                }
+            )
+        self.commands[scope] = stored
+        return stored
+
+    def new_message(
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        files: dict[str, bytes],
+        *,
+        interaction: Interaction | None = None,
+    ) -> Message:
+        channel = self.channels[channel_id]
+        flags = int(body.get("flags") or 0)
+        message = Message(
+            id=self._ids(),
+            channel_id=channel_id,
+            guild_id=channel.guild_id,
+            author=self.bot_user,
+            content=body.get("content") or "",
+            embeds=list(body.get("embeds") or []),
+            components=list(body.get("components") or []),
+            flags=flags,
+            nonce=body.get("nonce"),
+        )
+        self._set_attachments(message, body, files)
+        if body.get("message_reference"):
+            message.message_reference = body["message_reference"]
+            message.type = 19
+        if interaction is not None:
+            message.webhook_id = message.application_id = self.application_id
+            message.type = 20 if interaction.type == 2 else 19 if interaction.type == 3 else 0
+            message.interaction_metadata = {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "user": self.users[interaction.user_id].to_payload(),
+                "authorizing_integration_owners": {"0": str(interaction.guild_id)},
+            }
+            if flags & Message.EPHEMERAL:
+                message.visible_to = interaction.user_id
+        self.messages[message.id] = message
+        if message.visible_to is None:
+            self.gateway.dispatch("MESSAGE_CREATE", message.to_payload())
+        self.notify()
+        return message
+
+    def _set_attachments(self, message: Message, body: dict[str, Any], files: dict[str, bytes]) -> None:
+        if "attachments" not in body and not files:
+            return
+        kept = {str(a.get("id")): a for a in message.attachments}
+        attachments = []
+        names = list(files)
+        for item in body.get("attachments") or [{"id": i, "filename": n} for i, n in enumerate(names)]:
+            if str(item.get("id")) in kept:
+                attachments.append(kept[str(item["id"])])
+                continue
+            filename = item.get("filename") or (
+                names[int(item["id"])] if int(item["id"]) < len(names) else "file"
+            )
+            data = files.get(filename, b"")
+            attachment_id = self._ids()
+            attachments.append(
+                {
+                    "id": str(attachment_id),
+                    "filename": filename,
+                    "size": len(data),
+                    "url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}",
+                    "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}",
+                    "description": item.get("description"),
+                }
+            )
+            message.files[filename] = data
+        message.attachments = attachments
+
+    def edit_message(self, message: Message, body: dict[str, Any], files: dict[str, bytes]) -> Message:
+        for key in ("content", "embeds", "components"):
+            if key in body:
+                setattr(
+                    message, key, body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
+        if "flags" in body and body["flags"] is not None:
+            # Only SUPPRESS_EMBEDS can change on an existing message; EPHEMERAL never can.
+            message.flags = (message.flags & ~(1 << 2)) | (int(body["flags"]) & (1 << 2))
+        self._set_attachments(message, body, files)
+        message.flags &= ~Message.LOADING
+        message.edited_timestamp = iso_now()
+        message.edits += 1
+        if message.visible_to is None:
+            self.gateway.dispatch("MESSAGE_UPDATE", message.to_payload())
+        self.notify()
+        return message
+
+    def delete_message(self, message: Message) -> None:
+        message.deleted = True
+        if message.visible_to is None:
+            self.gateway.dispatch(
+                "MESSAGE_DELETE",
+                {
+                    "id": str(message.id),
+                    "channel_id": str(message.channel_id),
+                    "guild_id": str(message.guild_id),
+                },
+            )
+        self.notify()
+
+    def message_with_nonce(self, channel_id: int, nonce: Any) -> Message | None:
+        return next(
+            (
+                m
+                for m in self.messages.values()
+                if m.channel_id == channel_id and m.nonce == nonce and not m.deleted
+            ),
+            None,
+        )
+
+    # -- what members see -----------------------------------------------------------------------
+
+    def visible_messages(self, channel: Channel, user: User | None = None) -> list[Message]:
+        """Messages in the channel that `user` sees (all public ones plus their ephemerals), oldest first."""
+        uid = user.id if user else None
+        return sorted(
+            (
+                m
+                for m in self.messages.values()
+                if m.channel_id == channel.id
+                and not m.deleted
+                and (m.visible_to is None or m.visible_to == uid)
+            ),
+            key=lambda m: m.id,
+        )
+
+    def ephemerals(self, user: User) -> list[Message]:
+        return sorted(
+            (m for m in self.messages.values() if m.visible_to == user.id and not m.deleted),
+            key=lambda m: m.id,
+        )
+
+    def last_ephemeral(self, user: User) -> Message | None:
+        found = self.ephemerals(user)
+        return found[-1] if found else None
+
+    def take_violations(self, kind: str | None = None) -> list[Violation]:
+        """Remove and return violations a test expects (all of them, or one kind)."""
+        taken = [v for v in self.violations if kind is None or v.kind == kind]
+        self.violations = [v for v in self.violations if v not in taken]
+        return taken
+
+    def calls(self, method: str | None = None, route: str | None = None) -> list[RequestRecord]:
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and (route is None or r.route == route)
+        ]
+
+    # -- acting as a member ---------------------------------------------------------------------
+
+    def _find_command(self, name: str, guild_id: int | None) -> dict[str, Any]:
+        for scope in (guild_id, None):
+            for cmd in self.commands.get(scope, []):
+                if cmd["name"] == name and cmd.get("type", 1) == 1:
+                    return cmd
+        known = sorted(c["name"] for scope in self.commands.values() for c in scope)
+        raise AssertionError(f"no registered slash command /{name} (registered: {known})")
+
+    async def slash(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: User,
+        channel: Channel | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> InteractionResult:
+        """Invoke `/command` ("daily set" for a subcommand) as `user`; waits for the initial response."""
+        channel = channel or self.general
+        data = self._command_data(command, options or {}, channel, focused=None, user=user)
+        return await self._interact(2, data, user, channel, wait=wait, timeout=timeout)
+
+    async def autocomplete(
+        self,
+        command: str,
+        options: dict[str, Any],
+        *,
+        focused: str,
+        user: User,
+        channel: Channel | None = None,
+        timeout: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Type-4 interaction while `user` types `options[focused]`; returns the choices the bot offered."""
+        channel = channel or self.general
+        data = self._command_data(command, options, channel, focused=focused, user=user)
+        result = await self._interact(4, data, user, channel, wait=True, timeout=timeout)
+        return result.choices
+
+    async def click(
+        self,
+        message: Message,
+        label: str | None = None,
+        *,
+        user: User,
+        custom_id: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> InteractionResult:
+        """Click a button on `message` by label (or its leading letter, e.g. "B") or by custom_id."""
+        message = self.messages[message.id]
+        if message.deleted:
+            raise AssertionError(f"message {message.id} was deleted; nobody can click it")
+        if message.visible_to not in (None, user.id):
+            raise AssertionError(f"{user.name} cannot see ephemeral message {message.id}")
+        button = self._find_button(message, label, custom_id)
+        if button.disabled:
+            raise AssertionError(f"button {button.label!r} is disabled; Discord clients cannot click it")
+        data = {"custom_id": button.custom_id, "component_type": 2}
+        channel = self.channels[message.channel_id]
+        return await self._interact(3, data, user, channel, message=message, wait=wait, timeout=timeout)
+
+    @staticmethod
+    def _find_button(message: Message, label: str | None, custom_id: str | None) -> Any:
+        buttons = [b for b in message.buttons if b.custom_id is not None]
+        if custom_id is not None:
+            found = [b for b in buttons if b.custom_id == custom_id]
+        else:
+            found = [b for b in buttons if b.label == label] or [
+                b for b in buttons if b.label and label and b.label.split()[0].rstrip(").:") == label
+            ]
+        if len(found) != 1:
+            shown = [(b.label, b.custom_id) for b in message.buttons]
+            raise AssertionError(
+                f"expected one button {label or custom_id!r} on message {message.id}, have {shown}"
+            )
+        return found[0]
+
+    def _command_data(
+        self, command: str, given: dict[str, Any], channel: Channel, focused: str | None, user: User
+    ) -> dict[str, Any]:
+        guild = self.guilds[channel.guild_id]
+        root_name, *path = command.split()
+        cmd = self._find_command(root_name, guild.id)
+        declared = cmd.get("options") or []
+        resolved: dict[str, dict[str, Any]] = {}
+        leaf: list[dict[str, Any]] = []
+        nesting: list[dict[str, Any]] = []
+        for part in path:
+            sub = next((o for o in declared if o["name"] == part and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise AssertionError(f"/{command}: {part!r} is not a subcommand of /{root_name}")
+            nesting.append({"name": part, "type": sub["type"], "options": []})
+            declared = sub.get("options") or []
+        if any(o["type"] in (1, 2) for o in declared):
+            raise AssertionError(f"/{command} needs a subcommand: {[o['name'] for o in declared]}")
+        by_name = {o["name"]: o for o in declared}
+        unknown = set(given) - set(by_name)
+        if unknown:
+            raise AssertionError(
+                f"/{command} declares no option(s) {sorted(unknown)}; it has {sorted(by_name)}"
+            )
+        if focused is None:
+            missing = [o["name"] for o in declared if o.get("required") and o["name"] not in given]
+            if missing:
+                raise AssertionError(f"/{command} requires {missing}; Discord would not send it")
+        for opt in declared:
+            if opt["name"] not in given:
+                continue
+            value = self._option_value(opt, given[opt["name"]], guild, user, resolved)
+            entry: dict[str, Any] = {"name": opt["name"], "type": opt["type"], "value": value}
+            if focused == opt["name"]:
+                entry["focused"] = True
+            leaf.append(entry)
+        options = leaf
+        for level in reversed(nesting):
+            level["options"] = options
+            options = [level]
+        data: dict[str, Any] = {"id": cmd["id"], "name": root_name, "type": 1, "options": options}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    def _option_value(
+        self,
+        opt: dict[str, Any],
+        value: Any,
+        guild: Guild,
+        invoker: User,
+        resolved: dict[str, dict[str, Any]],
+    ) -> Any:
+        otype = opt["type"]
+        if otype == 6:
+            user = value if isinstance(value, User) else self.users[int(value)]
+            resolved.setdefault("users", {})[str(user.id)] = user.to_payload()
+            if user.id in guild.members:
+                member = guild.member_payload(user.id)
+                member.pop("user")
+                resolved.setdefault("members", {})[str(user.id)] = member
+            return str(user.id)
+        if otype == 7:
+            target = value if isinstance(value, Channel) else self.channels[int(value)]
+            payload = target.to_payload()
+            payload["permissions"] = str(guild.permissions_in(target, invoker.id))
+            resolved.setdefault("channels", {})[str(target.id)] = payload
+            return str(target.id)
+        if otype == 8:
+            role = value if isinstance(value, Role) else guild.roles[int(value)]
+            resolved.setdefault("roles", {})[str(role.id)] = role.to_payload()
+            return str(role.id)
+        if otype == 4 and not isinstance(value, int):
+            raise AssertionError(f"option {opt['name']!r} is an integer, got {value!r}")
+        if otype == 10 and not isinstance(value, int | float):
+            raise AssertionError(f"option {opt['name']!r} is a number, got {value!r}")
+        if otype == 5 and not isinstance(value, bool):
+            raise AssertionError(f"option {opt['name']!r} is a boolean, got {value!r}")
+        if otype == 3 and not isinstance(value, str):
+            raise AssertionError(f"option {opt['name']!r} is a string, got {value!r}")
+        return value
+
+    async def _interact(
+        self,
+        itype: int,
+        data: dict[str, Any],
+        user: User,
+        channel: Channel,
+        *,
+        message: Message | None = None,
+        wait: bool,
+        timeout: float | None,
+    ) -> InteractionResult:
+        guild = self.guilds[channel.guild_id]
+        if user.id not in guild.members:
+            raise AssertionError(f"{user.name} is not a member of {guild.name}")
+        interaction_id = self._ids()
+        token = f"testbed-interaction-token-{secrets.token_hex(16)}"
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": itype,
+            "data": data,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.to_payload(),
+            "member": guild.member_payload(user.id, channel),
+            "token": token,
+            "version": 1,
+            "app_permissions": str(guild.permissions_in(channel, self.bot_user.id)),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        }
+        if message is not None:
+            payload["message"] = message.to_payload()
+        inter = Interaction(
+            id=interaction_id,
+            token=token,
+            type=itype,
+            user_id=user.id,
+            guild_id=guild.id,
+            channel_id=channel.id,
+            payload=payload,
+            created_at=self.clock(),
+            message_id=message.id if message else None,
+        )
+        session = next(reversed(self.gateway.live_sessions()), None)
+        if session is None:
+            raise AssertionError("no bot is connected to the test bed's gateway")
+        self.interactions[interaction_id] = inter
+        self.interactions_by_token[token] = inter
+        self.gateway.dispatch("INTERACTION_CREATE", payload, only=session)
+        result = InteractionResult(self, inter)
+        if wait:
+            limit = self.response_timeout if timeout is None else timeout
+            await self.wait_until(
+                lambda: inter.response_type is not None,
+                limit,
+                what=f"the bot's response to interaction {interaction_id} ({data})",
+            )
+        return result
