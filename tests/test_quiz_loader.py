@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.domain.quiz import Question, Quiz
 from bot.quizfiles import (
@@ -21,6 +23,7 @@ from bot.quizfiles import (
     parse_quiz_text,
     resolve_quiz_path,
     rules,
+    safe_yaml,
 )
 from bot.quizfiles.validate_cli import run_validate
 
@@ -715,3 +718,39 @@ def test_validate_defaults_to_the_quiz_folder(quiz_folder: Path, capsys: pytest.
 def test_validate_an_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_validate([tmp_path]) == 1
     assert capsys.readouterr().out == f"{tmp_path}: no quiz files (*.yaml) here; add one or check the path\n"
+
+
+def test_the_documented_example_is_valid() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "quiz-format.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    quiz = parse_quiz_text(example, "day48", "docs/quiz-format.md")
+
+    assert [question.id for question in quiz.questions] == ["lora-principle", "q2"]
+    assert [question.answer_letter for question in quiz.questions] == ["B", "B"]
+    assert quiz.questions[0].explanation.endswith("of rank r.")
+
+
+def test_deep_nesting_is_refused_before_composing() -> None:
+    assert problems_of("title: " + "[" * 200 + "]" * 200 + "\n") == [
+        "quizzes/sample.yaml:1: lists and mappings are nested more than 16 levels deep; a quiz needs four "
+        "(see docs/quiz-format.md)"
+    ]
+
+
+def test_pure_python_loader_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without libyaml the pure-Python SafeLoader is used; behaviour must not change.
+    fast = load_quiz_file(DATA / "valid" / "python-basics.yaml")
+    monkeypatch.setattr(safe_yaml, "FastLoader", yaml.SafeLoader)
+
+    assert load_quiz_file(DATA / "valid" / "python-basics.yaml") == fast
+    assert problems_of(INVALID_CASES["anchors and aliases"][0]) == INVALID_CASES["anchors and aliases"][1]
+
+
+def test_only_safe_yaml_loaders_are_used() -> None:
+    sources = (Path(__file__).resolve().parent.parent / "bot").rglob("*.py")
+    unsafe = re.compile(
+        r"yaml\.(load|load_all|unsafe_load|full_load)\(|\b(Full|Unsafe)?Loader=yaml\.(Loader|FullLoader|UnsafeLoader)\b"
+    )
+    offenders = [str(path) for path in sources if unsafe.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

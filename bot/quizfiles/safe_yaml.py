@@ -11,6 +11,7 @@ from __future__ import annotations
 import yaml
 from yaml.events import (
     AliasEvent,
+    CollectionEndEvent,
     CollectionStartEvent,
     DocumentStartEvent,
     ScalarEvent,
@@ -24,6 +25,8 @@ FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAX_FILE_BYTES = 1024 * 1024
+# A quiz nests four levels deep; refusing far deeper documents early keeps the recursive composer safe.
+MAX_DEPTH = 16
 
 
 def compose_untrusted(text: str, path: str) -> tuple[Node | None, list[Problem]]:
@@ -53,8 +56,23 @@ def too_big_message(size: int) -> str:
 def _structure_problems(text: str, path: str) -> list[Problem]:
     problems: list[Problem] = []
     documents = 0
+    depth = 0
     for event in yaml.parse(text, Loader=FastLoader):
         line = event.start_mark.line + 1
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"lists and mappings are nested more than {MAX_DEPTH} levels deep; "
+                        "a quiz needs four (see docs/quiz-format.md)",
+                    )
+                )
+                return problems
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
         if isinstance(event, DocumentStartEvent):
             documents += 1
             if documents == 2:
