@@ -1,0 +1,107 @@
+"""Decide a question's answer from every place the source gives it, cross-checking them.
+
+A key that repeats the option text lets us catch a wrong letter: text equal to *another* option is an
+error, text equal to no option is a paraphrase (accepted by its letter, with a warning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.quiz import index_of, letter_of
+from bot.importers.drafts import normalized
+from bot.importers.result import ProblemLog
+
+
+@dataclass
+class AnswerClaim:
+    """One statement of an answer: inline under the question, or an entry of an answer key."""
+
+    number: int
+    letter: str
+    text: str
+    line: int
+    explanation: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResolvedAnswer:
+    index: int
+    explanation: str
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join captured lines, keeping paragraph breaks (one blank line) and dropping edge blanks."""
+    kept: list[str] = []
+    for line in lines:
+        if not line.strip() and (not kept or not kept[-1].strip()):
+            continue
+        kept.append(line.rstrip())
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join(kept)
+
+
+def resolve_answer(
+    log: ProblemLog,
+    *,
+    label: str,
+    line: int,
+    options: list[str],
+    claims: list[AnswerClaim],
+    loose_explanation: list[str],
+) -> ResolvedAnswer | None:
+    """Return the answer all claims agree on, or None after logging why there is none."""
+    if not claims:
+        log.error(
+            line,
+            f"{label} has no answer; add `**Answer: X) ...**` under it or an entry `**N. X) ...**` "
+            "in the answer key",
+        )
+        return None
+    ordered = sorted(claims, key=lambda claim: claim.line)
+    first = ordered[0]
+    disagreeing = [claim for claim in ordered if claim.letter != first.letter]
+    for claim in disagreeing:
+        log.error(
+            claim.line,
+            f"{label}: the answer here is {claim.letter} but line {first.line} says {first.letter}; "
+            "make them agree",
+        )
+    if disagreeing:
+        return None
+    index = index_of(first.letter)
+    if index >= len(options):
+        log.error(
+            first.line,
+            f"{label}: the answer is {first.letter} but the question only has options "
+            f"A to {letter_of(len(options) - 1)}",
+        )
+        return None
+    if not all(_check_key_text(log, label, options, index, claim) for claim in ordered):
+        return None
+    explanations = [join_lines(claim.explanation) for claim in ordered]
+    explanation = next((text for text in explanations if text), join_lines(loose_explanation))
+    return ResolvedAnswer(index, explanation)
+
+
+def _check_key_text(log: ProblemLog, label: str, options: list[str], index: int, claim: AnswerClaim) -> bool:
+    if not claim.text:
+        return True
+    given = normalized(claim.text)
+    if given == normalized(options[index]):
+        return True
+    others = [other for other, option in enumerate(options) if other != index and normalized(option) == given]
+    if others:
+        log.error(
+            claim.line,
+            f'{label}: the key says {claim.letter}) "{claim.text}" but that is the text of option '
+            f"{letter_of(others[0])}; the letter is probably wrong, fix the letter or the text",
+        )
+        return False
+    log.warn(
+        claim.line,
+        f'{label}: the key text "{claim.text}" does not match option {claim.letter} '
+        f'"{options[index]}"; imported as {claim.letter}, check it',
+    )
+    return True

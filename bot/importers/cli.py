@@ -1,0 +1,66 @@
+"""`quizbot import PATH... [-o OUT] [--force] [--dry-run] [--format F]`: the importer's command line.
+
+One file without -o prints its YAML on stdout; one file with `-o OUT.yaml` writes that file (its
+name is the quiz id); folders or several paths need `-o DIR` and get one YAML per quiz there.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.importers.bulk import Outcome, Source, report_lines, run_bulk, write_quiz_file
+from bot.importers.convert import convert_file
+from bot.importers.detect import FORMATS
+from bot.importers.result import ImportProblem
+
+USAGE_ERROR = 2
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
+def run_import(paths: list[Path], out: Path | None, *, force: bool, dry_run: bool, fmt: str | None) -> int:
+    """Run an import and return the exit code: 0 all imported, 1 some source failed, 2 bad usage."""
+    if fmt is not None and fmt not in FORMATS:
+        return _usage(f"unknown --format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if not paths:
+        return _usage("nothing to import; give a quiz file or a folder of them")
+    one_file = len(paths) == 1 and not paths[0].is_dir()
+    if one_file and (out is None or _is_yaml_file(out)):
+        return _import_one(paths[0], out, force=force, dry_run=dry_run, fmt=fmt)
+    if out is None:
+        return _usage("importing a folder or several files needs -o DIR (for example -o quizzes/)")
+    if _is_yaml_file(out) or (out.exists() and not out.is_dir()):
+        return _usage(f"-o {out} must be a folder when importing a folder or several files")
+    return run_bulk(paths, out, force=force, dry_run=dry_run, fmt=fmt)
+
+
+def _is_yaml_file(out: Path) -> bool:
+    return out.suffix.lower() in YAML_SUFFIXES and not out.is_dir()
+
+
+def _usage(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, fmt: str | None) -> int:
+    # With -o the file name is the quiz id, exactly as the bot will read it back.
+    conversion = convert_file(source, fmt=fmt, quiz_id=out.stem if out is not None else None)
+    outcome = Outcome(Source(source, named=True), conversion, target=out)
+    if out is not None and out.exists() and not force and conversion.ok:
+        outcome.extra_errors.append(
+            ImportProblem(str(source), 0, f"{out} already exists; pass --force to overwrite it")
+        )
+    if out is None and not dry_run:
+        # stdout carries only the YAML, so it can be redirected into a file.
+        for line in report_lines(outcome, dry_run=False):
+            if not line.startswith("ok "):
+                print(line, file=sys.stderr)
+        if conversion.yaml_text is not None:
+            sys.stdout.write(conversion.yaml_text)
+        return 0 if outcome.ok else 1
+    if outcome.ok and out is not None and conversion.yaml_text is not None and not dry_run:
+        write_quiz_file(out, conversion.yaml_text)
+    for line in report_lines(outcome, dry_run=dry_run):
+        print(line)
+    return 0 if outcome.ok else 1

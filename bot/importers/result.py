@@ -1,0 +1,69 @@
+"""What an import produced: a quiz (or none) plus every warning and error, each pointing at a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.quiz import Quiz
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem in a source file; `line` is 1-based, or 0 when it concerns the whole file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """`quiz` is None exactly when there are errors; warnings never stop an import.
+
+    `found_questions` is False when the source holds nothing that looks like a quiz at all, so a
+    folder walk can skip a course's README instead of failing on it.
+    """
+
+    quiz: Quiz | None
+    warnings: list[ImportProblem] = field(default_factory=list)
+    errors: list[ImportProblem] = field(default_factory=list)
+    found_questions: bool = True
+    # Source line of each question, by position: problems found later (in the YAML) can point back.
+    question_lines: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.quiz is not None and not self.errors
+
+
+class ProblemLog:
+    """Collects the warnings and errors of one source while a parser walks it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.warnings: list[ImportProblem] = []
+        self.errors: list[ImportProblem] = []
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(ImportProblem(self.path, line, message))
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(ImportProblem(self.path, line, message))
+
+    def result(
+        self, quiz: Quiz | None, *, found_questions: bool = True, question_lines: tuple[int, ...] = ()
+    ) -> ImportResult:
+        by_line = sorted(self.errors, key=lambda problem: problem.line)
+        warnings = sorted(self.warnings, key=lambda problem: problem.line)
+        return ImportResult(
+            quiz=None if by_line else quiz,
+            warnings=warnings,
+            errors=by_line,
+            found_questions=found_questions,
+            question_lines=question_lines,
+        )
