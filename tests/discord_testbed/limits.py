@@ -246,3 +246,33 @@ def discord_errors(problems: list[Problem]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node.setdefault("_errors", []).append({"code": "BASE_TYPE_INVALID", "message": message})
     return errors
+
+
+MESSAGE_ROUTES = {
+    ("POST", "/channels/{channel_id}/messages"),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"),
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}"),
+    ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"),
+    ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"),
+}
+CALLBACK_ROUTE = ("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+
+
+def check_request(method: str, route: str, body: Any) -> list[Problem]:
+    """The documented limits for a request body, by route; runs before the (looser) OpenAPI check."""
+    if not isinstance(body, dict | list):
+        return []
+    key = (method, route)
+    if key in MESSAGE_ROUTES and isinstance(body, dict):
+        return check_message_body(body)
+    if key == CALLBACK_ROUTE and isinstance(body, dict):
+        data = body.get("data") or {}
+        checker = {4: check_message_body, 7: check_message_body, 8: check_autocomplete_result, 9: check_modal}
+        check = checker.get(body.get("type"))  # type: ignore[call-overload]
+        return [(f"data.{p}" if p else "data", m) for p, m in check(data)] if check else []
+    if route.endswith("/commands"):
+        if method == "PUT":
+            return check_commands(body) if isinstance(body, list) else [("", "expected a list of commands")]
+        if method == "POST" and isinstance(body, dict):
+            return check_command(body)
+    return []

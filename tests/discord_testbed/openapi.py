@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import best_match
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_ENV = "QUIZBOT_DISCORD_SPEC"
@@ -56,6 +57,11 @@ class SpecChecker:
             spec = json.load(f)
         self._paths: dict[str, Any] = spec["paths"]
         self._components = _one_of_as_any_of(spec["components"])
+        # Discord takes a snowflake as a string or an integer (discord.py sends attachment ids as ints).
+        snowflake = self._components["schemas"]["SnowflakeType"]
+        self._components["schemas"]["SnowflakeType"] = {
+            "anyOf": [snowflake, {"type": "integer", "minimum": 0}]
+        }
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
         self.checked = 0
 
@@ -77,13 +83,15 @@ class SpecChecker:
         if validator is None:
             return []
         self.checked += 1
-        found = []
-        for error in validator.iter_errors(body):
-            where = ".".join(str(p) for p in error.absolute_path)
-            found.append((where, f"OpenAPI: {error.message[:300]}"))
-            if len(found) >= 5:
-                break
-        return found
+        # best_match descends into anyOf branches to the error most likely meant.
+        error = best_match(validator.iter_errors(body))
+        if error is None:
+            return []
+        where = ".".join(str(p) for p in error.absolute_path)
+        detail = (
+            error.message if len(error.message) < 300 else f"{error.validator} {error.validator_value!r:.200}"
+        )
+        return [(where, f"OpenAPI {error.validator}: {detail}")]
 
 
 @cache

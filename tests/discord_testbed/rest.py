@@ -88,8 +88,19 @@ class Violation:
 
     def __str__(self) -> str:
         details = "; ".join(f"{p or '<body>'}: {m}" for p, m in self.problems)
-        body = json.dumps(self.body, default=str)[:2000]
+        body = json.dumps(_shorten(self.body), default=str)[:2000]
         return f"[{self.kind}] {self.method} {self.route}: {self.message} {details}\n    body: {body}"
+
+
+def _shorten(value: Any) -> Any:
+    """Long strings cut for display, with their length, so the offending payload stays readable."""
+    if isinstance(value, str) and len(value) > 120:
+        return f"{value[:100]}…({len(value)} chars)"
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten(v) for v in value]
+    return value
 
 
 @dataclass
@@ -181,6 +192,9 @@ class RestApi:
             request[BODY], request[FILES] = body, files
             self._check_auth(template, request)
             headers = self._rate_limit(request.method, template, request)
+            problems = limits.check_request(request.method, spec_route, body)
+            if problems:
+                raise invalid_form(problems)
             if isinstance(body, dict | list) and tb.spec is not None:
                 problems = tb.spec.problems(request.method, spec_route, body)
                 if problems:
