@@ -54,5 +54,262 @@ def test_the_seed_gives_ten_questions_with_the_key_answers_and_explanations() ->
     assert [question.id for question in quiz.questions] == [f"q{n}" for n in range(1, 11)]
     assert all(len(question.choices) == 4 for question in quiz.questions)
     assert quiz.questions[6].choices[2] == "Attention projection layers (q_proj, v_proj, etc.)"
-    assert quiz.questions[0].explanation.startswith("LoRA's core innovation is representing weight updates ΔW")
+    assert quiz.questions[0].explanation.startswith(
+        "LoRA's core innovation is representing weight updates ΔW"
+    )
     assert quiz.questions[9].explanation.endswith("preventing out-of-memory errors during training.")
+
+
+MIXED = "mixed"
+BAD = "tests/data/import/bad/"
+
+
+@pytest.mark.parametrize(
+    ("name", "quiz_id", "title", "day", "series", "answers"),
+    [
+        ("days/day-07/quiz.md", "day07", "Day 7: Tokenizers - Quiz", 7, None, "BA"),
+        ("days/tokenizers/quiz.md", "tokenizers", "Subword Tokenization - Knowledge Quiz", None, None, "AB"),
+        ("embeddings.md", "embeddings", "Embeddings Check", None, None, "AA"),
+        ("day12-attention.md", "day12", "LLM Course - Day 12 Quiz: Attention", 12, "llm-course", "AA"),
+        ("python-basics.md", "python-basics", "Python Basics", None, None, "AAA"),
+        ("day-03.md", "day03", "Day 3 Quiz: Gradient Descent", 3, None, "AAB"),
+        ("day21.md", "day21", "Day 21 Quiz: Evaluation", 21, None, "AA"),
+    ],
+)
+def test_each_layout_gives_its_quiz(
+    name: str, quiz_id: str, title: str, day: int | None, series: str | None, answers: str
+) -> None:
+    result = parse_fixture(f"{MIXED}/{name}")
+
+    assert result.errors == []
+    quiz = result.quiz
+    assert quiz is not None
+    assert (quiz.id, quiz.title, quiz.day, quiz.series) == (quiz_id, title, day, series)
+    assert "".join(question.answer_letter for question in quiz.questions) == answers
+
+
+def test_heading_questions_with_lowercase_options_and_inline_answers() -> None:
+    quiz = parse_fixture(f"{MIXED}/days/day-07/quiz.md").quiz
+
+    assert quiz is not None
+    first, second = quiz.questions
+    assert first.prompt == "What does a BPE tokenizer merge at each training step?"
+    assert first.choices == (
+        "The two rarest characters",
+        "The most frequent adjacent pair of symbols",
+        "Whole sentences",
+    )
+    assert second.prompt == "Which token usually marks the end of a sequence?"
+    assert second.choices == ("`<eos>`", "`<pad>`")
+    assert second.explanation == "`<eos>` tells the model where the text stops."
+
+
+def test_an_explanation_is_kept_whole_across_lines_and_paragraphs() -> None:
+    quiz = parse_fixture(f"{MIXED}/days/day-07/quiz.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].explanation == (
+        "Byte-pair encoding counts adjacent symbol pairs\n"
+        "and merges the most frequent one into a new symbol.\n"
+        "\n"
+        "Repeating this builds a vocabulary from characters up to common words."
+    )
+
+
+def test_a_scoring_guide_after_a_separator_is_not_read_as_questions() -> None:
+    result = parse_fixture(f"{MIXED}/days/day-07/quiz.md")
+
+    assert result.quiz is not None and len(result.quiz.questions) == 2
+    assert result.warnings == []
+
+
+def test_key_entries_bold_letter_with_a_remark_over_two_lines() -> None:
+    quiz = parse_fixture(f"{MIXED}/days/tokenizers/quiz.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].choices[0] == "They split unknown words into known pieces"
+    assert len(quiz.questions[0].choices) == 4
+    assert quiz.questions[0].explanation == (
+        "unknown words are broken into pieces that are in the vocabulary,\n"
+        "so nothing is ever out of vocabulary."
+    )
+    assert quiz.questions[1].prompt == 'What is "WordPiece"?'
+    assert quiz.questions[1].explanation == "it is the subword algorithm BERT uses."
+
+
+def test_question_n_headings_five_options_and_a_bare_solution_list_with_a_remark() -> None:
+    quiz = parse_fixture(f"{MIXED}/embeddings.md").quiz
+
+    assert quiz is not None
+    first, second = quiz.questions
+    assert first.prompt == "Which distance is most often used to compare sentence embeddings?"
+    assert first.choices[-1] == "None: embeddings cannot be compared"
+    assert len(first.choices) == 5
+    assert first.explanation == ""
+    assert second.prompt == "Two embeddings have cosine similarity 1. What does that mean?"
+    assert second.explanation == "same direction, although their lengths may differ"
+
+
+def test_a_key_repeating_the_question_headings_with_answer_and_explanation_lines() -> None:
+    result = parse_fixture(f"{MIXED}/day12-attention.md")
+
+    assert result.quiz is not None
+    first, second = result.quiz.questions
+    assert first.explanation == "Attention compares queries with keys and mixes the values."
+    assert second.explanation == (
+        "Large dot products push the softmax into regions where gradients vanish.\n"
+        "\n"
+        "Dividing by √d_k keeps the variance of the scores near 1."
+    )
+    assert len(result.quiz.questions) == 2  # "Areas for Review" and "Instructions" are skipped
+
+
+def test_a_paraphrased_key_is_accepted_by_its_letter_with_a_warning_naming_the_line() -> None:
+    result = parse_fixture(f"{MIXED}/day12-attention.md")
+
+    assert result.quiz is not None
+    assert result.quiz.questions[1].answer_letter == "A"
+    assert messages(result, "warnings") == [
+        "tests/data/import/mixed/day12-attention.md:28: question 2: the key text "
+        '"To keep the softmax away from tiny gradients" does not match option A '
+        '"To keep the softmax away from tiny gradients when d_k is large"; imported as A, check it'
+    ]
+
+
+def test_answers_inside_details_blocks_with_code_quotes_and_unicode_in_options() -> None:
+    result = parse_fixture(f"{MIXED}/python-basics.md")
+
+    assert result.warnings == []
+    quiz = result.quiz
+    assert quiz is not None
+    assert quiz.questions[0].prompt == 'What does `len("héllo")` return?'
+    assert quiz.questions[0].explanation == "`len` counts characters, not bytes."
+    assert quiz.questions[1].choices == ("`print((\"a\", 'b'))`", '`print("a", "b")`')
+    assert quiz.questions[2].explanation == "`+` concatenates lists."
+
+
+def test_one_answers_line_gives_every_answer() -> None:
+    quiz = parse_fixture(f"{MIXED}/day-03.md").quiz
+
+    assert quiz is not None
+    assert [question.answer_letter for question in quiz.questions] == ["A", "A", "B"]
+    assert [len(question.choices) for question in quiz.questions] == [2, 2, 3]
+
+
+def test_inline_answers_that_agree_with_the_key_and_a_one_line_remark() -> None:
+    result = parse_fixture(f"{MIXED}/day21.md")
+
+    assert result.errors == [] and result.warnings == []
+    quiz = result.quiz
+    assert quiz is not None
+    assert quiz.questions[0].choices == ("How well a model predicts a text sample", "The model's size")
+    assert quiz.questions[0].explanation == "lower perplexity means the model is less surprised by the text."
+
+
+def test_a_long_option_wrapped_onto_the_next_line_is_one_option() -> None:
+    text = (
+        "# Wrapped\n\n1. **Which is right?**\n   - A) A very long option that the author\n"
+        "     wrapped onto a second line\n   - B) Short\n\n**Answers:** 1-a\n"
+    )
+
+    quiz = parse_markdown(text, "wrapped.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].choices[0] == "A very long option that the author wrapped onto a second line"
+
+
+def test_a_code_block_in_a_prompt_is_kept() -> None:
+    text = (
+        "# Code\n\n### 1. What does this print?\n\n```python\nif True:\n    print(1)\n```\n\n"
+        "- A) 1\n- B) nothing\n\n**Answer: A**\n"
+    )
+
+    quiz = parse_markdown(text, "code.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].prompt == "What does this print?\n\n```python\nif True:\n    print(1)\n```"
+
+
+def test_without_a_day_the_id_comes_from_the_file_name_sanitized() -> None:
+    text = "# Some Title\n\n1. **Q?**\n   - A) x\n   - B) y\n\n**Answers:** 1-b\n"
+
+    quiz = parse_markdown(text, "notes/My Quiz (v2).md").quiz
+
+    assert quiz is not None
+    assert quiz.id == "my-quiz-v2"
+
+
+def test_an_explicit_quiz_id_wins_over_the_day() -> None:
+    text = "# Day 9 Quiz: X\n\n1. **Q?**\n   - A) x\n   - B) y\n\n**Answers:** 1-b\n"
+
+    quiz = parse_markdown(text, "day9.md", quiz_id="custom").quiz
+
+    assert quiz is not None
+    assert (quiz.id, quiz.day) == ("custom", 9)
+
+
+def test_key_text_equal_to_another_option_is_an_error_with_its_line() -> None:
+    result = parse_fixture("bad/wrong-letter.md")
+
+    assert result.quiz is None
+    assert messages(result) == [
+        "tests/data/import/bad/wrong-letter.md:9: question 1: the key says B) "
+        '"Picks the most likely token every time" but that is the text of option A; '
+        "the letter is probably wrong, fix the letter or the text"
+    ]
+
+
+def test_a_question_without_an_answer_is_an_error_at_the_question() -> None:
+    result = parse_fixture("bad/missing-answer.md")
+
+    assert result.quiz is None
+    assert messages(result) == [
+        "tests/data/import/bad/missing-answer.md:7: question 2 has no answer; add `**Answer: X) ...**` "
+        "under it or an entry `**N. X) ...**` in the answer key"
+    ]
+
+
+def test_an_answer_for_a_missing_question_is_an_error_at_the_answer() -> None:
+    result = parse_fixture("bad/answer-without-question.md")
+
+    assert messages(result) == [
+        f"{BAD}answer-without-question.md:10: answer for question 2, but there is no question 2"
+    ]
+
+
+def test_inline_and_key_answers_that_disagree_are_an_error() -> None:
+    result = parse_fixture("bad/disagree.md")
+
+    assert messages(result) == [
+        f"{BAD}disagree.md:11: question 1: the answer here is B but line 7 says A; make them agree"
+    ]
+
+
+def test_option_count_and_letter_order_are_checked() -> None:
+    result = parse_fixture("bad/option-problems.md")
+
+    assert messages(result) == [
+        "tests/data/import/bad/option-problems.md:3: question 1 has 1 option(s); give it 2 to 5 options",
+        "tests/data/import/bad/option-problems.md:8: question 2: option C where B was expected; "
+        "letter the options A, B, C, ... in order",
+        f"{BAD}option-problems.md:10: question 3 has 6 options; at most 5 (A to E) are allowed",
+    ]
+
+
+def test_a_file_without_a_title_is_an_error() -> None:
+    result = parse_fixture("bad/no-title.md")
+
+    assert messages(result) == [
+        "tests/data/import/bad/no-title.md:1: no `# Title` heading; start the file with one, "
+        "e.g. `# Day 3 Quiz: Tokenizers`"
+    ]
+
+
+def test_a_file_with_no_questions_says_so() -> None:
+    result = parse_fixture(f"{MIXED}/README.md")
+
+    assert result.quiz is None and not result.found_questions
+    assert messages(result)[0].endswith(
+        "no questions found; write them as `1. **Question?**` or "
+        "`### 1. Question?` followed by options `- A) ...`"
+    )

@@ -91,6 +91,8 @@ def _check_key_text(log: ProblemLog, label: str, options: list[str], index: int,
     given = normalized(claim.text)
     if given == normalized(options[index]):
         return True
+    if _split_remark(claim, options[index]):
+        return True
     others = [other for other, option in enumerate(options) if other != index and normalized(option) == given]
     if others:
         log.error(
@@ -105,3 +107,14 @@ def _check_key_text(log: ProblemLog, label: str, options: list[str], index: int,
         f'"{options[index]}"; imported as {claim.letter}, check it',
     )
     return True
+
+
+def _split_remark(claim: AnswerClaim, option: str) -> bool:
+    """Accept "A) 5 — because ..." as the option text followed by a remark, which becomes the explanation."""
+    for separator in (" — ", " – ", " - ", ": "):
+        head, found, remark = claim.text.partition(separator)
+        if found and normalized(head) == normalized(option) and remark.strip():
+            claim.text = head
+            claim.explanation.insert(0, remark.strip())
+            return True
+    return False

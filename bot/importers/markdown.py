@@ -201,7 +201,7 @@ class _Reader:
         current = self.current
         if current is not None and current.phase in ("prompt", "options") and self.sink is None:
             option = syntax.OPTION.match(line)
-            if option is not None:
+            if option is not None and (current.options or option.group("letter").upper() in LETTERS):
                 current.options.append(
                     _Option(
                         option.group("letter").upper(), syntax.strip_emphasis(option.group("text")), number
@@ -210,7 +210,7 @@ class _Reader:
                 current.phase = "options"
                 self.previous_was_option = True
                 return
-            if was_option and line[:1].isspace() and current.options:
+            if was_option and line[:1].isspace() and current.options and not self._is_answer_markup(line):
                 # A long option wrapped onto an indented next line.
                 last = current.options[-1]
                 last.text = f"{last.text} {line.strip()}"
@@ -221,6 +221,15 @@ class _Reader:
         target = self._text_target()
         if target is not None:
             target.append(line.strip())
+
+    @staticmethod
+    def _is_answer_markup(line: str) -> bool:
+        return bool(
+            syntax.ANSWER_LINE.match(line)
+            or syntax.EXPLANATION.match(line)
+            or syntax.DETAILS_OPEN.search(line)
+            or syntax.answers_list(line)
+        )
 
     def _answer_or_explanation(self, line: str, number: int) -> bool:
         """Read an inline `Answer:` or `Explanation:` line for the current question."""

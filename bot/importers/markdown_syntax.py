@@ -25,7 +25,10 @@ HEADING_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # `- A) text`, `a. text`, `* (B) text`, `- **C)** text`, indented or not.
-OPTION = re.compile(rf"^\s*(?:[-*+]\s+)?{_BOLD}?{_LETTER}\s*[.)]{_BOLD}?\s+(?P<text>\S.*?)\s*$")
+# Any letter is matched so that a sixth option `F)` is reported rather than silently dropped.
+OPTION = re.compile(
+    rf"^\s*(?:[-*+]\s+)?{_BOLD}?\(?(?P<letter>[A-Za-z])\s*[.)]{_BOLD}?\s+(?P<text>\S.*?)\s*$"
+)
 # `**1. B) text**`, `**1. B** - remark`, `1. b) text`, `1. B - remark`, `1. B`, `Question 1: B`.
 KEY_ENTRY = re.compile(
     rf"^\s*(?:[-*+]\s+)?{_BOLD}?\s*(?:(?:Q|Question)\s*)?(?P<number>\d{{1,3}})\s*[.):]\s*{_BOLD}?\s*"
