@@ -1,4 +1,4 @@
-"""A bot that exercises the discord.py features the test bed must support; used by the test bed's own tests."""
+"""A bot exercising the discord.py features the test bed must support; used by the test bed's own tests."""
 
 from __future__ import annotations
 

@@ -91,15 +91,16 @@ class InProcessBot:
         await bot.login(self.settings.require_token())
         preload_if_unsynced(bot, self.tb)
         self.bot = bot
-        self._task = asyncio.create_task(bot.connect(reconnect=True), name="testbed-bot")
-        await self.tb.wait_connected(identifies + 1)
+        self._task = task = asyncio.create_task(bot.connect(reconnect=True), name="testbed-bot")
+        await self.tb.wait_until(
+            lambda: self.tb.gateway.identifies > identifies or task.done(), 10.0, what="the bot to IDENTIFY"
+        )
         ready = asyncio.ensure_future(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=5.0, return_when=asyncio.FIRST_COMPLETED)
-        if self._task in done:
-            ready.cancel()
-            self._task.result()  # re-raise why the bot stopped
+        done, _ = await asyncio.wait({ready, task}, timeout=5.0, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
             ready.cancel()
+            if task.done():
+                task.result()  # re-raises why the bot stopped
             raise AssertionError("the bot connected but never became ready")
         return bot
 

@@ -184,7 +184,7 @@ class TestBed:
             if remaining <= 0:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
         return value
 
     async def wait_connected(self, identifies: int = 1, timeout: float = 10.0) -> GatewaySession:
