@@ -313,3 +313,15 @@ def test_a_file_with_no_questions_says_so() -> None:
         "no questions found; write them as `1. **Question?**` or "
         "`### 1. Question?` followed by options `- A) ...`"
     )
+
+
+def test_every_markdown_example_in_the_docs_imports_cleanly() -> None:
+    doc = (REPO / "docs" / "quiz-format.md").read_text(encoding="utf-8")
+    section = doc.split("## Importing from markdown, Aiken and CSV", 1)[1]
+    examples = [block.split("```", 1)[0] for block in section.split("```markdown\n")[1:]]
+
+    results = [parse_markdown(example, "docs/quiz-format.md") for example in examples]
+
+    assert len(examples) == 7
+    assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 7
+    assert all(result.quiz is not None and result.quiz.questions for result in results)
