@@ -239,6 +239,7 @@ async def test_a_429_is_retried_after_retry_after(testbed: TestBed, probe: Probe
     assert result.message is not None and result.message.content == "ok"
     attempts = testbed.calls("POST", route)
     assert [r.status for r in attempts] == [429, 200]
+    assert testbed.rate_limited == attempts[:1]
     assert attempts[1].at - attempts[0].at >= 0.05
 
 

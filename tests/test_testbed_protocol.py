@@ -145,3 +145,36 @@ async def test_starting_a_bot_costs_well_under_a_second(testbed: TestBed, tmp_pa
     elapsed = loop.time() - started
     await runner.stop()
     assert elapsed < 0.5, f"starting the bot against the test bed took {elapsed:.3f}s"
+
+
+async def test_message_events_reach_a_bot_with_the_guild_messages_intent(
+    testbed: TestBed, tmp_path: Path
+) -> None:
+    deleted: list[int] = []
+
+    def listening(settings: object) -> commands.Bot:
+        bot = commands.Bot(command_prefix="!", intents=discord.Intents.default())
+
+        @bot.event
+        async def on_raw_message_delete(payload: discord.RawMessageDeleteEvent) -> None:
+            deleted.append(payload.message_id)
+
+        return bot
+
+    runner = InProcessBot(testbed, listening, settings_for(testbed, tmp_path))
+    bot = await runner.start()
+    try:
+        channel = bot.get_channel(testbed.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("question 1")
+        await sent.edit(content="question 1 (closed)")
+        await testbed.wait_until(
+            lambda: [m.content for m in bot.cached_messages] == ["question 1 (closed)"], what="MESSAGE_UPDATE"
+        )
+
+        testbed.moderator_delete(testbed.messages[sent.id])
+
+        await testbed.wait_until(lambda: deleted, what="MESSAGE_DELETE")
+        assert deleted == [sent.id]
+    finally:
+        await runner.stop()

@@ -467,6 +467,11 @@ class TestBed:
         self.violations = [v for v in self.violations if v not in taken]
         return taken
 
+    @property
+    def rate_limited(self) -> list[RequestRecord]:
+        """Requests answered with 429 (forced or by a route limit)."""
+        return [r for r in self.requests if r.status == 429]
+
     def calls(self, method: str | None = None, route: str | None = None) -> list[RequestRecord]:
         return [
             r
