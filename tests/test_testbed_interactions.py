@@ -271,3 +271,18 @@ async def test_command_sync_is_counted_and_validated(testbed: TestBed, probe: Pr
     assert err.value.code == 50035
     problems = dict(testbed.take_violations("limits")[0].problems)
     assert set(problems) == {"0.name", "0.description"}
+
+
+async def test_text_that_could_ping_is_a_violation_when_pings_are_forbidden(
+    testbed: TestBed, probe: ProbeBot
+) -> None:
+    testbed.forbid_pings = True
+    alice = testbed.add_member(name="alice")
+
+    await testbed.slash("echo", {"text": "quiet"}, user=alice)
+    assert testbed.violations == [], "echo sends allowed_mentions none"
+
+    await testbed.slash("vote", user=alice, wait=False)
+    await testbed.wait_until(lambda: testbed.violations, what="the ping violation")
+    [violation] = testbed.take_violations("pings")
+    assert violation.problems[0][0] == "data.allowed_mentions"

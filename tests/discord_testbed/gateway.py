@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -205,12 +204,3 @@ class Gateway:
             "nonce": data.get("nonce"),
         }
         self.dispatch("GUILD_MEMBERS_CHUNK", chunk, only=session)
-
-
-def newest_live(
-    sessions: list[GatewaySession], accept: Callable[[GatewaySession], bool]
-) -> GatewaySession | None:
-    for session in reversed(sessions):
-        if session.live and accept(session):
-            return session
-    return None

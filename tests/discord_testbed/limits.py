@@ -276,3 +276,21 @@ def check_request(method: str, route: str, body: Any) -> list[Problem]:
         if method == "POST" and isinstance(body, dict):
             return check_command(body)
     return []
+
+
+def check_no_pings(method: str, route: str, body: Any) -> list[Problem]:
+    """Project rule, not Discord's: text the bot sends must carry `allowed_mentions: {"parse": []}`."""
+    if not isinstance(body, dict):
+        return []
+    key = (method, route)
+    if key == CALLBACK_ROUTE and body.get("type") in (4, 7):
+        return [
+            (f"data.{p}", m)
+            for p, m in check_no_pings("POST", "/channels/{channel_id}/messages", body.get("data") or {})
+        ]
+    if key not in MESSAGE_ROUTES or not body.get("content"):
+        return []
+    mentions = body.get("allowed_mentions")
+    if mentions is None or mentions.get("parse") or mentions.get("users") or mentions.get("roles"):
+        return [("allowed_mentions", f"text is sent with allowed_mentions={mentions!r}; it could ping")]
+    return []

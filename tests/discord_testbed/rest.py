@@ -195,6 +195,8 @@ class RestApi:
             problems = limits.check_request(request.method, spec_route, body)
             if problems:
                 raise invalid_form(problems)
+            if tb.forbid_pings and (pings := limits.check_no_pings(request.method, spec_route, body)):
+                raise invalid_form(pings, kind="pings")
             if isinstance(body, dict | list) and tb.spec is not None:
                 problems = tb.spec.problems(request.method, spec_route, body)
                 if problems:
@@ -361,11 +363,6 @@ class RestApi:
     async def put_commands(self, request: web.Request) -> Reply:
         scope = self._command_scope(request)
         body = request[BODY] or []
-        if not isinstance(body, list):
-            raise invalid_form([("", "expected a list of commands")])
-        problems = limits.check_commands(body)
-        if problems:
-            raise invalid_form(problems)
         stored = self._tb.store_commands(scope, body)
         self._tb.sync_calls.append(("PUT", scope))
         return Reply(body=stored)
@@ -373,9 +370,6 @@ class RestApi:
     async def post_command(self, request: web.Request) -> Reply:
         scope = self._command_scope(request)
         body = request[BODY] or {}
-        problems = limits.check_command(body)
-        if problems:
-            raise invalid_form(problems)
         existing = [
             c
             for c in self._tb.commands.get(scope, [])
@@ -436,7 +430,7 @@ class RestApi:
                 kind="bad-callback",
             )
         if rtype == 4:
-            self._check_message(data, response=True)
+            self._check_response_flags(data)
             message = tb.new_message(inter.channel_id, data, files, interaction=inter)
             inter.original_message_id = message.id
             return message
@@ -460,35 +454,27 @@ class RestApi:
             inter.original_message_id = inter.message_id
             if rtype == 6:
                 return None
-            self._check_message(data, response=True)
+            self._check_response_flags(data)
             return tb.edit_message(tb.messages[inter.message_id], data, files)
         if rtype == 8:
             if inter.type != 4:
                 raise invalid_form(
                     [("type", "type 8 answers autocomplete interactions only")], kind="bad-callback"
                 )
-            problems = limits.check_autocomplete_result(data)
-            if problems:
-                raise invalid_form(problems)
             return None
         if rtype == 9:
             if inter.type == 5:
                 raise invalid_form([("type", "a modal cannot answer a modal submit")], kind="bad-callback")
-            problems = limits.check_modal(data)
-            if problems:
-                raise invalid_form(problems)
             return None
         raise invalid_form(
             [("type", f"unsupported interaction callback type {rtype!r}")], kind="bad-callback"
         )
 
-    def _check_message(self, body: dict[str, Any], *, response: bool = False, edit: bool = False) -> None:
-        problems = limits.check_message_body(body)
+    @staticmethod
+    def _check_response_flags(body: dict[str, Any]) -> None:
         flags = body.get("flags")
-        if response and flags is not None and int(flags) & ~ALLOWED_RESPONSE_FLAGS:
-            problems.append(("flags", f"flags {flags} may not be set on a response"))
-        if problems:
-            raise invalid_form(problems)
+        if flags is not None and int(flags) & ~ALLOWED_RESPONSE_FLAGS:
+            raise invalid_form([("flags", f"flags {flags} may not be set on an interaction response")])
 
     async def followup(self, request: web.Request) -> Reply:
         tb = self._tb
@@ -496,7 +482,7 @@ class RestApi:
         if inter.response_type is None:
             raise DiscordError(404, 10015, "Unknown Webhook", violation="followup-before-response")
         body = request[BODY] or {}
-        self._check_message(body, response=True)
+        self._check_response_flags(body)
         self._require_content(body, request[FILES])
         original = tb.messages.get(inter.original_message_id or 0)
         if original is not None and original.loading and original.interaction_metadata is not None:
@@ -524,7 +510,7 @@ class RestApi:
     async def edit_webhook_message(self, request: web.Request) -> Reply:
         _, message = self._webhook_message(request)
         body = request[BODY] or {}
-        self._check_message(body, response=True)
+        self._check_response_flags(body)
         return Reply(body=self._tb.edit_message(message, body, request[FILES]).to_payload())
 
     async def delete_webhook_message(self, request: web.Request) -> Reply:
@@ -584,7 +570,6 @@ class RestApi:
         if body.get("message_reference"):
             needed.append(Permission.READ_MESSAGE_HISTORY)
         channel = self._channel(request, *needed)
-        self._check_message(body)
         self._require_content(body, files)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -611,12 +596,9 @@ class RestApi:
 
     async def edit_message(self, request: web.Request) -> Reply:
         message = self._channel_message(request)
-        if message.author.id != self._tb.bot_user.id:
-            body = request[BODY] or {}
-            if set(body) - {"flags"}:
-                raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
         body = request[BODY] or {}
-        self._check_message(body, edit=True)
+        if message.author.id != self._tb.bot_user.id and set(body) - {"flags"}:
+            raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
         return Reply(body=self._tb.edit_message(message, body, request[FILES]).to_payload())
 
     async def delete_message(self, request: web.Request) -> Reply:

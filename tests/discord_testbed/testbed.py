@@ -117,6 +117,8 @@ class TestBed:
         self.response_timeout = 5.0
         self._clock_offset = 0.0
         self.granted_privileged_intents = 0
+        # Opt-in project rule: any text without allowed_mentions {"parse": []} is a violation.
+        self.forbid_pings = False
         self.spec: SpecChecker | None = self._load_spec(spec)
         self.gateway = Gateway(self)
         self._changed = asyncio.Event()
