@@ -13,6 +13,7 @@ from bot.quizfiles import load_quiz_file
 
 MIXED = Path(__file__).resolve().parent / "data" / "import" / "mixed"
 MIXED_IDS = [
+    "bold-numbers",
     "day03",
     "day05",
     "day07",
@@ -52,7 +53,7 @@ def test_a_folder_mixing_every_layout_and_format_imports_in_one_command(
     assert f"ok geography 2 questions ({MIXED / 'geography.txt'} -> {out / 'geography.yaml'})" in lines
     assert f"skip {MIXED / 'README.md'}: no questions found, not a quiz" in lines
     assert any(line.startswith(f"warning {MIXED / 'day12-attention.md'}:28: question 2:") for line in lines)
-    assert lines[-1] == f"imported 9 of 10 sources into {out}: 0 failed, 1 skipped, 3 warnings"
+    assert lines[-1] == f"imported 10 of 11 sources into {out}: 0 failed, 1 skipped, 3 warnings"
 
 
 def test_existing_files_are_never_overwritten_without_force(
@@ -68,7 +69,7 @@ def test_existing_files_are_never_overwritten_without_force(
     assert kept.read_text(encoding="utf-8") == "keep me\n"
     assert f"error {MIXED / 'day-03.md'}: {kept} already exists; pass --force to overwrite it" in output
     assert (out / "day07.yaml").is_file()  # the other sources are still written
-    assert "imported 8 of 10 sources" in output
+    assert "imported 9 of 11 sources" in output
 
     assert run([MIXED], out, force=True) == 0
     assert load_quiz_file(kept).title == "Day 3 Quiz: Gradient Descent"

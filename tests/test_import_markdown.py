@@ -74,6 +74,7 @@ BAD = "tests/data/import/bad/"
         ("python-basics.md", "python-basics", "Python Basics", None, None, "AAA"),
         ("day-03.md", "day03", "Day 3 Quiz: Gradient Descent", 3, None, "AAB"),
         ("day21.md", "day21", "Day 21 Quiz: Evaluation", 21, None, "AA"),
+        ("bold-numbers.md", "bold-numbers", "Bold Numbers", None, None, "BAAB"),
     ],
 )
 def test_each_layout_gives_its_quiz(
@@ -104,13 +105,13 @@ def test_heading_questions_with_lowercase_options_and_inline_answers() -> None:
     assert second.explanation == "`<eos>` tells the model where the text stops."
 
 
-def test_an_explanation_is_kept_whole_across_lines_and_paragraphs() -> None:
+def test_an_explanation_is_kept_whole_wrapped_lines_joined_and_paragraphs_kept() -> None:
     quiz = parse_fixture(f"{MIXED}/days/day-07/quiz.md").quiz
 
     assert quiz is not None
     assert quiz.questions[0].explanation == (
-        "Byte-pair encoding counts adjacent symbol pairs\n"
-        "and merges the most frequent one into a new symbol.\n"
+        "Byte-pair encoding counts adjacent symbol pairs and merges the most frequent one "
+        "into a new symbol.\n"
         "\n"
         "Repeating this builds a vocabulary from characters up to common words."
     )
@@ -130,7 +131,7 @@ def test_key_entries_bold_letter_with_a_remark_over_two_lines() -> None:
     assert quiz.questions[0].choices[0] == "They split unknown words into known pieces"
     assert len(quiz.questions[0].choices) == 4
     assert quiz.questions[0].explanation == (
-        "unknown words are broken into pieces that are in the vocabulary,\n"
+        "unknown words are broken into pieces that are in the vocabulary, "
         "so nothing is ever out of vocabulary."
     )
     assert quiz.questions[1].prompt == 'What is "WordPiece"?'
@@ -204,6 +205,34 @@ def test_inline_answers_that_agree_with_the_key_and_a_one_line_remark() -> None:
     assert quiz is not None
     assert quiz.questions[0].choices == ("How well a model predicts a text sample", "The model's size")
     assert quiz.questions[0].explanation == "lower perplexity means the model is less surprised by the text."
+
+
+def test_bold_numbered_questions_and_terse_key_entries() -> None:
+    quiz = parse_fixture(f"{MIXED}/bold-numbers.md").quiz
+
+    assert quiz is not None
+    assert [question.prompt for question in quiz.questions] == [
+        "Which planet is closest to the Sun?",
+        "Which planet has the most moons?",
+        "Which planet is called the red planet?",
+        "Which planet is the largest?",
+    ]
+    assert quiz.questions[1].explanation == "a count that keeps changing as moons are found"
+
+
+def test_lists_and_code_in_an_explanation_keep_their_lines() -> None:
+    text = (
+        "# Lists\n\n1. **Q?**\n   - A) x\n   - B) y\n\n**Answer: B**\n**Explanation:** Two reasons:\n"
+        "- first\n- second, wrapped\n  onto a new line\n\n```\ncode  line\nmore\n```\nAfter the code.\n"
+    )
+
+    quiz = parse_markdown(text, "lists.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].explanation == (
+        "Two reasons:\n- first\n- second, wrapped onto a new line\n\n"
+        "```\ncode  line\nmore\n```\nAfter the code."
+    )
 
 
 def test_a_long_option_wrapped_onto_the_next_line_is_one_option() -> None:

@@ -6,11 +6,15 @@ error, text equal to no option is a paraphrase (accepted by its letter, with a w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.domain.quiz import index_of, letter_of
 from bot.importers.drafts import normalized
 from bot.importers.result import ProblemLog
+
+# Lines that markdown keeps on their own: list items, quotes, tables and indented code.
+_BLOCK_LINE = re.compile(r"^\s*([-*+>|]|\d{1,3}[.)])(\s|$)|^ {4}")
 
 
 @dataclass
@@ -31,7 +35,9 @@ class ResolvedAnswer:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join captured lines, keeping paragraph breaks (one blank line) and dropping edge blanks."""
+    """Join captured lines as markdown reads them: a wrapped paragraph becomes one line (Discord would
+    show the author's wrapping as hard breaks), while list items, quotes, code and paragraph breaks stay.
+    """
     kept: list[str] = []
     for line in lines:
         if not line.strip() and (not kept or not kept[-1].strip()):
@@ -39,7 +45,19 @@ def join_lines(lines: list[str]) -> str:
         kept.append(line.rstrip())
     while kept and not kept[-1].strip():
         kept.pop()
-    return "\n".join(kept)
+    joined: list[str] = []
+    in_fence = after_code = False
+    for line in kept:
+        fence = line.lstrip().startswith(("```", "~~~"))
+        starts_block = in_fence or fence or _BLOCK_LINE.match(line) is not None
+        if joined and line.strip() and joined[-1].strip() and not starts_block and not after_code:
+            joined[-1] = f"{joined[-1]} {line.strip()}"
+        else:
+            joined.append(line)
+        after_code = in_fence or fence or line.startswith("    ")
+        if fence:
+            in_fence = not in_fence
+    return "\n".join(joined)
 
 
 def resolve_answer(

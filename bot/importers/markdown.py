@@ -157,6 +157,8 @@ class _Reader:
             self.title = syntax.strip_emphasis(text)
             self._end_question()
             return
+        if level > 1 and self.mode == "answers" and self._key_entry(text, number):
+            return  # `### 1. B` in a key
         question = syntax.heading_question(text) if level > 1 else None
         if question is not None:
             self._question_start(question[0], question[1], number)
@@ -193,10 +195,9 @@ class _Reader:
     # -- questions --------------------------------------------------------------------------------
 
     def _question_section_line(self, line: str, number: int, was_option: bool) -> None:
-        bold_question = syntax.BOLD_QUESTION.match(line)
-        if bold_question is not None:
-            prompt = bold_question.group("text").strip() + bold_question.group("rest").rstrip()
-            self._question_start(int(bold_question.group("number")), prompt.strip(), number)
+        question = syntax.numbered_question(line)
+        if question is not None:
+            self._question_start(question[0], question[1], number)
             return
         current = self.current
         if current is not None and current.phase in ("prompt", "options") and self.sink is None:
@@ -321,9 +322,9 @@ class _Reader:
     def _answer_section_line(self, line: str, number: int) -> None:
         if self._key_entry(line, number):
             return
-        bold_question = syntax.BOLD_QUESTION.match(line)
-        if bold_question is not None:
-            self._question_start(int(bold_question.group("number")), "", number)
+        question = syntax.numbered_question(line)
+        if question is not None:
+            self._question_start(question[0], "", number)
             return
         answer = syntax.ANSWER_LINE.match(line)
         claim = (

@@ -26,18 +26,16 @@ HEADING_QUESTION = re.compile(
 )
 # `- A) text`, `a. text`, `* (B) text`, `- **C)** text`, indented or not.
 # Any letter is matched so that a sixth option `F)` is reported rather than silently dropped.
-OPTION = re.compile(
-    rf"^\s*(?:[-*+]\s+)?{_BOLD}?\(?(?P<letter>[A-Za-z])\s*[.)]{_BOLD}?\s+(?P<text>\S.*?)\s*$"
-)
+OPTION = re.compile(rf"^\s*(?:[-*+]\s+)?{_BOLD}?\(?(?P<letter>[A-Za-z])\s*[.)]{_BOLD}?\s+(?P<text>\S.*?)\s*$")
 # `**1. B) text**`, `**1. B** - remark`, `1. b) text`, `1. B - remark`, `1. B`, `Question 1: B`.
 KEY_ENTRY = re.compile(
-    rf"^\s*(?:[-*+]\s+)?{_BOLD}?\s*(?:(?:Q|Question)\s*)?(?P<number>\d{{1,3}})\s*[.):]\s*{_BOLD}?\s*"
-    rf"(?:(?:correct\s+)?answer\s*{_BOLD}?\s*[:\-]?\s*{_BOLD}?\s*)?{_LETTER}(?P<rest>.*)$",
+    rf"^\s*(?:[-*+]\s+)?{_BOLD}?\s*(?:(?:Q|Question)\s*)?(?P<number>\d{{1,3}})\s*[.):][\s*_]*"
+    rf"(?:(?:correct\s+)?answer\s*{_BOLD}?\s*[:\-]?[\s*_]*)?{_LETTER}(?P<rest>.*)$",
     re.IGNORECASE,
 )
 # `**Answer: b) text**`, `**Answer:** B`, `✅ Correct answer: C - because`, `> Answer: (d)`.
 ANSWER_LINE = re.compile(
-    rf"^[\s>*+\-]*(?:[^\w\s*_]+\s*)?{_BOLD}?\s*(?:correct\s+)?answer\s*{_BOLD}?\s*[:：]\s*{_BOLD}?\s*"
+    rf"^[\s>*+\-]*(?:[^\w\s*_]+\s*)?{_BOLD}?\s*(?:correct\s+)?answer\s*{_BOLD}?\s*[:：][\s*_]*"
     rf"{_LETTER}(?P<rest>.*)$",
     re.IGNORECASE,
 )
@@ -59,7 +57,9 @@ DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.IGNORECASE)
 DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 SUMMARY = re.compile(r"<summary\b[^>]*>(?P<text>.*?)</summary\s*>", re.IGNORECASE)
 
-_ANSWER_SECTION = re.compile(r"^\W*(answers?|solutions?)\b|\banswer\s+key\b", re.IGNORECASE)
+_ANSWER_SECTION = re.compile(
+    r"^\W*(answers?|solutions?)\b|\banswer\s+key\b|^\W*key\W*$|\b(answers|solutions)\b", re.IGNORECASE
+)
 _QUESTION_SECTION = re.compile(r"\b(questions?|quiz)\b", re.IGNORECASE)
 _IGNORED_SECTION = re.compile(
     r"\b(instructions?|scoring|score|grading|review|next\s+steps|resources?|references?|notes?|tips?"
@@ -160,3 +160,17 @@ def heading_question(text: str) -> tuple[int, str] | None:
         return None
     number = int(match.group("n1") or match.group("n2"))
     return number, strip_emphasis(match.group("text"))
+
+
+def numbered_question(line: str) -> tuple[int, str] | None:
+    """Read `1. **Question**`, `**1. Question**`, `**1.** Question`, `**Question 1:** ...` as (1, prompt)."""
+    bold = BOLD_QUESTION.match(line)
+    if bold is not None:
+        return int(bold.group("number")), (bold.group("text").strip() + bold.group("rest").rstrip()).strip()
+    stripped = line.strip()
+    if not stripped.startswith(("**", "__")):
+        return None
+    entry = KEY_ENTRY.match(line)
+    if entry is not None and letter_claim(entry.group("letter"), entry.group("rest")) is not None:
+        return None  # `**1. B) text**` is an answer, not a question
+    return heading_question(stripped.replace("**", "").replace("__", ""))
