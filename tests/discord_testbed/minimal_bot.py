@@ -53,13 +53,16 @@ class MinimalCog(commands.Cog):
 
 
 class MinimalBot(commands.Bot):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, sync_commands: bool = True) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents(guilds=True))
         self.settings = settings
+        self.sync_commands = sync_commands
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(PressButton)
         await self.add_cog(MinimalCog())
+        if not self.sync_commands:
+            return
         # Sync only when the registered commands differ, so restarts make no sync calls.
         registered = {c.name for c in await self.tree.fetch_commands()}
         if registered != {c.name for c in self.tree.get_commands()}:
@@ -70,15 +73,19 @@ def create_minimal_bot(settings: Settings) -> commands.Bot:
     return MinimalBot(settings)
 
 
-async def _run() -> None:
+def create_never_syncing_bot(settings: Settings) -> commands.Bot:
+    return MinimalBot(settings, sync_commands=False)
+
+
+async def _run(sync_commands: bool) -> None:
     settings = load_settings()
     point_discord_at(settings.api_base, settings.gateway_url)
-    async with create_minimal_bot(settings) as bot:
+    async with MinimalBot(settings, sync_commands=sync_commands) as bot:
         await bot.start(settings.require_token())
 
 
 if __name__ == "__main__":
     try:
-        asyncio.run(_run())
+        asyncio.run(_run(sync_commands="--no-sync" not in sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(0)

@@ -16,7 +16,6 @@ from tests.discord_testbed.runner import (
     InProcessBot,
     default_bot_command,
     default_bot_factory,
-    process_env,
     settings_for,
 )
 from tests.discord_testbed.testbed import TestBed
@@ -65,10 +64,14 @@ def bot_command() -> list[str]:
 
 @pytest.fixture
 async def bot_process(
-    testbed: TestBed, bot_command: list[str], bot_settings: Settings, tmp_path: Path
+    testbed: TestBed, bot_command: list[str], bot_factory: BotFactory, bot_settings: Settings, tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
-    """The bot as a separate process, connected; `kill9()`/`restart()` it, the test bed keeps its state."""
-    proc = BotProcess(testbed, bot_command, process_env(bot_settings), tmp_path / "bot-process.log")
+    """The bot as a separate process, connected; `kill9()`/`restart()` it, the test bed keeps its state.
+
+    If the process registered no commands by the time it connected, those of `bot_factory`'s tree are
+    preloaded, as if an admin had synced them earlier.
+    """
+    proc = BotProcess(testbed, bot_command, bot_settings, tmp_path / "bot-process.log", bot_factory)
     await proc.start()
     try:
         await proc.wait_connected()

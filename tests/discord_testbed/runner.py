@@ -75,6 +75,17 @@ def preload_if_unsynced(bot: commands.Bot, tb: TestBed) -> None:
             tb.preload_commands(payloads, tb.guilds[scope] if scope is not None else None)
 
 
+async def preload_commands_from(tb: TestBed, factory: BotFactory, settings: Settings) -> None:
+    """Register a bot's command tree without connecting it (for a bot process that never syncs itself)."""
+    point_discord_at(settings.api_base, settings.gateway_url)
+    bot = factory(settings)
+    try:
+        await bot.login(settings.require_token())
+        preload_if_unsynced(bot, tb)
+    finally:
+        await bot.close()
+
+
 class InProcessBot:
     """A bot started in the current event loop, connected to the test bed."""
 
@@ -86,6 +97,7 @@ class InProcessBot:
     async def start(self) -> commands.Bot:
         point_discord_at(self.settings.api_base, self.settings.gateway_url)
         bot = self.factory(self.settings)
+        # The factory builds the bot as production does; only the test run shortens the on_ready delay.
         bot._connection.guild_ready_timeout = FAST_GUILD_READY_TIMEOUT
         identifies = self.tb.gateway.identifies
         await bot.login(self.settings.require_token())
@@ -115,8 +127,18 @@ class InProcessBot:
 class BotProcess:
     """The bot as a separate process (`quizbot run`), so a test can kill -9 it and start it again."""
 
-    def __init__(self, tb: TestBed, command: Sequence[str], env: dict[str, str], log_path: Path) -> None:
-        self.tb, self.command, self.env, self.log_path = tb, list(command), env, log_path
+    def __init__(
+        self,
+        tb: TestBed,
+        command: Sequence[str],
+        settings: Settings,
+        log_path: Path,
+        command_source: BotFactory | None = None,
+    ) -> None:
+        self.tb, self.command, self.settings, self.log_path = tb, list(command), settings, log_path
+        self.env = process_env(settings)
+        # Whose command tree to preload if the process registers none itself (it may sync only on demand).
+        self.command_source = command_source
         self.proc: asyncio.subprocess.Process | None = None
         self._identifies_at_start = 0
         self.starts = 0
@@ -154,6 +176,8 @@ class BotProcess:
                 f"bot process exited with {self.proc.returncode if self.proc else None}:\n"
                 f"{self.output()[-3000:]}"
             )
+        if self.command_source is not None and not any(self.tb.commands.values()):
+            await preload_commands_from(self.tb, self.command_source, self.settings)
 
     def _exited(self) -> bool:
         return self.proc is not None and self.proc.returncode is not None
