@@ -219,6 +219,18 @@ def test_format_override_and_undetectable_files(tmp_path: Path, capsys: pytest.C
     ]
 
 
+def test_stray_notes_in_a_folder_are_skipped_but_named_files_must_be_quizzes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = write(tmp_path / "src" / "notes.txt", "just some notes\n")
+    write(tmp_path / "src" / "data.csv", "x,y\n1,2\n")
+    write(tmp_path / "src" / "day-02.md", SMALL_QUIZ.format(day=2))
+
+    assert run([tmp_path / "src"], tmp_path / "out") == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith(": 0 failed, 2 skipped, 0 warnings")
+    assert run([notes, tmp_path / "src" / "day-02.md"], tmp_path / "out2") == 1
+
+
 def test_copied_folders_keep_ids_from_folder_names(tmp_path: Path) -> None:
     course = tmp_path / "course"
     shutil.copytree(MIXED / "days", course / "days")

@@ -235,6 +235,32 @@ def test_lists_and_code_in_an_explanation_keep_their_lines() -> None:
     )
 
 
+def test_a_whole_key_folded_in_details_and_an_answer_in_a_summary() -> None:
+    text = (
+        "# Folded\n\n1. **First?**\n   - A) x\n   - B) y\n\n2. **Second?**\n   - A) x\n   - B) y\n"
+        "   <details><summary>Answer: A</summary>Because x.</details>\n\n"
+        "<details>\n<summary>Answer Key</summary>\n\n1. B - y it is\n2. A\n</details>\n"
+    )
+
+    result = parse_markdown(text, "folded.md")
+
+    assert result.errors == []
+    assert result.quiz is not None
+    assert [(q.answer_letter, q.explanation) for q in result.quiz.questions] == [
+        ("B", "y it is"),
+        ("A", "Because x."),
+    ]
+
+
+def test_windows_line_endings() -> None:
+    text = "# Title\r\n\r\n1. **Q?**\r\n   - A) x\r\n   - B) y\r\n\r\n**Answer:** B) y\r\n"
+
+    quiz = parse_markdown(text, "crlf.md").quiz
+
+    assert quiz is not None
+    assert (quiz.questions[0].choices, quiz.questions[0].answer_letter) == (("x", "y"), "B")
+
+
 def test_a_long_option_wrapped_onto_the_next_line_is_one_option() -> None:
     text = (
         "# Wrapped\n\n1. **Which is right?**\n   - A) A very long option that the author\n"

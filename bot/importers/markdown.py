@@ -91,16 +91,16 @@ class _Reader:
     def _html_pieces(self, line: str, number: int) -> list[str]:
         """Handle <details>/<summary> tags in `line`; return the text left to read as lines."""
         pieces: list[str] = []
-        rest = line
-        if syntax.DETAILS_OPEN.search(rest):
-            rest = syntax.DETAILS_OPEN.sub("", rest)
-            self._open_details()
-        summary = syntax.SUMMARY.search(rest)
         opens = syntax.DETAILS_OPEN.search(line) is not None
+        if opens:
+            self._open_details()
+        rest = syntax.DETAILS_OPEN.sub("", line)
+        summary = syntax.SUMMARY.search(rest)
         if summary is not None:
-            self._summary(summary.group("text").strip())
-            if syntax.ANSWER_LINE.match(summary.group("text").strip()):
-                pieces.append(summary.group("text").strip())
+            summary_text = summary.group("text").strip()
+            self._summary(summary_text)
+            if syntax.ANSWER_LINE.match(summary_text):
+                pieces.append(summary_text)
             rest = syntax.SUMMARY.sub("", rest)
         closes = syntax.DETAILS_CLOSE.search(rest) is not None
         rest = syntax.DETAILS_CLOSE.sub("", rest)
@@ -342,13 +342,8 @@ class _Reader:
             return
         explanation = syntax.EXPLANATION.match(line)
         if explanation is not None:
-            if self.last_claim is not None:
-                self.sink = self.last_claim.explanation
-                text = syntax.trim_emphasis(explanation.group("text"))
-                if text:
-                    self.sink.append(text)
-            return
-        if self.sink is not None:
+            self._start_explanation(explanation.group("text"))
+        elif self.sink is not None:
             self.sink.append(line.strip())
 
     def _key_entry(self, line: str, number: int) -> bool:

@@ -28,5 +28,6 @@ def parse_source(
             if fmt
             else f"cannot tell which quiz format this is; pass --format {choices}"
         )
-        return ImportResult(None, errors=[ImportProblem(str(path), 0, message)])
+        # found_questions=False lets a folder walk skip stray notes instead of failing on them.
+        return ImportResult(None, errors=[ImportProblem(str(path), 0, message)], found_questions=bool(fmt))
     return PARSERS[chosen](text, path, quiz_id=quiz_id)
