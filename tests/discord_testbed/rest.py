@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tests.discord_testbed import limits
-from tests.discord_testbed.model import Interaction, Message, Permission
+from tests.discord_testbed.model import Channel, Guild, Interaction, Message, Permission
 
 if TYPE_CHECKING:
     from tests.discord_testbed.testbed import TestBed
@@ -520,7 +520,7 @@ class RestApi:
 
     # -- channels and messages ------------------------------------------------------------------
 
-    def _channel(self, request: web.Request, *needed: int) -> Any:
+    def _channel(self, request: web.Request, *needed: int) -> Channel:
         tb = self._tb
         channel = tb.channels.get(int(request.match_info["channel_id"]))
         if channel is None:
@@ -610,7 +610,7 @@ class RestApi:
 
     # -- guilds ---------------------------------------------------------------------------------
 
-    def _guild(self, request: web.Request) -> Any:
+    def _guild(self, request: web.Request) -> Guild:
         guild = self._tb.guilds.get(int(request.match_info["guild_id"]))
         if guild is None:
             raise DiscordError(404, 10004, "Unknown Guild")

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.discord_endpoints import point_discord_at
 from bot.settings import Secret, Settings
+from tests.discord_testbed.gateway import GatewaySession
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -140,6 +141,7 @@ class BotProcess:
         # Whose command tree to preload if the process registers none itself (it may sync only on demand).
         self.command_source = command_source
         self.proc: asyncio.subprocess.Process | None = None
+        self.session: GatewaySession | None = None
         self._identifies_at_start = 0
         self.starts = 0
 
@@ -176,6 +178,7 @@ class BotProcess:
                 f"bot process exited with {self.proc.returncode if self.proc else None}:\n"
                 f"{self.output()[-3000:]}"
             )
+        self.session = self.tb.gateway.sessions[self._identifies_at_start]
         if self.command_source is not None and not any(self.tb.commands.values()):
             await preload_commands_from(self.tb, self.command_source, self.settings)
 
@@ -189,7 +192,9 @@ class BotProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
-        await self.tb.wait_until(lambda: not self.tb.gateway.live_sessions(), 5.0, what="the gateway to drop")
+        session = self.session
+        if session is not None:
+            await self.tb.wait_until(lambda: not session.live, 5.0, what="the killed bot's gateway to drop")
 
     async def restart(self) -> None:
         await self.kill9()

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.discord_testbed.gateway import Gateway, GatewaySession
 from tests.discord_testbed.model import (
+    Button,
     Channel,
     Guild,
     Interaction,
@@ -546,7 +547,7 @@ class TestBed:
         return await self._interact(3, data, user, channel, message=message, wait=wait, timeout=timeout)
 
     @staticmethod
-    def _find_button(message: Message, label: str | None, custom_id: str | None) -> Any:
+    def _find_button(message: Message, label: str | None, custom_id: str | None) -> Button:
         buttons = [b for b in message.buttons if b.custom_id is not None]
         if custom_id is not None:
             found = [b for b in buttons if b.custom_id == custom_id]
