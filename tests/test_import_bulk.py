@@ -237,3 +237,17 @@ def test_copied_folders_keep_ids_from_folder_names(tmp_path: Path) -> None:
 
     assert run([course], tmp_path / "out") == 0
     assert sorted(path.stem for path in (tmp_path / "out").glob("*.yaml")) == ["day07", "tokenizers"]
+
+
+def test_texts_yaml_would_misread_survive_the_round_trip(tmp_path: Path) -> None:
+    tricky = ["yes", "1.0", "null", "- dash", "a: b", "#hash", "'single'", '"double"', "ΔW ≈ 2×r", "~"]
+    questions = "".join(
+        f"{number}. **Is {text} text?**\n   - A) {text}\n   - B) other\n\n"
+        for number, text in enumerate(tricky, start=1)
+    )
+    answers = ", ".join(f"{number}-a" for number in range(1, len(tricky) + 1))
+    source = write(tmp_path / "tricky.md", f"# Day 30 Quiz: Tricky\n\n{questions}**Answers:** {answers}\n")
+
+    assert run([source], tmp_path / "day30.yaml") == 0
+    quiz = load_quiz_file(tmp_path / "day30.yaml")
+    assert [question.choices[0] for question in quiz.questions] == tricky

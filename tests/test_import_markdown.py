@@ -351,6 +351,20 @@ def test_option_count_and_letter_order_are_checked() -> None:
     ]
 
 
+def test_a_key_naming_the_text_of_a_sixth_option_is_reported_not_a_crash() -> None:
+    options = "".join(f"   - {letter}) {letter.lower()}\n" for letter in "ABCDEF")
+    text = f"# Six\n\n1. **Q?**\n{options}\n## Answer Key\n\n**1. A) f**\n"
+
+    result = parse_markdown(text, "six.md")
+
+    assert [str(problem) for problem in result.errors] == [
+        "six.md:3: question 1 has 6 options; at most 5 (A to E) are allowed"
+    ]
+    assert [str(problem) for problem in result.warnings] == [
+        'six.md:13: question 1: the key text "f" does not match option A "a"; imported as A, check it'
+    ]
+
+
 def test_a_file_without_a_title_is_an_error() -> None:
     result = parse_fixture("bad/no-title.md")
 

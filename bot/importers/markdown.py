@@ -443,7 +443,7 @@ class _Reader:
             self.log,
             label=label,
             line=question.line,
-            options=[option.text for option in question.options],
+            options=[option.text for option in question.options[: len(LETTERS)]],
             claims=question.claims,
             loose_explanation=question.loose_explanation,
         )
