@@ -144,7 +144,7 @@ async def test_starting_a_bot_costs_well_under_a_second(testbed: TestBed, tmp_pa
     await runner.start()
     elapsed = loop.time() - started
     await runner.stop()
-    assert elapsed < 0.5, f"starting the bot against the test bed took {elapsed:.3f}s"
+    assert elapsed < 1.0, f"starting the bot against the test bed took {elapsed:.3f}s"
 
 
 async def test_message_events_reach_a_bot_with_the_guild_messages_intent(

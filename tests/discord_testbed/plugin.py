@@ -81,10 +81,11 @@ async def bot_process(
 
 
 def spec_summary() -> str:
-    checker = load_spec_checker(spec_path())
-    if checker is None:
-        return (
-            f"Discord OpenAPI schema check did NOT run: no spec at {spec_path()} "
-            f"(set QUIZBOT_DISCORD_SPEC to its path)"
-        )
+    path = spec_path()
+    if not path.is_file():
+        return f"Discord OpenAPI schema check did NOT run: no spec at {path} (set QUIZBOT_DISCORD_SPEC)"
+    if load_spec_checker.cache_info().currsize == 0:
+        return "Discord OpenAPI schema check: no test bed was used in this run"
+    checker = load_spec_checker(path)
+    assert checker is not None
     return f"Discord OpenAPI schema check ran on {checker.checked} request bodies (spec: {checker.path})"
