@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -394,3 +396,37 @@ def test_every_markdown_example_in_the_docs_imports_cleanly() -> None:
     assert len(examples) == 7
     assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 7
     assert all(result.quiz is not None and result.quiz.questions for result in results)
+
+
+PURE_PARSERS = (
+    "aiken",
+    "answer_key",
+    "csv_format",
+    "detect",
+    "drafts",
+    "markdown",
+    "markdown_syntax",
+    "naming",
+    "result",
+    "sources",
+)
+
+
+@pytest.mark.parametrize("module", PURE_PARSERS)
+def test_parsers_import_only_the_standard_library_the_domain_and_each_other(module: str) -> None:
+    tree = ast.parse((REPO / "bot" / "importers" / f"{module}.py").read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "bot.importers":
+            imported |= {f"bot.importers.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+
+    def allowed(name: str) -> bool:
+        top = name.split(".")[0]
+        pure_sibling = name.startswith("bot.importers") and name.rsplit(".", 1)[-1] in PURE_PARSERS
+        return top in sys.stdlib_module_names or name.startswith("bot.domain") or pure_sibling
+
+    assert sorted(name for name in imported if not allowed(name)) == []
