@@ -1,0 +1,95 @@
+"""Runs of a quiz (live or daily) and the outcome of an answer click, as the domain sees them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class RunKind(enum.StrEnum):
+    LIVE = "live"
+    DAILY = "daily"
+
+
+class RunStatus(enum.StrEnum):
+    LOBBY = "lobby"  # intro posted, first question not yet open
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"  # ended early by /quiz-stop or by a lost message
+
+    @property
+    def is_active(self) -> bool:
+        return self in (RunStatus.LOBBY, RunStatus.RUNNING)
+
+
+class QuestionState(enum.StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ScoringMode(enum.StrEnum):
+    ACCURACY = "accuracy"
+    SPEED = "speed"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    guild_id: int
+    channel_id: int
+    kind: RunKind
+    quiz_id: str
+    quiz_title: str
+    series: str | None
+    started_by: int
+    created_at: datetime
+    status: RunStatus
+    seconds_per_question: int
+    scoring_mode: ScoringMode
+    current_index: int  # -1 while in the lobby
+    question_count: int
+    intro_message_id: int | None = None
+    starts_at: datetime | None = None  # when the first question opens (lobby deadline)
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunQuestion:
+    run_id: int
+    index: int
+    question_id: str
+    correct_choice: int
+    choice_count: int
+    state: QuestionState
+    message_id: int | None = None
+    opened_at: datetime | None = None
+    deadline: datetime | None = None
+    closed_at: datetime | None = None
+    revealed: bool = False
+
+
+class AnswerOutcome(enum.StrEnum):
+    RECORDED = "recorded"  # new answer, committed
+    ALREADY_ANSWERED = "already_answered"  # this member answered this question before
+    CLOSED = "closed"  # the question is not open (not yet, or no longer)
+    UNKNOWN = "unknown"  # no such run/question/choice: stale or forged button
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    outcome: AnswerOutcome
+    choice: int | None = None  # the member's stored choice (new or earlier)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    run_id: int
+    index: int
+    user_id: int
+    user_name: str
+    choice: int
+    correct: bool
+    answered_at: datetime
+    seconds: float  # time from the question opening to the click

@@ -1,0 +1,33 @@
+"""Storage: the only place with SQL. Domain types go in and come out; nothing SQLite-specific leaks.
+
+`Storage` groups one store per area over a single database so that a PostgreSQL backend can later
+provide the same methods.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.database import Database, StorageError
+from bot.storage.runs import ChannelBusyError, RunStore
+from bot.storage.settings_store import SettingsStore
+
+__all__ = ["ChannelBusyError", "Storage", "StorageError", "open_storage"]
+
+
+class Storage:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.runs = RunStore(database)
+        self.settings = SettingsStore(database)
+
+    async def schema_version(self) -> int:
+        return await self.database.user_version()
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+async def open_storage(path: Path) -> Storage:
+    """Open (creating and migrating if needed) the database at `path`."""
+    return Storage(await Database.open(path))

@@ -1,0 +1,38 @@
+"""A run keeps a copy of its quiz, so editing or deleting the file never breaks a quiz in progress."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from bot.domain.quiz import Question, Quiz
+
+
+def dump_snapshot(quiz: Quiz) -> str:
+    return json.dumps(asdict(quiz), ensure_ascii=False, separators=(",", ":"))
+
+
+def load_snapshot(text: str) -> Quiz:
+    data: dict[str, Any] = json.loads(text)
+    questions = tuple(
+        Question(
+            id=q["id"],
+            prompt=q["prompt"],
+            choices=tuple(q["choices"]),
+            answer=q["answer"],
+            explanation=q.get("explanation", ""),
+            tags=tuple(q.get("tags", ())),
+        )
+        for q in data["questions"]
+    )
+    return Quiz(
+        id=data["id"],
+        title=data["title"],
+        questions=questions,
+        description=data.get("description", ""),
+        series=data.get("series"),
+        day=data.get("day"),
+        seconds_per_question=data.get("seconds_per_question", 30),
+        tags=tuple(data.get("tags", ())),
+    )

@@ -1,0 +1,320 @@
+"""SQL for quiz runs, their questions and the members' answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.domain.quiz import Quiz
+from bot.domain.runs import (
+    AnswerOutcome,
+    AnswerResult,
+    QuestionState,
+    Run,
+    RunKind,
+    RunQuestion,
+    RunStatus,
+    ScoringMode,
+    StoredAnswer,
+)
+from bot.storage.database import Database, from_timestamp, to_timestamp
+from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
+
+
+class ChannelBusyError(Exception):
+    """A live quiz is already running in this channel."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(f"run {run.id} is already active in channel {run.channel_id}")
+        self.run = run
+
+
+_RUN_COLUMNS = (
+    "id, guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, created_at, status, "
+    "seconds_per_question, scoring_mode, current_index, question_count, intro_message_id, starts_at, finished_at"
+)
+_QUESTION_COLUMNS = (
+    "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
+    "closed_at, revealed"
+)
+
+# The click path: one statement that only inserts while the question is open, before its deadline,
+# for a choice that exists. ON CONFLICT keeps the first answer; the caller learns which case it was.
+_RECORD_ANSWER = """
+INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds)
+SELECT q.run_id, q.idx, :user_id, r.guild_id, :user_name, :choice, q.correct_choice = :choice, :now,
+       max(0.0, :now - q.opened_at)
+FROM run_questions AS q JOIN runs AS r ON r.id = q.run_id
+WHERE q.run_id = :run_id AND q.idx = :idx AND q.state = 'open' AND q.deadline > :now
+  AND :choice >= 0 AND :choice < q.choice_count
+ON CONFLICT (run_id, idx, user_id) DO NOTHING
+"""
+
+
+def _run_from_row(row: Any) -> Run:
+    return Run(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        kind=RunKind(row["kind"]),
+        quiz_id=row["quiz_id"],
+        quiz_title=row["quiz_title"],
+        series=row["series"],
+        started_by=row["started_by"],
+        created_at=from_timestamp(row["created_at"]),  # type: ignore[arg-type]
+        status=RunStatus(row["status"]),
+        seconds_per_question=row["seconds_per_question"],
+        scoring_mode=ScoringMode(row["scoring_mode"]),
+        current_index=row["current_index"],
+        question_count=row["question_count"],
+        intro_message_id=row["intro_message_id"],
+        starts_at=from_timestamp(row["starts_at"]),
+        finished_at=from_timestamp(row["finished_at"]),
+    )
+
+
+def _question_from_row(row: Any) -> RunQuestion:
+    return RunQuestion(
+        run_id=row["run_id"],
+        index=row["idx"],
+        question_id=row["question_id"],
+        correct_choice=row["correct_choice"],
+        choice_count=row["choice_count"],
+        state=QuestionState(row["state"]),
+        message_id=row["message_id"],
+        opened_at=from_timestamp(row["opened_at"]),
+        deadline=from_timestamp(row["deadline"]),
+        closed_at=from_timestamp(row["closed_at"]),
+        revealed=bool(row["revealed"]),
+    )
+
+
+class RunStore:
+    """Runs, run questions and answers."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def _one(self, sql: str, params: Any = ()) -> Any:
+        async with self._db.connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Any = ()) -> list[Any]:
+        async with self._db.connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def create_run(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        kind: RunKind,
+        quiz: Quiz,
+        started_by: int,
+        now: datetime,
+        seconds_per_question: int,
+        scoring_mode: ScoringMode,
+        starts_at: datetime | None = None,
+    ) -> Run:
+        """Create a run in the lobby with all its questions pending; ChannelBusyError if one is live here."""
+        try:
+            async with self._db.transaction() as connection:
+                cursor = await connection.execute(
+                    "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, "
+                    "created_at, status, seconds_per_question, scoring_mode, question_count, starts_at, "
+                    "quiz_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        channel_id,
+                        kind.value,
+                        quiz.id,
+                        quiz.title,
+                        quiz.series,
+                        started_by,
+                        to_timestamp(now),
+                        seconds_per_question,
+                        scoring_mode.value,
+                        len(quiz.questions),
+                        None if starts_at is None else to_timestamp(starts_at),
+                        dump_snapshot(quiz),
+                    ),
+                )
+                run_id = cursor.lastrowid
+                await connection.executemany(
+                    "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, i, q.id, q.answer, len(q.choices)) for i, q in enumerate(quiz.questions)],
+                )
+        except sqlite3.IntegrityError:
+            existing = await self.active_live_run(channel_id)
+            if existing is None:
+                raise
+            raise ChannelBusyError(existing) from None
+        run = await self.get_run(int(run_id))  # type: ignore[arg-type]
+        assert run is not None
+        return run
+
+    async def get_run(self, run_id: int) -> Run | None:
+        row = await self._one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else _run_from_row(row)
+
+    async def run_quiz(self, run_id: int) -> Quiz | None:
+        """The quiz as it was when the run started."""
+        row = await self._one("SELECT quiz_snapshot FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else load_snapshot(row[0])
+
+    async def active_live_run(self, channel_id: int) -> Run | None:
+        row = await self._one(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
+            "AND status IN ('lobby', 'running')",
+            (channel_id,),
+        )
+        return None if row is None else _run_from_row(row)
+
+    async def active_runs(self, kind: RunKind | None = None) -> list[Run]:
+        rows = await self._all(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
+        )
+        runs = [_run_from_row(row) for row in rows]
+        return [run for run in runs if kind is None or run.kind is kind]
+
+    async def set_intro_message(self, run_id: int, message_id: int) -> None:
+        await self._db.connection.execute(
+            "UPDATE runs SET intro_message_id = ? WHERE id = ?", (message_id, run_id)
+        )
+
+    async def set_starts_at(self, run_id: int, starts_at: datetime) -> None:
+        await self._db.connection.execute(
+            "UPDATE runs SET starts_at = ? WHERE id = ? AND status = 'lobby'", (to_timestamp(starts_at), run_id)
+        )
+
+    async def open_question(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
+        """Open a pending question and make it the run's current one; False if it was not pending."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE run_questions SET state = 'open', opened_at = ?, deadline = ? "
+                "WHERE run_id = ? AND idx = ? AND state = 'pending'",
+                (to_timestamp(now), to_timestamp(deadline), run_id, index),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await connection.execute(
+                "UPDATE runs SET status = 'running', current_index = ? WHERE id = ? AND status IN ('lobby', 'running')",
+                (index, run_id),
+            )
+        return True
+
+    async def set_question_message(self, run_id: int, index: int, message_id: int) -> None:
+        await self._db.connection.execute(
+            "UPDATE run_questions SET message_id = ? WHERE run_id = ? AND idx = ?", (message_id, run_id, index)
+        )
+
+    async def close_question(self, run_id: int, index: int, *, now: datetime) -> bool:
+        """Close an open question (no answer is accepted after this commits); False if it was not open."""
+        cursor = await self._db.connection.execute(
+            "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND idx = ? AND state = 'open'",
+            (to_timestamp(now), run_id, index),
+        )
+        return cursor.rowcount == 1
+
+    async def mark_revealed(self, run_id: int, index: int) -> None:
+        await self._db.connection.execute(
+            "UPDATE run_questions SET revealed = 1 WHERE run_id = ? AND idx = ?", (run_id, index)
+        )
+
+    async def get_question(self, run_id: int, index: int) -> RunQuestion | None:
+        row = await self._one(
+            f"SELECT {_QUESTION_COLUMNS} FROM run_questions WHERE run_id = ? AND idx = ?", (run_id, index)
+        )
+        return None if row is None else _question_from_row(row)
+
+    async def questions(self, run_id: int) -> list[RunQuestion]:
+        rows = await self._all(
+            f"SELECT {_QUESTION_COLUMNS} FROM run_questions WHERE run_id = ? ORDER BY idx", (run_id,)
+        )
+        return [_question_from_row(row) for row in rows]
+
+    async def record_answer(
+        self, *, run_id: int, index: int, user_id: int, user_name: str, choice: int, now: datetime
+    ) -> AnswerResult:
+        """Record a click atomically and idempotently; the result says whether it was new."""
+        params = {
+            "run_id": run_id,
+            "idx": index,
+            "user_id": user_id,
+            "user_name": user_name,
+            "choice": choice,
+            "now": to_timestamp(now),
+        }
+        cursor = await self._db.connection.execute(_RECORD_ANSWER, params)
+        if cursor.rowcount == 1:
+            return AnswerResult(AnswerOutcome.RECORDED, choice)
+        return await self._why_not_recorded(run_id, index, user_id, choice, now)
+
+    async def _why_not_recorded(
+        self, run_id: int, index: int, user_id: int, choice: int, now: datetime
+    ) -> AnswerResult:
+        existing = await self._one(
+            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+        )
+        if existing is not None:
+            return AnswerResult(AnswerOutcome.ALREADY_ANSWERED, int(existing[0]))
+        question = await self.get_question(run_id, index)
+        if question is None or not 0 <= choice < question.choice_count:
+            return AnswerResult(AnswerOutcome.UNKNOWN)
+        return AnswerResult(AnswerOutcome.CLOSED)
+
+    async def answer_count(self, run_id: int, index: int) -> int:
+        row = await self._one("SELECT count(*) FROM answers WHERE run_id = ? AND idx = ?", (run_id, index))
+        return int(row[0])
+
+    async def choice_counts(self, run_id: int, index: int, choice_count: int) -> list[int]:
+        counts = [0] * choice_count
+        for row in await self._all(
+            "SELECT choice, count(*) FROM answers WHERE run_id = ? AND idx = ? GROUP BY choice", (run_id, index)
+        ):
+            if 0 <= row[0] < choice_count:
+                counts[row[0]] = row[1]
+        return counts
+
+    async def answers(self, run_id: int) -> list[StoredAnswer]:
+        rows = await self._all(
+            "SELECT run_id, idx, user_id, user_name, choice, correct, answered_at, seconds FROM answers "
+            "WHERE run_id = ? ORDER BY idx, answered_at",
+            (run_id,),
+        )
+        return [
+            StoredAnswer(
+                run_id=row[0],
+                index=row[1],
+                user_id=row[2],
+                user_name=row[3],
+                choice=row[4],
+                correct=bool(row[5]),
+                answered_at=from_timestamp(row[6]),  # type: ignore[arg-type]
+                seconds=row[7],
+            )
+            for row in rows
+        ]
+
+    async def member_answer(self, run_id: int, index: int, user_id: int) -> int | None:
+        row = await self._one(
+            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+        )
+        return None if row is None else int(row[0])
+
+    async def finish_run(self, run_id: int, *, status: RunStatus, now: datetime) -> bool:
+        """End an active run and close whatever question is still open; False if it had ended already."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status IN ('lobby', 'running')",
+                (status.value, to_timestamp(now), run_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await connection.execute(
+                "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND state = 'open'",
+                (to_timestamp(now), run_id),
+            )
+        return True
