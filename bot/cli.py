@@ -88,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(handler=cmd_sync)
 
-    validate = sub.add_parser("validate", help="check quiz files and print every problem as path:line: message")
+    validate = sub.add_parser(
+        "validate", help="check quiz files and print every problem as path:line: message"
+    )
     validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the quiz folder)")
     validate.set_defaults(handler=cmd_validate)
 

@@ -39,10 +39,15 @@ async def run_bot(settings: Settings, token: str) -> int:
                 stopper.cancel()
                 runner.result()
         except discord.LoginFailure:
-            log.error("Discord refused the token: reset it in the Developer Portal (Bot > Reset Token) and update DISCORD_TOKEN.")
+            log.error(
+                "Discord refused the token: reset it in the Developer Portal (Bot > Reset Token) "
+                "and update DISCORD_TOKEN."
+            )
             return 2
         except discord.PrivilegedIntentsRequired:
-            log.error("Discord refused a privileged intent; quizbot needs none, so this is a bug: please report it.")
+            log.error(
+                "Discord refused a privileged intent; quizbot needs none, so this is a bug: please report it."
+            )
             return 1
         except StorageError as error:
             log.error("%s", error)

@@ -56,11 +56,20 @@ async def test_pragmas_are_set(storage: Storage) -> None:
 
 async def test_new_run_is_in_the_lobby_with_pending_questions(storage: Storage) -> None:
     run = await storage.runs.create_run(
-        guild_id=10, channel_id=20, kind=RunKind.LIVE, quiz=QUIZ, started_by=1, now=NOW,
-        seconds_per_question=30, scoring_mode=ScoringMode.SPEED,
+        guild_id=10,
+        channel_id=20,
+        kind=RunKind.LIVE,
+        quiz=QUIZ,
+        started_by=1,
+        now=NOW,
+        seconds_per_question=30,
+        scoring_mode=ScoringMode.SPEED,
     )
     assert (run.status, run.current_index, run.question_count, run.scoring_mode) == (
-        RunStatus.LOBBY, -1, 2, ScoringMode.SPEED,
+        RunStatus.LOBBY,
+        -1,
+        2,
+        ScoringMode.SPEED,
     )
     questions = await storage.runs.questions(run.id)
     assert [(q.question_id, q.state, q.correct_choice, q.choice_count) for q in questions] == [
@@ -87,7 +96,9 @@ async def test_answer_outcomes(storage: Storage) -> None:
     bad_choice = await record(run_id=run_id, index=0, user_id=6, user_name="eve", choice=3, now=NOW)
     no_question = await record(run_id=run_id, index=9, user_id=6, user_name="eve", choice=0, now=NOW)
     no_run = await record(run_id=999, index=0, user_id=6, user_name="eve", choice=0, now=NOW)
-    late = await record(run_id=run_id, index=0, user_id=7, user_name="al", choice=0, now=NOW + timedelta(seconds=30))
+    late = await record(
+        run_id=run_id, index=0, user_id=7, user_name="al", choice=0, now=NOW + timedelta(seconds=30)
+    )
     assert [r.outcome for r in (first, again, pending, bad_choice, no_question, no_run, late)] == [
         AnswerOutcome.RECORDED,
         AnswerOutcome.ALREADY_ANSWERED,
@@ -116,7 +127,9 @@ async def test_no_answer_after_close(storage: Storage) -> None:
 async def test_concurrent_double_clicks_store_one_answer(storage: Storage) -> None:
     run_id = await _open_run(storage)
     clicks = [
-        storage.runs.record_answer(run_id=run_id, index=0, user_id=user, user_name=f"u{user}", choice=user % 3, now=NOW)
+        storage.runs.record_answer(
+            run_id=run_id, index=0, user_id=user, user_name=f"u{user}", choice=user % 3, now=NOW
+        )
         for user in range(40)
         for _ in range(3)
     ]
@@ -139,11 +152,17 @@ async def test_finish_closes_the_open_question_and_frees_the_channel(storage: St
 async def test_guild_settings_defaults_and_update(storage: Storage) -> None:
     defaults = await storage.settings.guild_settings(10)
     assert (defaults.scoring_mode, defaults.lead_seconds, defaults.quiz_master_role_id) == (
-        ScoringMode.ACCURACY, 5, None,
+        ScoringMode.ACCURACY,
+        5,
+        None,
     )
     await storage.settings.update_guild_settings(10, scoring_mode=ScoringMode.SPEED, quiz_master_role_id=77)
     stored = await storage.settings.guild_settings(10)
-    assert (stored.scoring_mode, stored.quiz_master_role_id, stored.lead_seconds) == (ScoringMode.SPEED, 77, 5)
+    assert (stored.scoring_mode, stored.quiz_master_role_id, stored.lead_seconds) == (
+        ScoringMode.SPEED,
+        77,
+        5,
+    )
 
 
 async def test_text_is_stored_verbatim(storage: Storage) -> None:

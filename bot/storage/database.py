@@ -58,7 +58,9 @@ class Database:
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except Exception as error:
-            raise StorageError(f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions.") from error
+            raise StorageError(
+                f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions."
+            ) from error
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
         await database._configure()
@@ -120,5 +122,3 @@ def _split_statements(script: str) -> list[str]:
         if text:
             statements.append(text)
     return statements
-
-

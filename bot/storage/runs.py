@@ -186,7 +186,8 @@ class RunStore:
 
     async def set_starts_at(self, run_id: int, starts_at: datetime) -> None:
         await self._db.connection.execute(
-            "UPDATE runs SET starts_at = ? WHERE id = ? AND status = 'lobby'", (to_timestamp(starts_at), run_id)
+            "UPDATE runs SET starts_at = ? WHERE id = ? AND status = 'lobby'",
+            (to_timestamp(starts_at), run_id),
         )
 
     async def open_question(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
@@ -207,7 +208,8 @@ class RunStore:
 
     async def set_question_message(self, run_id: int, index: int, message_id: int) -> None:
         await self._db.connection.execute(
-            "UPDATE run_questions SET message_id = ? WHERE run_id = ? AND idx = ?", (message_id, run_id, index)
+            "UPDATE run_questions SET message_id = ? WHERE run_id = ? AND idx = ?",
+            (message_id, run_id, index),
         )
 
     async def close_question(self, run_id: int, index: int, *, now: datetime) -> bool:
@@ -256,7 +258,8 @@ class RunStore:
         self, run_id: int, index: int, user_id: int, choice: int, now: datetime
     ) -> AnswerResult:
         existing = await self._one(
-            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
+            (run_id, index, user_id),
         )
         if existing is not None:
             return AnswerResult(AnswerOutcome.ALREADY_ANSWERED, int(existing[0]))
@@ -272,7 +275,8 @@ class RunStore:
     async def choice_counts(self, run_id: int, index: int, choice_count: int) -> list[int]:
         counts = [0] * choice_count
         for row in await self._all(
-            "SELECT choice, count(*) FROM answers WHERE run_id = ? AND idx = ? GROUP BY choice", (run_id, index)
+            "SELECT choice, count(*) FROM answers WHERE run_id = ? AND idx = ? GROUP BY choice",
+            (run_id, index),
         ):
             if 0 <= row[0] < choice_count:
                 counts[row[0]] = row[1]
@@ -300,7 +304,8 @@ class RunStore:
 
     async def member_answer(self, run_id: int, index: int, user_id: int) -> int | None:
         row = await self._one(
-            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
+            (run_id, index, user_id),
         )
         return None if row is None else int(row[0])
 
