@@ -1,0 +1,75 @@
+"""The `quizbot` command line as an admin meets it: real subprocesses, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quizbot(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN" and not k.startswith("QUIZBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **(env or {}), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        (None, "quizbot: DISCORD_TOKEN is not set: copy .env.example to .env"),
+        ("definitely-not-a-token", "quizbot: DISCORD_TOKEN looks malformed"),
+    ],
+)
+def test_run_without_a_usable_token_prints_one_line_and_exits_2(
+    tmp_path: Path, token: str | None, expected: str
+) -> None:
+    result = quizbot("run", env={} if token is None else {"DISCORD_TOKEN": token}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+    assert "Traceback" not in result.stderr
+    if token is not None:
+        assert token not in result.stderr
+
+
+def test_help_lists_every_command() -> None:
+    result = quizbot("--help")
+    assert result.returncode == 0
+    for command in ("run", "sync", "validate", "import"):
+        assert command in result.stdout
+
+
+def test_validate_shipped_quizzes() -> None:
+    result = quizbot("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'day48: 10 questions, "Day 48 Quiz: Fine-tuning Techniques - LoRA & QLoRA"' in result.stdout
+
+
+def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: Broken\nquestions: []\n")
+    result = quizbot("validate", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{bad}:2: ")
+
+
+def test_import_of_the_seed_equals_the_shipped_quiz(tmp_path: Path) -> None:
+    seed = ROOT.parent / "shared" / "seeds" / "000_410bd2ece56a659a.txt"
+    assert seed.is_file(), f"the Day 48 seed is expected at {seed} (shared/ beside the clone)"
+    out = tmp_path / "day48.yaml"
+    result = quizbot("import", str(seed), "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.read_text(encoding="utf-8") == (ROOT / "quizzes" / "day48.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,61 @@
+"""Configuration from the environment and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DISCORD_API_BASE, ConfigError, Secret, load_settings
+
+TOKEN = "TEST.fake-token.for-settings-tests"
+
+
+def test_defaults_without_anything(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=tmp_path / "missing.env")
+    assert settings.token is None
+    assert (settings.db_path, settings.quizzes_dir, settings.dev_guild_id) == (
+        Path("quizbot.db"),
+        Path("quizzes"),
+        None,
+    )
+    assert (settings.log_level, settings.log_format, settings.api_base) == ("INFO", "text", DISCORD_API_BASE)
+    with pytest.raises(ConfigError, match=r"DISCORD_TOKEN is not set: copy \.env\.example to \.env"):
+        settings.require_token()
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={TOKEN}\nQUIZBOT_DB=from-file.db\nLOG_LEVEL=debug\n")
+    settings = load_settings({"QUIZBOT_DB": "from-env.db", "QUIZBOT_DEV_GUILD": "123"}, env_file=env_file)
+    assert settings.require_token() == TOKEN
+    assert (settings.db_path, settings.dev_guild_id, settings.log_level) == (Path("from-env.db"), 123, "DEBUG")
+
+
+def test_token_never_shows_in_repr(tmp_path: Path) -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN}, env_file=None)
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.token)
+    assert settings.token == Secret(TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DISCORD_TOKEN": "not a token"}, "DISCORD_TOKEN looks malformed"),
+        ({"DISCORD_TOKEN": '"a.b.c"x y'}, "DISCORD_TOKEN looks malformed"),
+        ({"QUIZBOT_DEV_GUILD": "my-server"}, "QUIZBOT_DEV_GUILD must be a numeric Discord id"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json"),
+    ],
+)
+def test_malformed_values_say_what_to_do(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ, env_file=None)
+
+
+def test_test_bed_endpoints(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/", "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gw"},
+        env_file=None,
+    )
+    assert (settings.api_base, settings.gateway_url) == ("http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/gw")
