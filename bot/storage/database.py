@@ -63,8 +63,12 @@ class Database:
             ) from error
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
-        await database._configure()
-        await database._migrate()
+        try:
+            await database._configure()
+            await database._migrate()
+        except BaseException:
+            await connection.close()
+            raise
         return database
 
     async def _configure(self) -> None:
