@@ -53,6 +53,8 @@ class Run:
     intro_message_id: int | None = None
     starts_at: datetime | None = None  # when the first question opens (lobby deadline)
     finished_at: datetime | None = None
+    results_parts: int = 0  # results messages of a live run posted so far
+    results_done: bool = False  # every results message is posted
 
 
 @dataclass(frozen=True)

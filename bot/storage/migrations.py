@@ -107,4 +107,11 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: live quiz results are posted in parts; resuming after a crash continues after the last one posted.
+    """
+    ALTER TABLE runs ADD COLUMN results_parts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN results_done INTEGER NOT NULL DEFAULT 0;
+    UPDATE runs SET results_done = 1 WHERE status IN ('finished', 'stopped');
+    CREATE INDEX runs_results_pending ON runs (id) WHERE kind = 'live' AND results_done = 0;
+    """,
 ]

@@ -32,7 +32,8 @@ class ChannelBusyError(Exception):
 
 _RUN_COLUMNS = (
     "id, guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, created_at, status, "
-    "seconds_per_question, scoring_mode, current_index, question_count, intro_message_id, starts_at, finished_at"
+    "seconds_per_question, scoring_mode, current_index, question_count, intro_message_id, starts_at, finished_at, "
+    "results_parts, results_done"
 )
 _QUESTION_COLUMNS = (
     "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
@@ -71,6 +72,8 @@ def _run_from_row(row: Any) -> Run:
         intro_message_id=row["intro_message_id"],
         starts_at=from_timestamp(row["starts_at"]),
         finished_at=from_timestamp(row["finished_at"]),
+        results_parts=row["results_parts"],
+        results_done=bool(row["results_done"]),
     )
 
 
@@ -178,6 +181,20 @@ class RunStore:
         )
         runs = [_run_from_row(row) for row in rows]
         return [run for run in runs if kind is None or run.kind is kind]
+
+    async def live_runs_to_resume(self) -> list[Run]:
+        """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
+        rows = await self._all(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = 'live' "
+            "AND (status IN ('lobby', 'running') OR results_done = 0) ORDER BY id"
+        )
+        return [_run_from_row(row) for row in rows]
+
+    async def set_results_parts(self, run_id: int, parts: int, *, done: bool) -> None:
+        """Record how many results messages are posted (before the next one is sent)."""
+        await self._db.connection.execute(
+            "UPDATE runs SET results_parts = ?, results_done = ? WHERE id = ?", (parts, int(done), run_id)
+        )
 
     async def set_intro_message(self, run_id: int, message_id: int) -> None:
         await self._db.connection.execute(
