@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -118,11 +119,22 @@ class Database:
 
 
 def _split_statements(script: str) -> list[str]:
-    """Split a migration into statements; migrations contain no semicolons inside literals."""
+    """Split a migration into statements; migrations contain no semicolons inside literals.
+
+    A trigger body holds several `;`-terminated statements, so chunks are joined until SQLite
+    itself says the statement is complete.
+    """
     statements: list[str] = []
+    pending = ""
     for chunk in script.split(";"):
         lines = [line for line in chunk.splitlines() if not line.strip().startswith("--")]
         text = "\n".join(lines).strip()
-        if text:
-            statements.append(text)
+        if not text:
+            continue
+        pending = f"{pending}\n{text};" if pending else f"{text};"
+        if sqlite3.complete_statement(pending):
+            statements.append(pending[:-1])
+            pending = ""
+    if pending:
+        statements.append(pending[:-1])
     return statements

@@ -114,4 +114,176 @@ MIGRATIONS: list[str] = [
     UPDATE runs SET results_done = 1 WHERE status IN ('finished', 'stopped');
     CREATE INDEX runs_results_pending ON runs (id) WHERE kind = 'live' AND results_done = 0;
     """,
+    # 3: summary tables for leaderboards and /stats. The answers stay the one source of truth; the
+    # triggers keep these in step inside the very statement that writes or rescores an answer, so the
+    # click path stays one statement and a board reads per-member rows instead of a million answers.
+    """
+    CREATE TABLE board_totals (
+        guild_id INTEGER NOT NULL,
+        bucket TEXT NOT NULL CHECK (bucket IN ('all', 'daily')),
+        user_id INTEGER NOT NULL,
+        user_name TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        PRIMARY KEY (guild_id, bucket, user_id)
+    ) WITHOUT ROWID;
+
+    -- Per UTC day: a week or month in any time zone is whole UTC days plus two partial edge days.
+    CREATE TABLE board_days (
+        guild_id INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        PRIMARY KEY (guild_id, day, user_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE board_runs (
+        run_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        guild_id INTEGER NOT NULL,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        PRIMARY KEY (run_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX board_runs_member ON board_runs (guild_id, user_id);
+
+    CREATE TABLE run_question_tags (
+        run_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (run_id, idx, tag)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE board_tags (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        PRIMARY KEY (guild_id, user_id, tag)
+    ) WITHOUT ROWID;
+
+    -- The partial edge days of a week or month are read from the answers themselves.
+    CREATE INDEX answers_guild_time ON answers (guild_id, answered_at, correct, seconds);
+    CREATE INDEX runs_guild_series ON runs (guild_id, series) WHERE series IS NOT NULL;
+
+    -- A question's tags are its own plus the quiz's, read once from the snapshot when the run starts.
+    CREATE TRIGGER run_questions_tags AFTER INSERT ON run_questions BEGIN
+        INSERT OR IGNORE INTO run_question_tags (run_id, idx, tag)
+        SELECT NEW.run_id, NEW.idx, t.value
+        FROM runs AS r, json_each(r.quiz_snapshot, '$.questions[' || NEW.idx || '].tags') AS t
+        WHERE r.id = NEW.run_id AND json_valid(r.quiz_snapshot) AND t.type = 'text'
+        UNION
+        SELECT NEW.run_id, NEW.idx, t.value
+        FROM runs AS r, json_each(r.quiz_snapshot, '$.tags') AS t
+        WHERE r.id = NEW.run_id AND json_valid(r.quiz_snapshot) AND t.type = 'text';
+    END;
+
+    CREATE TRIGGER answers_boards_insert AFTER INSERT ON answers BEGIN
+        INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+        SELECT NEW.guild_id, b.bucket, NEW.user_id, NEW.user_name, 1, NEW.correct, NEW.seconds
+        FROM (SELECT 'all' AS bucket UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily') AS b
+        WHERE true
+        ON CONFLICT (guild_id, bucket, user_id) DO UPDATE SET
+            user_name = excluded.user_name, answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
+        VALUES (NEW.guild_id, CAST(NEW.answered_at / 86400 AS INTEGER), NEW.user_id, 1, NEW.correct,
+                NEW.seconds)
+        ON CONFLICT (guild_id, day, user_id) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
+        VALUES (NEW.run_id, NEW.user_id, NEW.guild_id, 1, NEW.correct, NEW.seconds)
+        ON CONFLICT (run_id, user_id) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)
+        SELECT NEW.guild_id, NEW.user_id, t.tag, 1, NEW.correct
+        FROM run_question_tags AS t WHERE t.run_id = NEW.run_id AND t.idx = NEW.idx
+        ON CONFLICT (guild_id, user_id, tag) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct;
+    END;
+
+    -- A rescore flips `correct`, and every summary moves by the same difference.
+    CREATE TRIGGER answers_boards_rescore AFTER UPDATE OF correct ON answers
+    WHEN OLD.correct IS NOT NEW.correct BEGIN
+        UPDATE board_totals SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id
+          AND (bucket = 'all' OR (bucket = 'daily' AND EXISTS (
+              SELECT 1 FROM runs WHERE id = NEW.run_id AND kind = 'daily')));
+        UPDATE board_days SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE guild_id = NEW.guild_id AND day = CAST(NEW.answered_at / 86400 AS INTEGER) AND user_id = NEW.user_id;
+        UPDATE board_runs SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE run_id = NEW.run_id AND user_id = NEW.user_id;
+        UPDATE board_tags SET correct = correct + NEW.correct - OLD.correct
+        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id
+          AND tag IN (SELECT tag FROM run_question_tags WHERE run_id = NEW.run_id AND idx = NEW.idx);
+    END;
+
+    -- Deleting a run (cascading to its answers) takes its answers off the boards too.
+    CREATE TRIGGER answers_boards_delete AFTER DELETE ON answers BEGIN
+        UPDATE board_totals SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
+          AND (bucket = 'all' OR (bucket = 'daily' AND EXISTS (
+              SELECT 1 FROM runs WHERE id = OLD.run_id AND kind = 'daily')));
+        UPDATE board_days SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE guild_id = OLD.guild_id AND day = CAST(OLD.answered_at / 86400 AS INTEGER) AND user_id = OLD.user_id;
+        DELETE FROM board_runs WHERE run_id = OLD.run_id AND user_id = OLD.user_id AND answered <= 1;
+        UPDATE board_runs SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE run_id = OLD.run_id AND user_id = OLD.user_id;
+        UPDATE board_tags SET answered = answered - 1, correct = correct - OLD.correct
+        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
+          AND tag IN (SELECT tag FROM run_question_tags WHERE run_id = OLD.run_id AND idx = OLD.idx);
+    END;
+
+    -- Databases from schema 1 already hold answers: fill the summaries from them once.
+    INSERT INTO run_question_tags (run_id, idx, tag)
+    SELECT q.run_id, q.idx, t.value
+    FROM run_questions AS q JOIN runs AS r ON r.id = q.run_id,
+         json_each(r.quiz_snapshot, '$.questions[' || q.idx || '].tags') AS t
+    WHERE json_valid(r.quiz_snapshot) AND t.type = 'text'
+    UNION
+    SELECT q.run_id, q.idx, t.value
+    FROM run_questions AS q JOIN runs AS r ON r.id = q.run_id, json_each(r.quiz_snapshot, '$.tags') AS t
+    WHERE json_valid(r.quiz_snapshot) AND t.type = 'text';
+
+    INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+    SELECT a.guild_id, 'all', a.user_id,
+           (SELECT l.user_name FROM answers AS l WHERE l.guild_id = a.guild_id AND l.user_id = a.user_id
+            ORDER BY l.answered_at DESC LIMIT 1),
+           count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a GROUP BY a.guild_id, a.user_id;
+
+    INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+    SELECT a.guild_id, 'daily', a.user_id, t.user_name,
+           count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a JOIN runs AS r ON r.id = a.run_id AND r.kind = 'daily'
+    JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = 'all' AND t.user_id = a.user_id
+    GROUP BY a.guild_id, a.user_id;
+
+    INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
+    SELECT guild_id, CAST(answered_at / 86400 AS INTEGER) AS day, user_id,
+           count(*), sum(correct), sum(seconds)
+    FROM answers GROUP BY guild_id, day, user_id;
+
+    INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
+    SELECT run_id, user_id, guild_id, count(*), sum(correct), sum(seconds)
+    FROM answers GROUP BY run_id, user_id;
+
+    INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)
+    SELECT a.guild_id, a.user_id, t.tag, count(*), sum(a.correct)
+    FROM answers AS a JOIN run_question_tags AS t ON t.run_id = a.run_id AND t.idx = a.idx
+    GROUP BY a.guild_id, a.user_id, t.tag;
+    """,
 ]
