@@ -62,6 +62,46 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args.paths, args.output, force=args.force, dry_run=args.dry_run, fmt=args.format)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_database
+
+    source = args.db or _settings_or_exit().db_path
+    try:
+        report = backup_database(source, args.output, overwrite=args.force)
+    except BackupError as error:
+        print(f"quizbot: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"backed up {source} to {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, schema version "
+        f"{report.schema_version}, integrity ok) in {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, restore_database
+
+    target = args.db or _settings_or_exit().db_path
+    try:
+        report = restore_database(args.backup, target)
+    except BackupError as error:
+        print(f"quizbot: {error}", file=sys.stderr)
+        return 1
+    if report.previous_moved_to is not None:
+        print(f"kept the previous database as {report.previous_moved_to}")
+    print(
+        f"restored {report.restored_from} to {report.target} (schema version {report.schema_version}); "
+        "start the bot again"
+    )
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor_cli
+
+    return run_doctor_cli(offline=args.offline)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.importers.detect import FORMATS
 
@@ -101,6 +141,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="report what would be written, write nothing")
     imp.add_argument("--format", choices=FORMATS, help="skip format detection")
     imp.set_defaults(handler=cmd_import)
+
+    backup = sub.add_parser(
+        "backup", help="copy the database consistently while the bot runs (SQLite backup API), then check it"
+    )
+    backup.add_argument("output", type=Path, metavar="OUT.db", help="where to write the copy")
+    backup.add_argument("--db", type=Path, help="database to copy (default: QUIZBOT_DB)")
+    backup.add_argument("--force", action="store_true", help="replace OUT.db if it exists")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="put a backup in place of the database (stop the bot first; the old file is kept)"
+    )
+    restore.add_argument("backup", type=Path, metavar="BACKUP.db", help="a file made by `quizbot backup`")
+    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB)")
+    restore.set_defaults(handler=cmd_restore)
+
+    doctor = sub.add_parser(
+        "doctor", help="check configuration, database, quiz folder and the bot's Discord access"
+    )
+    doctor.add_argument("--offline", action="store_true", help="skip the checks that call Discord")
+    doctor.set_defaults(handler=cmd_doctor)
     return parser
 
 

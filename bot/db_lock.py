@@ -1,0 +1,69 @@
+"""Who holds the database file: running bots share a lock on `<db>.lock`, a restore needs it alone.
+
+An advisory `flock` on a side file rather than a SQLite lock: an idle bot holds no SQLite lock at all in
+WAL mode, while a flock lives exactly as long as the process (even after kill -9) and never goes stale.
+Several bot processes may share the database (the lock is shared); `restore` takes it exclusively.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; restore then relies on the admin having stopped the bot.
+    fcntl = None  # type: ignore[assignment]
+
+
+class DatabaseBusyError(Exception):
+    """Another process holds the database in a way that forbids what was asked."""
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextmanager
+def _flock(db_path: Path, mode: int, refusal: str) -> Iterator[None]:
+    if fcntl is None or str(db_path) == ":memory:":
+        yield
+        return
+    fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseBusyError(refusal) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def held_by_bot(db_path: Path) -> AbstractContextManager[None]:
+    """Held for the whole life of `quizbot run`; refused only while a restore is replacing the file."""
+    return _flock(
+        db_path,
+        fcntl.LOCK_SH if fcntl else 0,
+        f"a restore is replacing {db_path} right now: wait for it to finish, then start the bot again.",
+    )
+
+
+def held_alone(db_path: Path) -> AbstractContextManager[None]:
+    """Held by `quizbot restore`; refused while any bot process has the database open."""
+    return _flock(
+        db_path,
+        fcntl.LOCK_EX if fcntl else 0,
+        f"the bot is running on {db_path}: stop it first (systemctl stop quizbot / docker compose stop), "
+        "then run the restore again.",
+    )
+
+
+def bot_is_running(db_path: Path) -> bool:
+    try:
+        with held_alone(db_path):
+            return False
+    except DatabaseBusyError:
+        return True
