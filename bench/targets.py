@@ -1,0 +1,148 @@
+"""The bots a benchmark can run, and how each one posts a question and stores its answers.
+
+Every target runs as its own process against the test bed (`python -m ...`, the production way), so the
+bot's CPU is its own and the test bed's load generation cannot borrow from it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from discord.ext import commands
+
+from bot.settings import Settings
+from tests.discord_testbed.model import Channel, Message, User
+from tests.discord_testbed.testbed import TestBed
+
+QuestionOpener = Callable[[TestBed, Channel, User, int], Awaitable[Message]]
+StoredReader = Callable[[Path, str], set[int]]
+
+BASELINE_BUTTON = re.compile(r"^bench:(?P<question>\d+):(?P<choice>\d)$")
+QUIZ_BUTTON = re.compile(r"^quiz:(?P<run>\d+):(?P<q>\d+):(?P<choice>\d+)$")
+# Long enough that the question never closes during a burst, short enough for /quiz to accept it.
+LIVE_QUESTION_SECONDS = 600
+QUIZ_ID = "day48"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bot to measure: its command line, how to get a question on screen, how to read back answers."""
+
+    name: str
+    command: list[str]
+    # Whose command tree the test bed preloads when the process registers none itself.
+    factory: Callable[[Settings], commands.Bot]
+    open_question: QuestionOpener
+    answer_pattern: re.Pattern[str]
+    stored_users: StoredReader
+    writes_answers: bool = True
+
+    def answer_ids(self, message: Message) -> list[str]:
+        return [b.custom_id for b in message.buttons if b.custom_id and self.answer_pattern.match(b.custom_id)]
+
+
+def read_only(db_path: Path) -> sqlite3.Connection:
+    """Open the bot's database without any chance of writing to it (the check must not change the data)."""
+    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+
+# -- the baseline bot ------------------------------------------------------------------------------
+
+
+async def _baseline_question(tb: TestBed, channel: Channel, starter: User, number: int) -> Message:
+    result = await tb.slash("bench-question", {"question": number}, user=starter, channel=channel, timeout=20.0)
+    if result.message is None:
+        raise RuntimeError("the baseline bot answered /bench-question without a message")
+    return result.message
+
+
+def _baseline_stored(db_path: Path, custom_id: str) -> set[int]:
+    match = BASELINE_BUTTON.match(custom_id)
+    assert match is not None
+    with read_only(db_path) as db:
+        rows = db.execute("SELECT user_id FROM answers WHERE question = ?", (int(match["question"]),))
+        return {row[0] for row in rows}
+
+
+def _no_answers(db_path: Path, custom_id: str) -> set[int]:
+    return set()
+
+
+def _baseline_factory(settings: Settings) -> commands.Bot:
+    from bench.baseline_bot import create_baseline_bot
+
+    return create_baseline_bot(settings)
+
+
+BASELINE = Target(
+    name="baseline",
+    command=[sys.executable, "-m", "bench.baseline_bot"],
+    factory=_baseline_factory,
+    open_question=_baseline_question,
+    answer_pattern=BASELINE_BUTTON,
+    stored_users=_baseline_stored,
+)
+
+# The same bot acking without touching SQLite: the cost of the test bed plus discord.py alone.
+ECHO = Target(
+    name="ack-only",
+    command=[sys.executable, "-m", "bench.baseline_bot", "--no-db"],
+    factory=_baseline_factory,
+    open_question=_baseline_question,
+    answer_pattern=BASELINE_BUTTON,
+    stored_users=_no_answers,
+    writes_answers=False,
+)
+
+
+# -- quizbot ---------------------------------------------------------------------------------------
+
+
+def _is_question(message: Message) -> bool:
+    return any(b.custom_id and QUIZ_BUTTON.match(b.custom_id) and not b.disabled for b in message.buttons)
+
+
+async def _quiz_question(tb: TestBed, channel: Channel, starter: User, number: int) -> Message:
+    """`/quiz day48 seconds:600`, skip the lead-in with "Start now" if offered, return question 1."""
+    result = await tb.slash(
+        "quiz", {"name": QUIZ_ID, "seconds": LIVE_QUESTION_SECONDS}, user=starter, channel=channel, timeout=20.0
+    )
+    intro = result.message
+    if intro is not None and not intro.ephemeral:
+        start_now = [b for b in intro.buttons if b.custom_id and b.label and "start" in b.label.lower()]
+        if start_now and not _is_question(intro):
+            await tb.click(intro, user=starter, custom_id=start_now[0].custom_id, timeout=20.0)
+    return await tb.wait_for_message(channel, _is_question, timeout=20.0)
+
+
+def _quiz_stored(db_path: Path, custom_id: str) -> set[int]:
+    match = QUIZ_BUTTON.match(custom_id)
+    assert match is not None
+    with read_only(db_path) as db:
+        rows = db.execute(
+            "SELECT user_id FROM answers WHERE run_id = ? AND idx = ?", (int(match["run"]), int(match["q"]))
+        )
+        return {row[0] for row in rows}
+
+
+def _quiz_factory(settings: Settings) -> commands.Bot:
+    from bot.app import create_bot
+
+    return create_bot(settings)
+
+
+QUIZBOT = Target(
+    name="quizbot",
+    command=[sys.executable, "-m", "bot", "run"],
+    factory=_quiz_factory,
+    open_question=_quiz_question,
+    answer_pattern=QUIZ_BUTTON,
+    stored_users=_quiz_stored,
+)
+
+TARGETS = {t.name: t for t in (BASELINE, ECHO, QUIZBOT)}
