@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.boards import BoardStore
+from bot.storage.daily import DailyStore
 from bot.storage.database import Database, StorageError
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
@@ -20,6 +22,8 @@ class Storage:
         self.database = database
         self.runs = RunStore(database)
         self.settings = SettingsStore(database)
+        self.boards = BoardStore(database)
+        self.daily = DailyStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()
