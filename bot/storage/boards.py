@@ -1,0 +1,392 @@
+"""SQL for leaderboards, member statistics, item analysis, answer export and rescoring.
+
+Boards read the summary tables of migration 3, which triggers keep in step with every answer write,
+so no query here reads more than one row per member (plus the answers of at most two partial days
+for a week or month). Ranking happens in SQL with window functions for the same reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.boards import PAGE_SIZE, TIME_TIE_DECIMALS, BoardEntry, BoardPage, BoardTarget, Scope, page_count
+from bot.domain.item_analysis import AnswerRow, QuestionReport, QuizReport
+from bot.domain.member_stats import BestQuiz, MemberStats, TagAccuracy, best_streak
+from bot.domain.quiz import Quiz
+from bot.domain.streaks import Streak, streaks
+from bot.storage.database import Database, to_timestamp
+from bot.storage.quiz_snapshot import load_snapshot
+
+SECONDS_PER_DAY = 86400
+
+# Each scope yields (user_id, correct, answered, seconds) per member; parameters are named.
+_SCOPE_SQL: dict[Scope, str] = {
+    Scope.RUN: "SELECT user_id, correct, answered, seconds FROM board_runs WHERE run_id = :run_id",
+    Scope.QUIZ: (
+        "SELECT b.user_id, sum(b.correct), sum(b.answered), sum(b.seconds) "
+        "FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
+        "WHERE r.guild_id = :guild_id AND r.quiz_id = :quiz_id GROUP BY b.user_id"
+    ),
+    Scope.SERIES: (
+        "SELECT b.user_id, sum(b.correct), sum(b.answered), sum(b.seconds) "
+        "FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
+        "WHERE r.guild_id = :guild_id AND r.series = :series GROUP BY b.user_id"
+    ),
+    Scope.DAILY: (
+        "SELECT user_id, correct, answered, seconds FROM board_totals WHERE guild_id = :guild_id AND bucket = 'daily'"
+    ),
+    Scope.ALL: (
+        "SELECT user_id, correct, answered, seconds FROM board_totals WHERE guild_id = :guild_id AND bucket = 'all'"
+    ),
+}
+# Whole UTC days from the day summaries, the partial days at both ends from the answers' time index.
+_WINDOW_SQL = (
+    "SELECT user_id, sum(correct), sum(answered), sum(seconds) FROM ("
+    " SELECT user_id, correct, answered, seconds FROM board_days"
+    " WHERE guild_id = :guild_id AND day >= :first_day AND day < :end_day"
+    " UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
+    " WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end"
+    " UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
+    " WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end"
+    ") GROUP BY user_id"
+)
+_RANKED = f"""
+WITH scored (user_id, correct, answered, seconds) AS ({{scope}}),
+ranked AS (
+    SELECT s.user_id, coalesce(n.user_name, '') AS user_name, s.correct, s.answered,
+           round(s.seconds, {TIME_TIE_DECIMALS}) AS seconds,
+           rank() OVER (ORDER BY s.correct DESC, round(s.seconds, {TIME_TIE_DECIMALS})) AS rank,
+           row_number() OVER (
+               ORDER BY s.correct DESC, round(s.seconds, {TIME_TIE_DECIMALS}), n.user_name COLLATE NOCASE, s.user_id
+           ) AS position,
+           count(*) OVER () AS member_count
+    FROM scored AS s
+    LEFT JOIN board_totals AS n ON n.guild_id = :guild_id AND n.bucket = 'all' AND n.user_id = s.user_id
+    WHERE s.answered > 0
+),
+paged AS (
+    -- An old button may ask for a page past the end (the board shrank): show the last page instead.
+    SELECT *, min(:first, (max(member_count, 1) - 1) / :size * :size) AS page_start FROM ranked
+)
+SELECT user_id, user_name, correct, answered, seconds, rank, position, member_count, page_start
+FROM paged
+WHERE (position > page_start AND position <= page_start + :size) OR user_id = :viewer_id
+ORDER BY position
+"""
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    answers_changed: int
+    keys_changed: int  # run questions whose stored key was corrected
+    skipped: tuple[str, ...]  # question ids whose number of choices changed: not the same question any more
+
+
+class BoardStore:
+    """Leaderboards, /stats, /quiz-report, export and rescore."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def _one(self, sql: str, params: Any = ()) -> Any:
+        async with self._db.connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Any = ()) -> list[Any]:
+        async with self._db.connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # --- boards -----------------------------------------------------------------------------------
+
+    async def board(self, target: BoardTarget, *, page: int, viewer_id: int, page_size: int = PAGE_SIZE) -> BoardPage:
+        """One page of a board, plus the viewer's own line wherever it is."""
+        params: dict[str, Any] = {
+            "guild_id": target.guild_id,
+            "run_id": target.run_id,
+            "quiz_id": target.quiz_id,
+            "series": target.series,
+            "first": max(page, 0) * page_size,
+            "size": page_size,
+            "viewer_id": viewer_id,
+        }
+        if target.window is not None:
+            scope_sql = _WINDOW_SQL
+            params.update(_window_params(to_timestamp(target.window.start), to_timestamp(target.window.end)))
+        else:
+            scope_sql = _SCOPE_SQL[target.scope]
+        rows = await self._all(_RANKED.format(scope=scope_sql), params)
+        if not rows:
+            return BoardPage(page=0, page_count=1, member_count=0, entries=(), own=None)
+        member_count = int(rows[0]["member_count"])
+        page_start = int(rows[0]["page_start"])
+        entries = [_entry(row) for row in rows]
+        on_page = tuple(e for e in entries if page_start < e.position <= page_start + page_size)
+        own = next((e for e in entries if e.user_id == viewer_id), None)
+        return BoardPage(
+            page=page_start // page_size,
+            page_count=page_count(member_count, page_size),
+            member_count=member_count,
+            entries=on_page,
+            own=own,
+        )
+
+    async def latest_run_id(self, guild_id: int, quiz_id: str | None = None) -> int | None:
+        """The guild's most recent run that has answers (of this quiz, if given)."""
+        if quiz_id is None:
+            row = await self._one("SELECT max(run_id) FROM board_runs WHERE guild_id = ?", (guild_id,))
+        else:
+            row = await self._one(
+                "SELECT max(b.run_id) FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
+                "WHERE r.guild_id = ? AND r.quiz_id = ?",
+                (guild_id, quiz_id),
+            )
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def run_label(self, run_id: int) -> tuple[int, str, str] | None:
+        """(guild id, quiz id, quiz title) of a run, to title its board and check it belongs to the guild."""
+        row = await self._one("SELECT guild_id, quiz_id, quiz_title FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+    async def quiz_series(self, guild_id: int, quiz_id: str) -> str | None:
+        """The series a quiz belonged to when it was last run here (for quizzes no longer on disk)."""
+        row = await self._one(
+            "SELECT series FROM runs WHERE guild_id = ? AND quiz_id = ? ORDER BY id DESC LIMIT 1",
+            (guild_id, quiz_id),
+        )
+        return None if row is None else row[0]
+
+    # --- stats ------------------------------------------------------------------------------------
+
+    async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        totals = await self._one(
+            "SELECT user_name, answered, correct, seconds FROM board_totals "
+            "WHERE guild_id = ? AND bucket = 'all' AND user_id = ?",
+            (guild_id, user_id),
+        )
+        taken = await self._one(
+            "SELECT count(*) FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
+            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live'",
+            (guild_id, user_id),
+        )
+        best = await self._one(
+            "SELECT r.quiz_id, r.quiz_title, b.correct, r.question_count "
+            "FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
+            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live' "
+            "ORDER BY 1.0 * b.correct / max(r.question_count, 1) DESC, b.correct DESC, b.seconds, r.id DESC LIMIT 1",
+            (guild_id, user_id),
+        )
+        tags = await self._all(
+            "SELECT tag, answered, correct FROM board_tags WHERE guild_id = ? AND user_id = ? AND answered > 0 "
+            "ORDER BY answered DESC, tag",
+            (guild_id, user_id),
+        )
+        return MemberStats(
+            user_id=user_id,
+            user_name=None if totals is None else str(totals["user_name"]),
+            quizzes_taken=int(taken[0]),
+            questions_answered=0 if totals is None else int(totals["answered"]),
+            correct=0 if totals is None else int(totals["correct"]),
+            total_seconds=0.0 if totals is None else float(totals["seconds"]),
+            best_quiz=None if best is None else BestQuiz(best[0], best[1], int(best[2]), int(best[3])),
+            daily_streak=await self._daily_streak(guild_id, user_id),
+            tags=tuple(TagAccuracy(row[0], int(row[1]), int(row[2])) for row in tags),
+        )
+
+    async def _daily_streak(self, guild_id: int, user_id: int) -> Streak:
+        # Same rule as the daily schedule's own history: scheduled posts only (not `/daily now`
+        # extras, whose local_date carries a suffix), the post's question is its run's question 0.
+        rows = await self._all(
+            "SELECT p.schedule_id, p.local_date, p.status, coalesce(a.correct, 0) "
+            "FROM daily_schedules AS s JOIN daily_posts AS p ON p.schedule_id = s.id "
+            "LEFT JOIN answers AS a ON a.run_id = p.run_id AND a.idx = 0 AND a.user_id = ? "
+            "WHERE s.guild_id = ? AND p.status IN ('posted', 'revealed') AND length(p.local_date) = 10",
+            (user_id, guild_id),
+        )
+        history: dict[int, tuple[list[date], set[date], set[date]]] = {}
+        for schedule_id, local_date, status, correct in rows:
+            posted, right, still_open = history.setdefault(schedule_id, ([], set(), set()))
+            day = date.fromisoformat(local_date)
+            posted.append(day)
+            if correct:
+                right.add(day)
+            if status == "posted":
+                still_open.add(day)
+        return best_streak([streaks(p, c, o) for p, c, o in history.values()])
+
+    # --- item analysis ----------------------------------------------------------------------------
+
+    async def quiz_report(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> QuizReport | None:
+        """Per question of a quiz (all its runs here, or one run): picks per option, key, median time."""
+        if run_id is None:
+            run_rows = await self._all(
+                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? ORDER BY id", (guild_id, quiz_id)
+            )
+        else:
+            run_rows = await self._all(
+                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND id = ?", (guild_id, quiz_id, run_id)
+            )
+        run_ids = [int(row[0]) for row in run_rows]
+        if not run_ids:
+            return None
+        runs_json = "[" + ",".join(str(i) for i in run_ids) + "]"
+        in_runs = "(SELECT value FROM json_each(:runs))"
+        # Each question id is described by the latest run that asked it (its key after any rescore).
+        latest = await self._all(
+            "SELECT q.question_id, q.run_id, q.idx, q.correct_choice, q.choice_count FROM run_questions AS q "
+            f"JOIN (SELECT question_id, max(run_id) AS run_id FROM run_questions WHERE run_id IN {in_runs} "
+            "GROUP BY question_id) AS l ON l.run_id = q.run_id AND l.question_id = q.question_id "
+            "ORDER BY q.run_id DESC, q.idx",
+            {"runs": runs_json},
+        )
+        picks = await self._all(
+            "SELECT q.question_id, a.choice, count(*) FROM answers AS a "
+            "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
+            f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, a.choice",
+            {"runs": runs_json},
+        )
+        medians = await self._all(
+            "WITH s AS (SELECT q.question_id, a.seconds, "
+            "row_number() OVER (PARTITION BY q.question_id ORDER BY a.seconds) AS n, "
+            "count(*) OVER (PARTITION BY q.question_id) AS c FROM answers AS a "
+            "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
+            f"WHERE a.run_id IN {in_runs}) "
+            "SELECT question_id, avg(seconds) FROM s WHERE n IN ((c + 1) / 2, (c + 2) / 2) GROUP BY question_id",
+            {"runs": runs_json},
+        )
+        snapshots: dict[int, Quiz] = {}
+        for row in latest:
+            if row["run_id"] not in snapshots:
+                snap = await self._one("SELECT quiz_snapshot FROM runs WHERE id = ?", (row["run_id"],))
+                snapshots[row["run_id"]] = load_snapshot(snap[0])
+        counts: dict[str, dict[int, int]] = {}
+        for question_id, choice, count in picks:
+            counts.setdefault(question_id, {})[int(choice)] = int(count)
+        median_of = {row[0]: float(row[1]) for row in medians}
+        questions = []
+        for row in latest:
+            question_id = row["question_id"]
+            question = snapshots[row["run_id"]].question(question_id)
+            by_choice = counts.get(question_id, {})
+            questions.append(
+                QuestionReport(
+                    question_id=question_id,
+                    prompt="" if question is None else question.prompt,
+                    key=int(row["correct_choice"]),
+                    picks=tuple(by_choice.get(i, 0) for i in range(int(row["choice_count"]))),
+                    median_seconds=median_of.get(question_id),
+                )
+            )
+        newest = snapshots[max(snapshots)] if snapshots else None
+        return QuizReport(
+            quiz_id=quiz_id,
+            quiz_title=quiz_id if newest is None else newest.title,
+            run_ids=tuple(run_ids),
+            questions=tuple(questions),
+        )
+
+    # --- export -----------------------------------------------------------------------------------
+
+    async def answer_rows(
+        self,
+        guild_id: int,
+        *,
+        quiz_id: str | None = None,
+        run_id: int | None = None,
+        since: datetime | None = None,
+        batch: int = 5000,
+    ) -> AsyncIterator[AnswerRow]:
+        """Every stored answer matching the filters, streamed in run, question, time order."""
+        params = {
+            "guild_id": guild_id,
+            "quiz_id": quiz_id,
+            "run_id": run_id,
+            "since": None if since is None else to_timestamp(since),
+        }
+        sql = (
+            "SELECT a.run_id, q.question_id, a.user_id, a.user_name, a.choice, a.correct, a.seconds "
+            "FROM runs AS r JOIN answers AS a ON a.run_id = r.id "
+            "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
+            "WHERE r.guild_id = :guild_id AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id) "
+            "AND (:run_id IS NULL OR r.id = :run_id) AND (:since IS NULL OR a.answered_at >= :since) "
+            "ORDER BY a.run_id, a.idx, a.answered_at, a.user_id"
+        )
+        async with self._db.connection.execute(sql, params) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield AnswerRow(
+                        run_id=int(row[0]),
+                        question_id=str(row[1]),
+                        user_id=int(row[2]),
+                        user_name=str(row[3]),
+                        choice=int(row[4]),
+                        correct=bool(row[5]),
+                        seconds=float(row[6]),
+                    )
+
+    # --- rescore ----------------------------------------------------------------------------------
+
+    async def rescore(self, quiz: Quiz) -> RescoreResult:
+        """Apply the quiz's current answer key to every stored run of it (all guilds).
+
+        A question is matched by id; if its number of choices changed it is a different question
+        and is left alone. The summary tables follow through the rescore trigger.
+        """
+        keys_changed = 0
+        skipped: list[str] = []
+        async with self._db.transaction() as connection:
+            for question in quiz.questions:
+                cursor = await connection.execute(
+                    "UPDATE run_questions SET correct_choice = :key WHERE question_id = :qid "
+                    "AND choice_count = :n AND correct_choice != :key "
+                    "AND run_id IN (SELECT id FROM runs WHERE quiz_id = :quiz)",
+                    {"key": question.answer, "qid": question.id, "n": len(question.choices), "quiz": quiz.id},
+                )
+                keys_changed += max(cursor.rowcount, 0)
+                async with connection.execute(
+                    "SELECT 1 FROM run_questions WHERE question_id = ? AND choice_count != ? "
+                    "AND run_id IN (SELECT id FROM runs WHERE quiz_id = ?) LIMIT 1",
+                    (question.id, len(question.choices), quiz.id),
+                ) as check:
+                    if await check.fetchone() is not None:
+                        skipped.append(question.id)
+            # Also repairs any answer that disagrees with its question's key for another reason.
+            cursor = await connection.execute(
+                "UPDATE answers SET correct = (answers.choice = q.correct_choice) FROM run_questions AS q "
+                "WHERE q.run_id = answers.run_id AND q.idx = answers.idx "
+                "AND answers.run_id IN (SELECT id FROM runs WHERE quiz_id = ?) "
+                "AND answers.correct != (answers.choice = q.correct_choice)",
+                (quiz.id,),
+            )
+            answers_changed = max(cursor.rowcount, 0)
+        return RescoreResult(answers_changed, keys_changed, tuple(skipped))
+
+
+def _entry(row: Any) -> BoardEntry:
+    return BoardEntry(
+        rank=int(row["rank"]),
+        position=int(row["position"]),
+        user_id=int(row["user_id"]),
+        user_name=str(row["user_name"]),
+        correct=int(row["correct"]),
+        answered=int(row["answered"]),
+        seconds=float(row["seconds"]),
+    )
+
+
+def _window_params(start: float, end: float) -> dict[str, float | int]:
+    first_day = math.ceil(start / SECONDS_PER_DAY)
+    end_day = int(end // SECONDS_PER_DAY)
+    if first_day >= end_day:  # no whole UTC day inside: read the span from the answers alone
+        return {"first_day": 0, "end_day": 0, "start": start, "head_end": end, "tail_start": end, "end": end}
+    return {
+        "first_day": first_day,
+        "end_day": end_day,
+        "start": start,
+        "head_end": float(first_day * SECONDS_PER_DAY),
+        "tail_start": float(end_day * SECONDS_PER_DAY),
+        "end": end,
+    }
