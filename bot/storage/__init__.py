@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
-from bot.storage.boards import BoardStore
 from bot.storage.database import Database, StorageError
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
@@ -23,7 +22,6 @@ class Storage:
         self.database = database
         self.runs = RunStore(database)
         self.settings = SettingsStore(database)
-        self.boards = BoardStore(database)
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
 
