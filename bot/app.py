@@ -42,6 +42,8 @@ class QuizBot(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.sync_on_start = sync_on_start
+        # Set on SIGTERM: cogs refuse to start new quiz runs while in-flight work finishes (bot/runtime.py).
+        self.shutting_down = False
         self._storage: Storage | None = None
         self.catalog = QuizCatalog(folder=settings.quizzes_dir)
 

@@ -31,7 +31,12 @@ def _flock(db_path: Path, mode: int, refusal: str) -> Iterator[None]:
     if fcntl is None or str(db_path) == ":memory:":
         yield
         return
-    fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        # No folder or no write access: no bot can be using a database there, and opening it will say why.
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)

@@ -8,9 +8,16 @@ import re
 import sys
 from collections.abc import Iterable
 
-# Interaction tokens travel in webhook URLs (/webhooks/<app id>/<token>/...), which discord.py logs at DEBUG.
-_WEBHOOK_TOKEN = re.compile(r"(/webhooks/\d+/)[A-Za-z0-9_.\-]+")
+# Interaction tokens travel in URL paths: follow-ups and edits go to /webhooks/<app id>/<token>/..., the
+# first answer to /interactions/<id>/<token>/callback. discord.py puts those URLs in its 429 warnings.
+_TOKEN_IN_URL = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/?#\s'\"]+")
+# Raw gateway payloads (discord.py DEBUG) carry the interaction token as a JSON field.
+_TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
 _REDACTED = "[redacted]"
+# discord.py logs request URLs and raw payloads at DEBUG, aiosqlite every statement with its parameters;
+# the bot never lets these libraries go below INFO, so LOG_LEVEL=DEBUG is about quizbot's own code.
+LIBRARY_MIN_LEVEL = logging.INFO
+_CHATTY_LIBRARIES = ("discord", "aiosqlite")
 
 
 class RedactSecrets(logging.Filter):
@@ -23,7 +30,8 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, _REDACTED)
-        return _WEBHOOK_TOKEN.sub(rf"\g<1>{_REDACTED}", text)
+        text = _TOKEN_IN_URL.sub(rf"\g<1>{_REDACTED}", text)
+        return _TOKEN_FIELD.sub(rf"\g<1>{_REDACTED}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -32,6 +40,10 @@ class RedactSecrets(logging.Filter):
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text = self.scrub(formatted)
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.scrub(record.stack_info)
         if scrubbed != message or record.args:
             record.msg, record.args = scrubbed, None
         return True
@@ -49,10 +61,13 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text:
             entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
+    """Send every log line to stderr (journald and Docker collect it) with secrets scrubbed."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactSecrets(secrets))
     if fmt == "json":
@@ -62,5 +77,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # discord.py's DEBUG output includes request URLs with interaction tokens; keep it at INFO at most.
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Python warnings go through the same handler, so JSON output stays one JSON object per line.
+    logging.captureWarnings(True)
+    for library in _CHATTY_LIBRARIES:
+        logging.getLogger(library).setLevel(max(LIBRARY_MIN_LEVEL, logging.getLevelName(level)))

@@ -1,4 +1,4 @@
-"""Running the bot process: logging, start-up, shutdown on signals, and one-off command sync."""
+"""Running the bot process: logging, start-up, graceful shutdown on signals, and one-off command sync."""
 
 from __future__ import annotations
 
@@ -9,32 +9,62 @@ import signal
 
 import discord
 
-from bot.app import create_bot
+from bot.app import QuizBot, create_bot
+from bot.db_lock import DatabaseBusyError, held_by_bot
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
+# systemd waits 30 s (TimeoutStopSec) and Docker 10 s (stop_grace_period, raised to 30 s in compose.yaml)
+# before SIGKILL; in-flight clicks need well under a second, so this leaves room for logging out.
+SHUTDOWN_GRACE_SECONDS = 8.0
+# Names discord.py gives the tasks that run one interaction or event: slash commands, button callbacks
+# (views and dynamic items) and listeners. Waiting for them is how in-flight writes get to finish.
+_EVENT_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: ")
+
 
 async def run_bot(settings: Settings, token: str) -> int:
-    """Run until stopped; SIGTERM/SIGINT close the bot cleanly (open runs resume on the next start)."""
+    """Run until stopped; SIGTERM/SIGINT shut down gracefully (open runs resume on the next start)."""
     configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    try:
+        with held_by_bot(settings.db_path):
+            return await _run_until_stopped(settings, token)
+    except DatabaseBusyError as error:
+        log.error("%s", error)
+        return 1
+
+
+async def _run_until_stopped(settings: Settings, token: str) -> int:
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    received: list[str] = []
+
+    def request_stop(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, request_stop, sig)
+
+    async def on_ready() -> None:
+        user = bot.user
+        log.info("connected to Discord as %s (%s) in %d guilds", user, user.id if user else "?", len(bot.guilds))
+
+    bot.add_listener(on_ready)
     async with bot:
         try:
             runner = asyncio.create_task(bot.start(token))
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
-                log.info("shutdown requested; closing")
-                await bot.close()
+                log.info("received %s: shutting down", received[0] if received else "a stop request")
+                await shut_down(bot)
                 await asyncio.gather(runner, return_exceptions=True)
+                log.info("quizbot shut down cleanly")
             else:
                 stopper.cancel()
                 runner.result()
@@ -52,7 +82,37 @@ async def run_bot(settings: Settings, token: str) -> int:
         except StorageError as error:
             log.error("%s", error)
             return 1
+        except Exception:
+            # Logged (and so scrubbed of tokens) instead of Python's bare traceback; the supervisor restarts us.
+            log.exception("quizbot stopped on an unexpected error")
+            return 1
     return 0
+
+
+def in_flight_tasks() -> set[asyncio.Task[object]]:
+    """Interaction and event handlers still running (they may be about to write to the database)."""
+    current = asyncio.current_task()
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and not task.done() and task.get_name().startswith(_EVENT_TASK_PREFIXES)
+    }
+
+
+async def shut_down(bot: QuizBot, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    """Stop taking new runs, let running handlers finish their writes, log out, then close the database.
+
+    Logging out comes before closing the database so that no event can arrive for a closed database;
+    statements already queued on the connection still complete before it closes.
+    """
+    bot.shutting_down = True
+    pending = in_flight_tasks()
+    if pending:
+        log.info("waiting up to %.0f s for %d in-flight handler(s)", grace, len(pending))
+        _, unfinished = await asyncio.wait(pending, timeout=grace)
+        if unfinished:
+            log.warning("%d handler(s) still running after %.0f s; closing anyway", len(unfinished), grace)
+    await bot.close()
 
 
 async def sync_commands(settings: Settings, token: str) -> int:
