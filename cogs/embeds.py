@@ -1,0 +1,192 @@
+"""How a live quiz looks: intro, question, reveal, results and "my answers" embeds, within Discord's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.domain import limits
+from bot.domain.quiz import Question, Quiz, letter_of
+from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer
+from bot.domain.scoring import Standing, choice_percentages
+
+COLOUR_OPEN = discord.Colour.blurple()
+COLOUR_CLOSED = discord.Colour.dark_grey()
+COLOUR_RESULTS = discord.Colour.gold()
+BAR_WIDTH = 10
+# Room left under Discord's 4096/6000 limits for titles and footers we add around packed text.
+DESCRIPTION_BUDGET = 4000
+MESSAGE_BUDGET = 5800
+LEADERBOARD_MAX_ROWS = 100
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def member_name(name: str) -> str:
+    """A member's display name as plain text (no markdown tricks; mentions never ping anyway)."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(name))
+
+
+def intro_embed(run: Run, quiz: Quiz) -> discord.Embed:
+    embed = discord.Embed(title=shorten(quiz.title, limits.EMBED_TITLE), colour=COLOUR_OPEN)
+    lines = []
+    if quiz.description:
+        lines.append(shorten(quiz.description, 1000))
+    lines.append(
+        f"**{run.question_count}** questions · **{run.seconds_per_question} s** each · "
+        f"scoring: **{run.scoring_mode.value}**"
+    )
+    lines.append(f"Started by <@{run.started_by}>.")
+    if run.starts_at is not None:
+        lines.append(f"The first question appears <t:{unix(run.starts_at)}:R>.")
+    embed.description = "\n".join(lines)
+    embed.set_footer(text=f"quiz {quiz.id} · run {run.id}")
+    return embed
+
+
+def _question_header(run: Run, question: RunQuestion) -> str:
+    return f"Question {question.index + 1}/{run.question_count}"
+
+
+def question_embed(run: Run, quiz: Quiz, question: RunQuestion, answered: int) -> discord.Embed:
+    content = quiz.questions[question.index]
+    choices = "\n".join(f"**{letter_of(i)})** {choice}" for i, choice in enumerate(content.choices))
+    closes = f"\n\nCloses <t:{unix(question.deadline)}:R>" if question.deadline else ""
+    embed = discord.Embed(
+        title=_question_header(run, question),
+        description=f"{content.prompt}\n\n{choices}{closes}",
+        colour=COLOUR_OPEN,
+    )
+    embed.set_footer(text=f"{shorten(quiz.title, 200)} · answered: {answered}")
+    return embed
+
+
+def _bar(percent: int) -> str:
+    filled = round(percent * BAR_WIDTH / 100)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def reveal_embed(run: Run, quiz: Quiz, question: RunQuestion, counts: Sequence[int]) -> discord.Embed:
+    content = quiz.questions[question.index]
+    percents = choice_percentages(counts)
+    lines = []
+    for i, choice in enumerate(content.choices):
+        mark = "✅" if i == content.answer else "▫️"
+        lines.append(f"{mark} **{letter_of(i)})** {choice}\n`{_bar(percents[i])}` {counts[i]} ({percents[i]}%)")
+    total = sum(counts)
+    right = counts[content.answer] if content.answer < len(counts) else 0
+    embed = discord.Embed(
+        title=f"{_question_header(run, question)} · closed",
+        description=f"{content.prompt}\n\n" + "\n".join(lines) + f"\n\n**{right} of {total} right**",
+        colour=COLOUR_CLOSED,
+    )
+    embed.set_footer(text=f"{shorten(quiz.title, 200)} · answered: {total}")
+    return embed
+
+
+def _points(run: Run, standing: Standing) -> str:
+    unit = "pt" if standing.points == 1 else "pts"
+    return f"{standing.points} {unit}"
+
+
+def leaderboard_lines(run: Run, board: Sequence[Standing]) -> list[str]:
+    lines = []
+    for standing in board[:LEADERBOARD_MAX_ROWS]:
+        medal = standing.medal or f"**{standing.rank}.**"
+        lines.append(
+            f"{medal} {member_name(standing.user_name)} — {_points(run, standing)} · "
+            f"{standing.correct}/{run.question_count} right · {standing.total_seconds:.1f} s"
+        )
+    if len(board) > LEADERBOARD_MAX_ROWS:
+        lines.append(f"… and {len(board) - LEADERBOARD_MAX_ROWS} more")
+    return lines or ["Nobody answered."]
+
+
+def explanation_block(number: int, question: Question) -> str:
+    text = f"**{number}. {shorten(question.prompt, 600)}**\n✅ **{question.answer_letter})** {question.answer_text}"
+    if question.explanation:
+        text += f"\n{question.explanation}"
+    return shorten(text, DESCRIPTION_BUDGET)
+
+
+def _embeds_for(title: str, blocks: Sequence[str], colour: discord.Colour, separator: str) -> list[discord.Embed]:
+    """As few embeds as the description limit allows; the title is repeated with a part number."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for block in blocks:
+        block = shorten(block, DESCRIPTION_BUDGET)
+        if groups[-1] and size + len(separator) + len(block) > DESCRIPTION_BUDGET:
+            groups.append([])
+            size = 0
+        size += (len(separator) if groups[-1] else 0) + len(block)
+        groups[-1].append(block)
+    embeds = []
+    for number, group in enumerate(groups, start=1):
+        heading = title if len(groups) == 1 else f"{title} ({number}/{len(groups)})"
+        embeds.append(discord.Embed(title=shorten(heading, 200), description=separator.join(group), colour=colour))
+    return embeds
+
+
+def _embed_size(embed: discord.Embed) -> int:
+    return len(embed.title or "") + len(embed.description or "") + len(embed.footer.text or "")
+
+
+def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages: at most 10 each and under the 6000-character total."""
+    messages: list[list[discord.Embed]] = [[]]
+    size = 0
+    for embed in embeds:
+        grown = size + _embed_size(embed)
+        if messages[-1] and (len(messages[-1]) >= limits.EMBEDS_PER_MESSAGE or grown > MESSAGE_BUDGET):
+            messages.append([])
+            grown = _embed_size(embed)
+        messages[-1].append(embed)
+        size = grown
+    return [m for m in messages if m]
+
+
+def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[list[discord.Embed]]:
+    """The leaderboard, then every question's correct answer and explanation, as message-sized groups."""
+    mode = " (speed scoring)" if run.scoring_mode is ScoringMode.SPEED else ""
+    leaderboard = _embeds_for(
+        f"🏆 Results: {shorten(quiz.title, 150)}{mode}", leaderboard_lines(run, board), COLOUR_RESULTS, "\n"
+    )
+    explanations = _embeds_for(
+        "Answers and explanations",
+        [explanation_block(i + 1, q) for i, q in enumerate(quiz.questions)],
+        COLOUR_CLOSED,
+        "\n\n",
+    )
+    leaderboard[-1].set_footer(text="Ties are broken by total answer time. Press “My answers” to see yours.")
+    return pack_messages(leaderboard) + pack_messages(explanations)
+
+
+def my_answers_embed(quiz: Quiz, mine: Sequence[StoredAnswer]) -> discord.Embed:
+    by_index = {a.index: a for a in mine}
+    lines = []
+    for i, question in enumerate(quiz.questions):
+        answer = by_index.get(i)
+        if answer is None:
+            lines.append(f"**{i + 1}.** no answer · correct: **{question.answer_letter}**")
+        else:
+            mark = "✅" if answer.correct else "❌"
+            lines.append(
+                f"**{i + 1}.** {mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
+                f" · {answer.seconds:.1f} s"
+            )
+    right = sum(1 for a in mine if a.correct)
+    embed = discord.Embed(
+        title=shorten(f"Your answers: {quiz.title}", limits.EMBED_TITLE),
+        description=shorten("\n".join(lines), DESCRIPTION_BUDGET),
+        colour=COLOUR_RESULTS,
+    )
+    embed.set_footer(text=f"{right} of {len(quiz.questions)} right")
+    return embed

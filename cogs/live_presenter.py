@@ -1,0 +1,147 @@
+"""The Discord side of a live run: posts and edits in the quiz channel, Discord errors turned into run errors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.domain.quiz import Quiz
+from bot.domain.runs import Run, RunQuestion, StoredAnswer
+from bot.domain.scoring import Standing
+from bot.live.runner import MessageGoneError, MissingPermissionsError
+from cogs.embeds import intro_embed, question_embed, results_messages, reveal_embed
+from cogs.live_views import MyAnswersButton, StartNowButton, answer_buttons, question_view
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = False) -> list[str]:
+    """The channel permissions a live quiz needs that `permissions` lacks, named as in Discord's UI."""
+    send = (
+        ("Send Messages in Threads", permissions.send_messages_in_threads)
+        if in_thread
+        else (
+            "Send Messages",
+            permissions.send_messages,
+        )
+    )
+    needed = [("View Channel", permissions.view_channel), send, ("Embed Links", permissions.embed_links)]
+    return [name for name, granted in needed if not granted]
+
+
+@dataclass(frozen=True)
+class ResultsPart:
+    embeds: list[discord.Embed]
+    with_my_answers: bool
+
+
+class DiscordPresenter:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+        # The /quiz interaction of each run started in this process: its followups reach the starter
+        # privately for 15 minutes, which is how they learn about a permission problem.
+        self._starters: dict[int, discord.Interaction[discord.Client]] = {}
+
+    def remember_starter(self, run_id: int, interaction: discord.Interaction[discord.Client]) -> None:
+        self._starters[run_id] = interaction
+
+    def _channel(self, run: Run) -> discord.PartialMessageable:
+        return self._client.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+
+    def _missing(self, run: Run) -> list[str]:
+        channel = self._client.get_channel(run.channel_id)
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread) and channel.guild.me is not None:
+            return missing_permissions(
+                channel.permissions_for(channel.guild.me), in_thread=isinstance(channel, discord.Thread)
+            )
+        return []
+
+    @contextlib.asynccontextmanager
+    async def _discord_errors(self, run: Run, what: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except discord.Forbidden as error:
+            raise MissingPermissionsError(self._missing(run)) from error
+        except discord.NotFound as error:
+            raise MessageGoneError(f"{what}: {error.text or 'not found'} (code {error.code})") from error
+
+    async def post_intro(self, run: Run, quiz: Quiz, *, nonce: str) -> int:
+        view = discord.ui.View(timeout=None)
+        view.add_item(StartNowButton(run.id))
+        async with self._discord_errors(run, "posting the intro"):
+            message = await self._channel(run).send(
+                embed=intro_embed(run, quiz), view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+            )
+        return message.id
+
+    async def post_question(self, run: Run, quiz: Quiz, question: RunQuestion, answered: int, *, nonce: str) -> int:
+        choices = quiz.questions[question.index].choices
+        async with self._discord_errors(run, f"posting question {question.index + 1}"):
+            message = await self._channel(run).send(
+                embed=question_embed(run, quiz, question, answered),
+                view=question_view(run.id, question.index, choices),
+                nonce=nonce,
+                allowed_mentions=NO_MENTIONS,
+            )
+        return message.id
+
+    async def refresh_counter(self, run: Run, quiz: Quiz, question: RunQuestion, answered: int) -> None:
+        assert question.message_id is not None
+        choices = quiz.questions[question.index].choices
+        async with self._discord_errors(run, f"updating question {question.index + 1}"):
+            await (
+                self._channel(run)
+                .get_partial_message(question.message_id)
+                .edit(
+                    embed=question_embed(run, quiz, question, answered),
+                    view=question_view(run.id, question.index, choices),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            )
+
+    async def reveal(self, run: Run, quiz: Quiz, question: RunQuestion, counts: list[int]) -> None:
+        assert question.message_id is not None
+        content = quiz.questions[question.index]
+        async with self._discord_errors(run, f"revealing question {question.index + 1}"):
+            await (
+                self._channel(run)
+                .get_partial_message(question.message_id)
+                .edit(
+                    embed=reveal_embed(run, quiz, question, counts),
+                    view=answer_buttons(run.id, question.index, content.choices, revealed_answer=content.answer),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            )
+
+    def results_parts(
+        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
+    ) -> Sequence[ResultsPart]:
+        messages = results_messages(run, quiz, board)
+        return [ResultsPart(embeds, with_my_answers=i == 0 and bool(answers)) for i, embeds in enumerate(messages)]
+
+    async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int:
+        assert isinstance(part, ResultsPart)
+        view = discord.ui.View(timeout=None)
+        if part.with_my_answers:
+            view.add_item(MyAnswersButton(run.id))
+        async with self._discord_errors(run, "posting the results"):
+            message = await self._channel(run).send(
+                embeds=part.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+            )
+        return message.id
+
+    async def report_problem(self, run: Run, text: str) -> None:
+        interaction = self._starters.get(run.id)
+        if interaction is None:
+            log.warning("quiz run %d: could not tell the starter %d: %s", run.id, run.started_by, text)
+            return
+        try:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.warning("quiz run %d: could not tell the starter (%s): %s", run.id, error, text)

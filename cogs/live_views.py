@@ -1,0 +1,263 @@
+"""Persistent quiz buttons: every state they need is in the custom_id and the database, none in memory.
+
+custom_ids (all under the `quiz:` namespace, ≤ 100 characters):
+  quiz:<run>:<question>:<choice>   an answer (live questions and daily posts alike)
+  quiz:start:<run>                 "Start now" on the intro (starter only)
+  quiz:next:<run>:<question>       "Next" on a live question (starter or Manage Server)
+  quiz:mine:<run>                  "My answers" on the results
+Anything else under `quiz:` (an older format, a forged id) gets a clear ephemeral reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.domain.quiz import letter_of
+from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
+from bot.live.manager import LiveQuizManager
+from cogs.embeds import my_answers_embed, shorten
+
+log = logging.getLogger(__name__)
+
+ID = r"\d{1,18}"  # fits SQLite's 64-bit integers; longer digit runs are forged
+ANSWER_TEMPLATE = rf"quiz:(?P<run>{ID}):(?P<q>\d{{1,3}}):(?P<c>\d)"
+START_TEMPLATE = rf"quiz:start:(?P<run>{ID})"
+NEXT_TEMPLATE = rf"quiz:next:(?P<run>{ID}):(?P<q>\d{{1,3}})"
+MINE_TEMPLATE = rf"quiz:mine:(?P<run>{ID})"
+_KNOWN = "|".join(t.removeprefix("quiz:") for t in (ANSWER_TEMPLATE, START_TEMPLATE, NEXT_TEMPLATE, MINE_TEMPLATE))
+# Named groups may not repeat inside one pattern; the catch-all only needs the shapes.
+UNKNOWN_TEMPLATE = "quiz:(?!(?:" + re.sub(r"\?P<\w+>", "", _KNOWN) + ")$).*"
+
+BUTTON_LABEL = 80
+# Answer within this long after Discord created the interaction, or defer first (the hard limit is 3 s).
+ACK_BUDGET_SECONDS = 1.5
+LATE_ACK_LOG_SECONDS = 1.0
+
+
+def manager_of(client: discord.Client) -> LiveQuizManager | None:
+    cog = client.get_cog("Quiz") if isinstance(client, commands.Bot) else None
+    manager = getattr(cog, "manager", None)
+    return manager if isinstance(manager, LiveQuizManager) else None
+
+
+def _age(interaction: discord.Interaction[Any]) -> float:
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+async def reply_ephemeral(interaction: discord.Interaction[Any], text: str | None, **kwargs: Any) -> None:
+    """Answer the interaction ephemerally, or follow up if it was deferred already."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, **kwargs)
+
+
+def answer_label(index: int, choice: str) -> str:
+    return shorten(f"{letter_of(index)}) {' '.join(choice.split())}", BUTTON_LABEL)
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSWER_TEMPLATE):
+    def __init__(
+        self,
+        run_id: int,
+        index: int,
+        choice: int,
+        label: str | None = None,
+        *,
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or letter_of(choice),
+                style=style,
+                disabled=disabled,
+                custom_id=f"quiz:{run_id}:{index}:{choice}",
+                row=0,
+            )
+        )
+        self.run_id, self.index, self.choice = run_id, index, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(int(match["run"]), int(match["q"]), int(match["c"]), item.label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """The hot path: commit the answer, then reply; defer first if the commit runs late."""
+        client = interaction.client
+        age = _age(interaction)
+        if age > LATE_ACK_LOG_SECONDS:
+            log.info("late click: run=%d question=%d arrived %.2f s after it was made", self.run_id, self.index, age)
+        work = asyncio.ensure_future(
+            submit_answer(
+                client.storage,
+                client.clock,
+                run_id=self.run_id,
+                index=self.index,
+                choice=self.choice,
+                user_id=interaction.user.id,
+                user_name=interaction.user.display_name,
+            )
+        )
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), timeout=max(ACK_BUDGET_SECONDS - age, 0.0))
+        except TimeoutError:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
+            reply = await work
+        await reply_ephemeral(interaction, reply.text)
+
+
+def answer_buttons(
+    run_id: int,
+    index: int,
+    choices: Sequence[str],
+    *,
+    revealed_answer: int | None = None,
+) -> discord.ui.View:
+    """The answer buttons of one question (reusable for daily posts); after the reveal, disabled with the
+    correct one green."""
+    view = discord.ui.View(timeout=None)
+    for choice, text in enumerate(choices):
+        style = discord.ButtonStyle.primary
+        if revealed_answer is not None:
+            style = discord.ButtonStyle.success if choice == revealed_answer else discord.ButtonStyle.secondary
+        view.add_item(
+            AnswerButton(
+                run_id, index, choice, answer_label(choice, text), style=style, disabled=revealed_answer is not None
+            )
+        )
+    return view
+
+
+def question_view(run_id: int, index: int, choices: Sequence[str]) -> discord.ui.View:
+    view = answer_buttons(run_id, index, choices)
+    view.add_item(NextButton(run_id, index))
+    return view
+
+
+async def _may_control(interaction: discord.Interaction[Any], run_id: int) -> tuple[bool, str]:
+    run = await interaction.client.storage.runs.get_run(run_id)
+    if run is None:
+        return False, NO_LONGER_ACTIVE
+    permissions = interaction.permissions
+    if interaction.user.id == run.started_by or permissions.manage_guild:
+        return True, ""
+    return False, f"Only <@{run.started_by}> (who started this quiz) or members with Manage Server can do that."
+
+
+class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START_TEMPLATE):
+    def __init__(self, run_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="Start now", style=discord.ButtonStyle.success, custom_id=f"quiz:start:{run_id}")
+        )
+        self.run_id = run_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> StartNowButton:
+        return cls(int(match["run"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        allowed, why = await _may_control(interaction, self.run_id)
+        manager = manager_of(interaction.client)
+        if not allowed or manager is None:
+            await reply_ephemeral(interaction, why or NO_LONGER_ACTIVE)
+            return
+        started = await manager.start_now(self.run_id)
+        await reply_ephemeral(interaction, "Starting now." if started else "This quiz has already started.")
+
+
+class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_TEMPLATE):
+    def __init__(self, run_id: int, index: int, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Next",
+                emoji="⏭️",
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"quiz:next:{run_id}:{index}",
+                row=1,
+            )
+        )
+        self.run_id, self.index = run_id, index
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> NextButton:
+        return cls(int(match["run"]), int(match["q"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        allowed, why = await _may_control(interaction, self.run_id)
+        manager = manager_of(interaction.client)
+        if not allowed or manager is None:
+            await reply_ephemeral(interaction, why or NO_LONGER_ACTIVE)
+            return
+        closed = await manager.close_question(self.run_id, self.index)
+        await reply_ephemeral(interaction, "Closing this question now." if closed else "This question is closed.")
+
+
+class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MINE_TEMPLATE):
+    def __init__(self, run_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="My answers", emoji="📝", style=discord.ButtonStyle.secondary, custom_id=f"quiz:mine:{run_id}"
+            )
+        )
+        self.run_id = run_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> MyAnswersButton:
+        return cls(int(match["run"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        runs = interaction.client.storage.runs
+        quiz = await runs.run_quiz(self.run_id)
+        if quiz is None:
+            await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
+            return
+        mine = [a for a in await runs.answers(self.run_id) if a.user_id == interaction.user.id]
+        if not mine:
+            await reply_ephemeral(interaction, "You did not answer any question of this quiz.")
+            return
+        await reply_ephemeral(interaction, None, embed=my_answers_embed(quiz, mine))
+
+
+class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNKNOWN_TEMPLATE):
+    """Any other `quiz:` button: say so instead of letting Discord show "This interaction failed"."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="?", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> UnknownQuizButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        log.info("unknown quiz button %r clicked by %d", shorten(self.custom_id, 100), interaction.user.id)
+        await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    AnswerButton,
+    StartNowButton,
+    NextButton,
+    MyAnswersButton,
+    UnknownQuizButton,
+)
