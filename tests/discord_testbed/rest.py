@@ -129,6 +129,7 @@ class RestApi:
     def install(self, app: web.Application) -> None:
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/users/@me", self.get_me),
+            ("GET", "/users/@me/guilds", self.get_my_guilds),
             ("GET", "/users/{user_id}", self.get_user),
             ("GET", "/oauth2/applications/@me", self.get_application),
             ("GET", "/gateway", self.get_gateway),
@@ -304,6 +305,26 @@ class RestApi:
     async def get_me(self, request: web.Request) -> Reply:
         return Reply(
             body={**self._tb.bot_user.to_payload(), "verified": True, "mfa_enabled": False, "flags": 0}
+        )
+
+    async def get_my_guilds(self, request: web.Request) -> Reply:
+        """Partial guilds with the bot's server-wide permissions (what `quizbot doctor` reads)."""
+        tb = self._tb
+        me = tb.bot_user.id
+        return Reply(
+            body=[
+                {
+                    "id": str(g.id),
+                    "name": g.name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": g.owner_id == me,
+                    "permissions": str(g.base_permissions(me)),
+                    "features": [],
+                }
+                for g in tb.guilds.values()
+                if me in g.members
+            ]
         )
 
     async def get_user(self, request: web.Request) -> Reply:
