@@ -1,0 +1,141 @@
+"""What the /daily commands do, without Discord: validate input, save, describe, count streaks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.daily.questions import question_keys
+from bot.domain.daily import DailyConfig, DailyPost
+from bot.domain.question_order import parse_order, pick_next
+from bot.domain.schedule import (
+    ALL_DAYS,
+    MAX_REVEAL_HOURS,
+    MIN_REVEAL_HOURS,
+    DailySchedule,
+    canonical_timezone,
+    next_post,
+    parse_time_of_day,
+    parse_weekdays,
+)
+from bot.domain.streaks import Streak, streaks
+from bot.quizfiles import QuizCatalog
+from bot.storage import Storage
+
+# `/daily off` keeps the schedule row (and with it the post history that streaks and the question
+# order are computed from) and pauses it with this reason; `/daily set` turns it back on.
+OFF_REASON = "turned off with /daily off."
+
+
+def parse_quizzes(text: str, catalog: QuizCatalog) -> tuple[str, ...] | None:
+    """Comma-separated quiz ids, or "all" (None); ValueError naming unknown ids and close matches."""
+    if text.strip().lower() == "all":
+        if not catalog.ids():
+            raise ValueError("There are no quizzes in the quiz folder yet; add one, then run /daily set again.")
+        return None
+    wanted = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not wanted:
+        raise ValueError('Give quiz ids separated by commas (for example "day48, day49"), or "all".')
+    problems = []
+    for quiz_id in wanted:
+        if catalog.get(quiz_id) is None:
+            close = catalog.closest(quiz_id)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(f"{quiz_id!r}{hint}")
+    if problems:
+        known = ", ".join(catalog.ids()[:20]) or "none"
+        raise ValueError(f'Unknown quiz id {"; ".join(problems)}. Known quizzes: {known}. Or use "all".')
+    return tuple(dict.fromkeys(wanted))
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """A validated `/daily set`."""
+
+    schedule: DailySchedule
+    quiz_ids: tuple[str, ...] | None
+    order: str
+
+
+def parse_request(
+    *,
+    guild_id: int,
+    channel_id: int,
+    time_text: str,
+    timezone_text: str,
+    quizzes_text: str,
+    order_text: str,
+    reveal_hours: int | None,
+    weekdays_text: str | None,
+    catalog: QuizCatalog,
+) -> ScheduleRequest:
+    """Check every value; ValueError with what is wrong and what is valid."""
+    at = parse_time_of_day(time_text)
+    zone = canonical_timezone(timezone_text)
+    days = ALL_DAYS if weekdays_text is None else parse_weekdays(weekdays_text)
+    if reveal_hours is not None and not MIN_REVEAL_HOURS <= reveal_hours <= MAX_REVEAL_HOURS:
+        raise ValueError(
+            f"reveal must be {MIN_REVEAL_HOURS} to {MAX_REVEAL_HOURS} hours after the post, "
+            "or left out to reveal at the next post."
+        )
+    order = parse_order(order_text)
+    quiz_ids = parse_quizzes(quizzes_text, catalog)
+    schedule = DailySchedule(0, guild_id, channel_id, at, zone, days, reveal_hours)
+    return ScheduleRequest(schedule, quiz_ids, order)
+
+
+async def save(
+    storage: Storage, request: ScheduleRequest, *, created_by: int, now: datetime, seed: int | None = None
+) -> DailyConfig:
+    """Create or update the channel's schedule (this also resumes a paused or turned-off one)."""
+    return await storage.daily.save_schedule(
+        guild_id=request.schedule.guild_id,
+        channel_id=request.schedule.channel_id,
+        schedule=request.schedule,
+        quiz_ids=request.quiz_ids,
+        order=request.order,
+        seed=random.randrange(2**31) if seed is None else seed,
+        created_by=created_by,
+        now=now,
+    )
+
+
+async def turn_off(storage: Storage, channel_id: int) -> DailyConfig | None:
+    config = await storage.daily.schedule_for_channel(channel_id)
+    if config is None:
+        return None
+    await storage.daily.pause(config.id, OFF_REASON)
+    return await storage.daily.get_schedule(config.id)
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    config: DailyConfig
+    next_local: datetime | None  # in the schedule's zone; None while paused
+    next_key: str | None
+    position: int | None  # 1-based place of the next question in the schedule's question list
+    question_count: int
+    last_post: DailyPost | None
+
+
+async def schedule_status(storage: Storage, catalog: QuizCatalog, config: DailyConfig, now: datetime) -> ScheduleStatus:
+    keys = question_keys(config, catalog)
+    next_key = position = None
+    if keys:
+        next_key = pick_next(keys, await storage.daily.used_keys(config.id), config.order, config.seed)
+        position = keys.index(next_key) + 1
+    next_local = None
+    if not config.is_paused:
+        next_local = next_post(config.schedule, now)[1].astimezone(config.schedule.zone)
+    return ScheduleStatus(config, next_local, next_key, position, len(keys), await storage.daily.last_post(config.id))
+
+
+async def member_streaks(storage: Storage, guild_id: int, user_id: int) -> list[tuple[DailyConfig, Streak]]:
+    """The member's streak in each of the guild's schedules that ever posted."""
+    found = []
+    for config in await storage.daily.guild_schedules(guild_id):
+        posted, correct, still_open = await storage.daily.member_history(config.id, user_id)
+        if posted:
+            found.append((config, streaks(posted, correct, still_open)))
+    return found
