@@ -1,0 +1,53 @@
+"""Validation of /daily set input and the status/streak summaries, without Discord."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.daily.admin import parse_request
+from bot.domain.quiz import Question, Quiz
+from bot.quizfiles import QuizCatalog
+
+QUIZ = Quiz(id="day48", title="Day 48", questions=(Question(id="q1", prompt="?", choices=("a", "b"), answer=0),))
+CATALOG = QuizCatalog(folder=Path("."), by_id={"day48": QUIZ})
+
+
+def request(**changes: object) -> object:
+    values: dict[str, object] = {
+        "guild_id": 1,
+        "channel_id": 2,
+        "time_text": "09:00",
+        "timezone_text": "europe/berlin",
+        "quizzes_text": "day48",
+        "order_text": "sequential",
+        "reveal_hours": None,
+        "weekdays_text": None,
+        "catalog": CATALOG,
+    }
+    values.update(changes)
+    return parse_request(**values)  # type: ignore[arg-type]
+
+
+def test_valid_input_is_normalised() -> None:
+    parsed = request(weekdays_text="mon-fri", quizzes_text=" DAY48 ")
+    assert parsed.schedule.timezone == "Europe/Berlin" and parsed.quiz_ids == ("day48",)  # type: ignore[attr-defined]
+    assert request(quizzes_text="all").quiz_ids is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"quizzes_text": "day84"}, "did you mean day48"),
+        ({"quizzes_text": ","}, '"all"'),
+        ({"timezone_text": "Berlin/Europe"}, "IANA name"),
+        ({"time_text": "25:00"}, "HH:MM"),
+        ({"weekdays_text": "funday"}, "mon-fri"),
+        ({"reveal_hours": 30}, "1 to 24 hours"),
+        ({"order_text": "random"}, "sequential, shuffled"),
+    ],
+)
+def test_invalid_input_says_what_is_valid(changes: dict[str, object], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        request(**changes)
