@@ -54,9 +54,7 @@ class BenchWorld:
 
 
 @asynccontextmanager
-async def bench_world(
-    target: Target, *, workdir: Path | None = None, spec: bool = False
-) -> AsyncIterator[BenchWorld]:
+async def bench_world(target: Target, *, workdir: Path | None = None, spec: bool = False) -> AsyncIterator[BenchWorld]:
     """A fresh test bed and database, the target bot running as a process and connected.
 
     The OpenAPI body check is off by default: it validates the bot, not its speed, and costs the test

@@ -27,6 +27,7 @@ QUIZ_BUTTON = re.compile(r"^quiz:(?P<run>\d+):(?P<q>\d+):(?P<choice>\d+)$")
 # Long enough that the question never closes during a burst, short enough for /quiz to accept it.
 LIVE_QUESTION_SECONDS = 600
 QUIZ_ID = "day48"
+START_PREFIX = "quiz:start:"
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,19 @@ def _is_question(message: Message) -> bool:
     return any(b.custom_id and QUIZ_BUTTON.match(b.custom_id) and not b.disabled for b in message.buttons)
 
 
+def _is_intro(message: Message) -> bool:
+    return any(b.custom_id and b.custom_id.startswith(START_PREFIX) and not b.disabled for b in message.buttons)
+
+
 async def _quiz_question(tb: TestBed, channel: Channel, starter: User, number: int) -> Message:
-    """`/quiz day48 seconds:600`, skip the lead-in with "Start now" if offered, return question 1."""
-    result = await tb.slash(
+    """`/quiz day48 seconds:600`, press "Start now" on the intro, return question 1's message."""
+    await tb.slash(
         "quiz", {"name": QUIZ_ID, "seconds": LIVE_QUESTION_SECONDS}, user=starter, channel=channel, timeout=20.0
     )
-    intro = result.message
-    if intro is not None and not intro.ephemeral:
-        start_now = [b for b in intro.buttons if b.custom_id and b.label and "start" in b.label.lower()]
-        if start_now and not _is_question(intro):
-            await tb.click(intro, user=starter, custom_id=start_now[0].custom_id, timeout=20.0)
+    shown = await tb.wait_for_message(channel, lambda m: _is_intro(m) or _is_question(m), timeout=20.0)
+    if not _is_question(shown):
+        start_now = next(b for b in shown.buttons if b.custom_id and b.custom_id.startswith(START_PREFIX))
+        await tb.click(shown, user=starter, custom_id=start_now.custom_id, timeout=20.0)
     return await tb.wait_for_message(channel, _is_question, timeout=20.0)
 
 
