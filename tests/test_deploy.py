@@ -1,0 +1,51 @@
+"""The container's restart wrapper backs off between crashes and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ENTRYPOINT = Path(__file__).resolve().parents[1] / "deploy" / "entrypoint.sh"
+
+
+def _fake_quizbot(bin_dir: Path, starts: Path) -> None:
+    bin_dir.mkdir()
+    script = bin_dir / "quizbot"
+    script.write_text(f'#!/bin/sh\ndate +%s.%N >> "{starts}"\nexit 1\n')
+    script.chmod(0o755)
+
+
+def test_crashing_bot_is_restarted_after_the_back_off_and_sigterm_ends_the_loop(tmp_path: Path) -> None:
+    starts = tmp_path / "starts"
+    _fake_quizbot(tmp_path / "bin", starts)
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "QUIZBOT_RESTART_MIN_DELAY": "1",
+        "QUIZBOT_RESTART_MAX_DELAY": "1",
+        "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
+    }
+    wrapper = subprocess.Popen(["/bin/sh", str(ENTRYPOINT)], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # the real shell sleep is what is under test
+    wrapper.send_signal(signal.SIGTERM)
+    _, stderr = wrapper.communicate(timeout=5)
+
+    times = [float(line) for line in starts.read_text().split()]
+    assert len(times) == 2, stderr
+    assert times[1] - times[0] >= 1.0
+    assert wrapper.returncode == 0
+    assert "quizbot exited with status 1" in stderr and "starting quizbot in 1 s" in stderr
+    last_start, delay = (tmp_path / "state").read_text().split()
+    assert int(delay) == 1 and abs(int(last_start) - times[1]) <= 1
+
+
+def test_systemd_unit_backs_off_and_does_not_restart_on_config_errors() -> None:
+    unit = (ENTRYPOINT.parent / "quizbot.service").read_text()
+    settings = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#"))
+    assert int(settings["RestartSec"]) >= 5
+    assert settings["RestartSteps"] and settings["RestartMaxDelaySec"] == "10min"
+    assert settings["RestartPreventExitStatus"] == "2" and settings["Restart"] == "on-failure"
+    assert settings["StartLimitIntervalSec"] == "1h" and int(settings["StartLimitBurst"]) <= 20
