@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,9 @@ from bot.domain.clock import FakeClock
 from bot.domain.quiz import Quiz, letter_of
 from bot.domain.runs import QuestionState, RunStatus
 from bot.settings import Settings
-from tests.discord_testbed import TestBed
+from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.model import Channel, Message, User
-from tests.discord_testbed.runner import BotFactory
+from tests.discord_testbed.runner import BotFactory, InProcessBot
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
@@ -155,3 +155,178 @@ async def test_three_members_play_day48_to_the_leaderboard(testbed: TestBed, bot
     mine = await testbed.click(results, "My answers", user=bob)
     assert mine.ephemeral and "0 of 10 right" in mine.message.text()
     assert f"you: **{wrong(quiz, 0)}** · correct: **{right(quiz, 0)}**" in mine.message.text()
+
+
+async def start_fast_quiz(tb: TestBed, starter: User, channel: Channel | None = None) -> Message:
+    """Start day48 with no lead and no reveal pause; return question 1 once it is posted."""
+    channel = channel or tb.general
+    started = await tb.slash("quiz", {"name": "day48"}, user=starter, channel=channel)
+    assert started.ephemeral and "Starting" in started.message.content, started.message.content
+    return await question_message(tb, channel, 1, 10)
+
+
+async def restart(tb: TestBed, bot: QuizBot, factory: BotFactory, settings: Settings) -> QuizBot:
+    """Stop the bot (its tasks die with it) and start a fresh one on the same database and clock."""
+    await bot.close()
+    fresh = await InProcessBot(tb, factory, settings).start()
+    assert isinstance(fresh, QuizBot)
+    return fresh
+
+
+async def test_a_restart_resumes_closing_overdue_questions_and_keeping_the_open_one(
+    testbed: TestBed, bot: QuizBot, clock: FakeClock, bot_factory: BotFactory, bot_settings: Settings
+) -> None:
+    testbed.forbid_pings = True
+    alice, bob = testbed.add_member(name="alice"), testbed.add_member(name="bob")
+    await fast_settings(testbed, testbed.owner)
+    quiz = bot.catalog.get("day48")
+    assert quiz is not None
+    q1 = await start_fast_quiz(testbed, alice)
+    await testbed.click(q1, right(quiz, 0), user=alice)
+
+    # Down while question 1's deadline passes: it closes and reveals at once on start, then question 2.
+    await bot.close()
+    await clock.advance(45)
+    bot = await restart(testbed, bot, bot_factory, bot_settings)
+    await revealed(testbed, q1)
+    assert "1 of 1 right" in q1.text()
+    q2 = await question_message(testbed, testbed.general, 2, 10)
+    await testbed.click(q2, wrong(quiz, 1), user=bob)
+
+    # Down for a moment in the middle of question 2: it stays open with its deadline, nothing reposted.
+    await clock.advance(10)
+    bot = await restart(testbed, bot, bot_factory, bot_settings)
+    late_but_open = await testbed.click(q2, right(quiz, 1), user=alice)
+    assert late_but_open.message.content == f"Locked in: {right(quiz, 1)}"
+    again = await testbed.click(q2, right(quiz, 1), user=bob)
+    assert again.message.content == f"You already answered {wrong(quiz, 1)}"
+    question = await bot.storage.runs.get_question(1, 1)
+    assert question is not None and question.deadline == START + timedelta(seconds=45 + 30)
+
+    stopped = await testbed.slash("quiz-stop", user=alice)
+    assert stopped.message.content == "Quiz stopped; the results are being posted."
+    await revealed(testbed, q2)
+    results = await testbed.wait_for_message(testbed.general, titled("🏆 Results"))
+    assert results.embed["description"].splitlines()[0].startswith("🥇 alice — 2 pts · 2/10 right")
+    titles = [str(m.embed.get("title")) for m in testbed.visible_messages(testbed.general) if m.embed]
+    assert len([t for t in titles if t.startswith("Question 1/")]) == 1
+    assert len([t for t in titles if t.startswith("Question 2/")]) == 1
+    assert len([t for t in titles if t.startswith(quiz.title[:30])]) == 1
+    assert not [t for t in titles if t.startswith("Question 3/")]
+
+
+async def test_two_channels_run_independently_and_one_quiz_per_channel(
+    testbed: TestBed, bot: QuizBot, clock: FakeClock
+) -> None:
+    testbed.forbid_pings = True
+    alice, bob = testbed.add_member(name="alice"), testbed.add_member(name="bob")
+    other = testbed.add_channel(name="study")
+    await fast_settings(testbed, testbed.owner)
+    quiz = bot.catalog.get("day48")
+    assert quiz is not None
+    here = await start_fast_quiz(testbed, alice)
+    there = await start_fast_quiz(testbed, bob, other)
+
+    busy = await testbed.slash("quiz", {"name": "day48"}, user=bob)
+    assert busy.ephemeral and busy.message.content.startswith("A quiz is already running here: https://discord.com/")
+    await testbed.click(here, right(quiz, 0), user=bob)
+    await testbed.click(there, wrong(quiz, 0), user=bob)
+    await testbed.click(there, "Next", user=bob)
+    await revealed(testbed, there)
+    assert "0 of 1 right" in there.text()
+    assert "closed" not in str(here.embed and here.embed["title"])  # the other channel's question is still open
+    await testbed.slash("quiz-stop", user=alice)
+    await revealed(testbed, here)
+    assert "1 of 1 right" in here.text()
+
+
+async def test_forged_and_stale_buttons_get_a_clear_ephemeral_reply(testbed: TestBed, bot: QuizBot) -> None:
+    alice = testbed.add_member(name="alice")
+    await fast_settings(testbed, testbed.owner)
+    await start_fast_quiz(testbed, alice)
+    stale_ids = [
+        "quiz:999:0:1",  # no such run
+        "quiz:1:99:0",  # no such question
+        "quiz:1:0:7",  # no such choice
+        "quiz:v0:whatever",  # an older or unknown format
+        "quiz:123456789012345678901234:0:0",  # numbers too long for the database
+        "quiz:next:999:0",
+        "quiz:mine:999",
+    ]
+    # A message an older version of the bot posted (Discord only delivers clicks on real buttons).
+    rows = [
+        {"type": 1, "components": [{"type": 2, "style": 1, "label": f"old {i}", "custom_id": c} for i, c in chunk]}
+        for chunk in (list(enumerate(stale_ids))[:5], list(enumerate(stale_ids))[5:])
+    ]
+    old = testbed.new_message(testbed.general.id, {"content": "an old quiz", "components": rows}, {})
+    for custom_id in stale_ids:
+        click = await testbed.click(old, user=alice, custom_id=custom_id)
+        assert click.ephemeral, custom_id
+        assert click.message.content.startswith("This quiz button is no longer active"), custom_id
+    assert await bot.storage.runs.answer_count(1, 0) == 0
+    unknown = await testbed.slash("quiz", {"name": "day4"}, user=alice, channel=testbed.add_channel(name="x"))
+    assert unknown.ephemeral and "There is no quiz called “day4”. Did you mean `day48`?" in unknown.message.content
+
+
+async def test_who_may_start_and_stop(testbed: TestBed, bot: QuizBot) -> None:
+    testbed.forbid_pings = True
+    masters = testbed.add_role(name="quiz masters")
+    alice = testbed.add_member(name="alice", roles=[masters])
+    bob = testbed.add_member(name="bob")
+    mod = testbed.add_member(name="mod", permissions=Permission.MANAGE_GUILD)
+
+    refused = await testbed.slash("quiz-settings", {"lead_seconds": 0}, user=bob)
+    assert refused.message.content.startswith("Only members with the Manage Server permission")
+    changed = await testbed.slash("quiz-settings", {"quiz_master_role": masters, "reveal_seconds": 0}, user=mod)
+    assert f"<@&{masters.id}>" in changed.message.content
+    not_master = await testbed.slash("quiz", {"name": "day48"}, user=bob)
+    assert not_master.message.content.startswith(f"Only members with the <@&{masters.id}> role")
+    await testbed.slash("quiz", {"name": "day48"}, user=alice)
+    stop_bob = await testbed.slash("quiz-stop", user=bob)
+    assert stop_bob.message.content.startswith(f"Only <@{alice.id}>")
+    stop_mod = await testbed.slash("quiz-stop", user=mod)
+    assert stop_mod.message.content == "Quiz stopped; the results are being posted."
+    nothing = await testbed.slash("quiz-stop", user=mod)
+    assert nothing.message.content == "No live quiz is running in this channel."
+    opened = await testbed.slash("quiz-settings", {"anyone_can_start": True}, user=mod)
+    assert "Who may start quizzes: anyone" in opened.message.content
+
+
+async def test_missing_permissions_are_named_to_the_starter(testbed: TestBed, bot: QuizBot) -> None:
+    alice = testbed.add_member(name="alice")
+    muted = testbed.add_channel(name="muted")
+    testbed.deny(muted, Permission.EMBED_LINKS)
+    refused = await testbed.slash("quiz", {"name": "day48"}, user=alice, channel=muted)
+    assert refused.ephemeral and "missing the Embed Links permission" in refused.message.content
+
+    await fast_settings(testbed, testbed.owner)
+    started = await testbed.slash("quiz", {"name": "day48"}, user=alice)
+    q1 = await question_message(testbed, testbed.general, 1, 10)
+    testbed.deny(testbed.general, Permission.SEND_MESSAGES)
+    await testbed.click(q1, "Next", user=alice)
+    await testbed.wait_until(lambda: started.followups, what="the starter to be told")
+    # Discord also withholds Embed Links where a member cannot send; the reply names what it computed.
+    assert "missing the Send Messages" in started.followups[0].content
+    assert started.followups[0].ephemeral
+
+    async def stopped() -> bool:
+        run = await bot.storage.runs.get_run(1)
+        return run is not None and run.status is RunStatus.STOPPED
+
+    await eventually(stopped, what="the run to stop")
+
+
+async def test_a_deleted_question_message_ends_the_run_cleanly(
+    testbed: TestBed, bot: QuizBot, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice = testbed.add_member(name="alice")
+    await fast_settings(testbed, testbed.owner)
+    q1 = await start_fast_quiz(testbed, alice)
+    await testbed.click(q1, "A", user=alice)
+    testbed.moderator_delete(q1)
+    await clock.advance(30)
+    results = await testbed.wait_for_message(testbed.general, titled("🏆 Results"))
+    assert "alice" in results.text()
+    run = await bot.storage.runs.get_run(1)
+    assert run is not None and run.status is RunStatus.STOPPED
+    assert any("ending the run" in r.getMessage() for r in caplog.records)
