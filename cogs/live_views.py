@@ -110,12 +110,18 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
             )
         )
         try:
-            reply = await asyncio.wait_for(asyncio.shield(work), timeout=max(ACK_BUDGET_SECONDS - age, 0.0))
-        except TimeoutError:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
-            reply = await work
-        await reply_ephemeral(interaction, reply.text)
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(work), timeout=max(ACK_BUDGET_SECONDS - age, 0.0))
+            except TimeoutError:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
+                reply = await work
+            text = reply.text
+        except Exception:
+            # Never leave the member with "This interaction failed": say the click did not count.
+            log.exception("recording an answer failed: run=%d question=%d", self.run_id, self.index)
+            text = "Your answer could not be recorded because of an error on our side. Please click again."
+        await reply_ephemeral(interaction, text)
 
 
 def answer_buttons(

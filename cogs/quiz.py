@@ -62,8 +62,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         self._resume_task = asyncio.create_task(self._resume(), name="quiz-resume")
 
     async def _resume(self) -> None:
-        # Runs need the channel cache (for permission messages), so resume once the gateway is ready.
-        await self.bot.wait_until_ready()
+        # Not waiting for on_ready (which comes seconds after the guilds): posting and editing need only
+        # REST, and an overdue question should close as soon as possible.
         resumed = await self.manager.resume_all()
         if resumed:
             log.info("resumed %d live quiz run(s)", resumed)
@@ -86,6 +86,9 @@ class QuizCog(commands.Cog, name="Quiz"):
     ) -> None:
         """Start a live quiz in this channel."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        if self.bot.shutting_down:
+            await reply_ephemeral(interaction, "The bot is restarting; start the quiz again in a minute.")
+            return
         settings = await self.bot.storage.settings.guild_settings(interaction.guild_id)
         role_id = settings.quiz_master_role_id
         if role_id and not _has_role(interaction, role_id) and not _may_manage(interaction):
