@@ -330,3 +330,13 @@ async def test_a_deleted_question_message_ends_the_run_cleanly(
     run = await bot.storage.runs.get_run(1)
     assert run is not None and run.status is RunStatus.STOPPED
     assert any("ending the run" in r.getMessage() for r in caplog.records)
+
+
+async def test_quiz_names_autocomplete_and_the_list_is_ephemeral(testbed: TestBed, bot: QuizBot) -> None:
+    alice = testbed.add_member(name="alice")
+    choices = await testbed.autocomplete("quiz", {"name": "day"}, focused="name", user=alice)
+    assert [c["value"] for c in choices] == ["day48"]
+    assert choices[0]["name"].startswith("day48 — Day 48 Quiz")
+    listing = await testbed.slash("quizzes", user=alice)
+    assert listing.ephemeral and "`day48` — Day 48 Quiz" in listing.message.text()
+    assert "(10 questions)" in listing.message.text()
