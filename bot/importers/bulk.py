@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.domain.problems import Problem
 from bot.importers.convert import Conversion, convert_file
-from bot.importers.result import ImportProblem
 
 SOURCE_SUFFIXES = frozenset({".md", ".txt", ".csv"})
 QUIZ_SUFFIX = ".yaml"
@@ -31,10 +31,10 @@ class Outcome:
     source: Source
     conversion: Conversion
     target: Path | None = None
-    extra_errors: list[ImportProblem] = field(default_factory=list)
+    extra_errors: list[Problem] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[ImportProblem]:
+    def errors(self) -> list[Problem]:
         return [*self.conversion.result.errors, *self.extra_errors]
 
     @property
@@ -47,20 +47,20 @@ class Outcome:
         return self.conversion.ok and not self.extra_errors
 
 
-def find_sources(paths: list[Path]) -> tuple[list[Source], list[ImportProblem]]:
+def find_sources(paths: list[Path]) -> tuple[list[Source], list[Problem]]:
     """Expand folders into their *.md, *.txt and *.csv files (sorted, hidden folders left out)."""
     sources: list[Source] = []
-    problems: list[ImportProblem] = []
+    problems: list[Problem] = []
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
             found = [Source(file, named=False) for file in _walk(path)]
             if not found:
-                problems.append(ImportProblem(str(path), 0, "no *.md, *.txt or *.csv files in this folder"))
+                problems.append(Problem(str(path), 0, "no *.md, *.txt or *.csv files in this folder"))
         elif path.exists():
             found = [Source(path, named=True)]
         else:
-            problems.append(ImportProblem(str(path), 0, "no such file or folder; check the path"))
+            problems.append(Problem(str(path), 0, "no such file or folder; check the path"))
             continue
         for source in found:
             key = source.path.resolve()
@@ -95,7 +95,7 @@ def plan(sources: list[Source], out_dir: Path, *, force: bool, fmt: str | None) 
             for outcome in same:
                 others = ", ".join(str(other.source.path) for other in same if other is not outcome)
                 outcome.extra_errors.append(
-                    ImportProblem(
+                    Problem(
                         str(outcome.source.path),
                         0,
                         f"quiz id {quiz_id} is also produced by {others}; give them different days in "
@@ -108,7 +108,7 @@ def plan(sources: list[Source], out_dir: Path, *, force: bool, fmt: str | None) 
         outcome.target = target
         if target.exists() and not force:
             outcome.extra_errors.append(
-                ImportProblem(
+                Problem(
                     str(outcome.source.path), 0, f"{target} already exists; pass --force to overwrite it"
                 )
             )

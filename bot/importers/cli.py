@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.domain.problems import Problem
 from bot.importers.bulk import Outcome, Source, report_lines, run_bulk, write_quiz_file
 from bot.importers.convert import convert_file
 from bot.importers.detect import FORMATS
-from bot.importers.result import ImportProblem
 
 USAGE_ERROR = 2
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
@@ -49,7 +49,7 @@ def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, f
     outcome = Outcome(Source(source, named=True), conversion, target=out)
     if out is not None and out.exists() and not force and conversion.ok:
         outcome.extra_errors.append(
-            ImportProblem(str(source), 0, f"{out} already exists; pass --force to overwrite it")
+            Problem(str(source), 0, f"{out} already exists; pass --force to overwrite it")
         )
     if out is None and not dry_run:
         # stdout carries only the YAML, so it can be redirected into a file.

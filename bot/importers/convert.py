@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.importers.result import ImportProblem, ImportResult
+from bot.domain.problems import Problem
+from bot.importers.result import ImportResult
 from bot.importers.sources import parse_source
 from bot.quizfiles.loader import parse_quiz_text
 from bot.quizfiles.problems import QuizFileError
@@ -35,7 +36,7 @@ class Conversion:
 def convert_file(source: Path, *, fmt: str | None = None, quiz_id: str | None = None) -> Conversion:
     """Read, parse, write as YAML and validate `source` (quiz id from `quiz_id` or the source)."""
     text_or_problem = read_source(source)
-    if isinstance(text_or_problem, ImportProblem):
+    if isinstance(text_or_problem, Problem):
         return Conversion(source, ImportResult(None, errors=[text_or_problem]), None)
     result = parse_source(text_or_problem, source, fmt=fmt, quiz_id=quiz_id)
     if result.quiz is None or result.errors:
@@ -45,7 +46,7 @@ def convert_file(source: Path, *, fmt: str | None = None, quiz_id: str | None = 
         parse_quiz_text(yaml_text, result.quiz.id, str(source))
     except QuizFileError as refused:
         errors = [
-            ImportProblem(
+            Problem(
                 str(source),
                 _source_line(result, yaml_text, problem.line),
                 f"the bot would refuse the imported quiz: {problem.message}",
@@ -56,24 +57,24 @@ def convert_file(source: Path, *, fmt: str | None = None, quiz_id: str | None = 
     return Conversion(source, result, yaml_text)
 
 
-def read_source(source: Path) -> str | ImportProblem:
+def read_source(source: Path) -> str | Problem:
     """Return the text of `source`, or the problem that stops it being read."""
     try:
         size = source.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            return ImportProblem(
+            return Problem(
                 str(source), 0, f"file is {size // 1024} KiB; a quiz source over 4 MiB is refused, split it"
             )
         data = source.read_bytes()
     except FileNotFoundError:
-        return ImportProblem(str(source), 0, "no such file; check the path")
+        return Problem(str(source), 0, "no such file; check the path")
     except OSError as error:
-        return ImportProblem(str(source), 0, f"cannot read it ({error.strerror}); check its permissions")
+        return Problem(str(source), 0, f"cannot read it ({error.strerror}); check its permissions")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        return ImportProblem(str(source), line, "not valid UTF-8; save the file with UTF-8 encoding")
+        return Problem(str(source), line, "not valid UTF-8; save the file with UTF-8 encoding")
 
 
 def _source_line(result: ImportResult, yaml_text: str, yaml_line: int) -> int:

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.domain.problems import Problem
 from bot.domain.quiz import Quiz
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem in a source file; `line` is 1-based, or 0 when it concerns the whole file."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        if self.line <= 0:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -30,8 +17,8 @@ class ImportResult:
     """
 
     quiz: Quiz | None
-    warnings: list[ImportProblem] = field(default_factory=list)
-    errors: list[ImportProblem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     found_questions: bool = True
     # Source line of each question, by position: problems found later (in the YAML) can point back.
     question_lines: tuple[int, ...] = ()
@@ -46,14 +33,14 @@ class ProblemLog:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.warnings: list[ImportProblem] = []
-        self.errors: list[ImportProblem] = []
+        self.warnings: list[Problem] = []
+        self.errors: list[Problem] = []
 
     def warn(self, line: int, message: str) -> None:
-        self.warnings.append(ImportProblem(self.path, line, message))
+        self.warnings.append(Problem(self.path, line, message))
 
     def error(self, line: int, message: str) -> None:
-        self.errors.append(ImportProblem(self.path, line, message))
+        self.errors.append(Problem(self.path, line, message))
 
     def result(
         self, quiz: Quiz | None, *, found_questions: bool = True, question_lines: tuple[int, ...] = ()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePath
 
+from bot.domain.problems import Problem
 from bot.importers.aiken import parse_aiken
 from bot.importers.csv_format import parse_csv
 from bot.importers.detect import FORMATS, detect_format
 from bot.importers.markdown import parse_markdown
-from bot.importers.result import ImportProblem, ImportResult
+from bot.importers.result import ImportResult
 
 Parser = Callable[..., ImportResult]
 
@@ -29,5 +30,5 @@ def parse_source(
             else f"cannot tell which quiz format this is; pass --format {choices}"
         )
         # found_questions=False lets a folder walk skip stray notes instead of failing on them.
-        return ImportResult(None, errors=[ImportProblem(str(path), 0, message)], found_questions=bool(fmt))
+        return ImportResult(None, errors=[Problem(str(path), 0, message)], found_questions=bool(fmt))
     return PARSERS[chosen](text, path, quiz_id=quiz_id)

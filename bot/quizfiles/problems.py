@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from bot.domain.problems import Problem
 
 # A file with hundreds of problems is usually one structural mistake; the first ones are enough to act on.
 MAX_PROBLEMS_PER_FILE = 100
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem; `line` is 1-based, or 0 when it concerns a whole folder rather than a line."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        if self.line <= 0:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 class QuizFileError(Exception):
