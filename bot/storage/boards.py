@@ -23,59 +23,66 @@ from bot.storage.quiz_snapshot import load_snapshot
 
 SECONDS_PER_DAY = 86400
 
-# Each scope yields (user_id, correct, answered, seconds) per member; parameters are named.
-_SCOPE_SQL: dict[Scope, str] = {
-    Scope.RUN: "SELECT user_id, correct, answered, seconds FROM board_runs WHERE run_id = :run_id",
-    Scope.QUIZ: (
-        "SELECT b.user_id, sum(b.correct), sum(b.answered), sum(b.seconds) "
-        "FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
-        "WHERE r.guild_id = :guild_id AND r.quiz_id = :quiz_id GROUP BY b.user_id"
-    ),
-    Scope.SERIES: (
-        "SELECT b.user_id, sum(b.correct), sum(b.answered), sum(b.seconds) "
-        "FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
-        "WHERE r.guild_id = :guild_id AND r.series = :series GROUP BY b.user_id"
-    ),
-    Scope.DAILY: (
-        "SELECT user_id, correct, answered, seconds FROM board_totals WHERE guild_id = :guild_id AND bucket = 'daily'"
-    ),
-    Scope.ALL: (
-        "SELECT user_id, correct, answered, seconds FROM board_totals WHERE guild_id = :guild_id AND bucket = 'all'"
-    ),
-}
+# Each scope yields (user_id, user_name, correct, answered, seconds) per member; parameters are named.
+_NAMES = "LEFT JOIN board_totals AS n ON n.guild_id = :guild_id AND n.bucket = 'all' AND n.user_id = s.user_id"
+_BUCKET_SQL = (
+    "SELECT user_id, user_name, correct, answered, seconds FROM board_totals "
+    "WHERE guild_id = :guild_id AND bucket = :bucket"
+)
+_RUN_SQL = (
+    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds "
+    f"FROM board_runs AS s {_NAMES} WHERE s.run_id = :run_id"
+)
 # Whole UTC days from the day summaries, the partial days at both ends from the answers' time index.
 _WINDOW_SQL = (
-    "SELECT user_id, sum(correct), sum(answered), sum(seconds) FROM ("
-    " SELECT user_id, correct, answered, seconds FROM board_days"
-    " WHERE guild_id = :guild_id AND day >= :first_day AND day < :end_day"
-    " UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
-    " WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end"
-    " UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
-    " WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end"
-    ") GROUP BY user_id"
+    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds FROM ("
+    " SELECT user_id, sum(correct) AS correct, sum(answered) AS answered, sum(seconds) AS seconds FROM ("
+    "  SELECT user_id, correct, answered, seconds FROM board_days"
+    "  WHERE guild_id = :guild_id AND day >= :first_day AND day < :end_day"
+    "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
+    "  WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end"
+    "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
+    "  WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end"
+    " ) GROUP BY user_id"
+    f") AS s {_NAMES}"
+)
+# Materialize the scope once, then take one page with a top-N sort and rank only the rows returned:
+# a window function over every member would sort the whole board twice.
+_BETTER = "b.correct > w.correct OR (b.correct = w.correct AND b.seconds < w.seconds)"
+_BEFORE = (
+    f"{_BETTER} OR (b.correct = w.correct AND b.seconds = w.seconds AND "
+    "(b.user_name < w.user_name COLLATE NOCASE"
+    " OR (b.user_name = w.user_name COLLATE NOCASE AND b.user_id < w.user_id)))"
 )
 _RANKED = f"""
-WITH scored (user_id, correct, answered, seconds) AS ({{scope}}),
-ranked AS (
-    SELECT s.user_id, coalesce(n.user_name, '') AS user_name, s.correct, s.answered,
-           round(s.seconds, {TIME_TIE_DECIMALS}) AS seconds,
-           rank() OVER (ORDER BY s.correct DESC, round(s.seconds, {TIME_TIE_DECIMALS})) AS rank,
-           row_number() OVER (
-               ORDER BY s.correct DESC, round(s.seconds, {TIME_TIE_DECIMALS}), n.user_name COLLATE NOCASE, s.user_id
-           ) AS position,
-           count(*) OVER () AS member_count
-    FROM scored AS s
-    LEFT JOIN board_totals AS n ON n.guild_id = :guild_id AND n.bucket = 'all' AND n.user_id = s.user_id
-    WHERE s.answered > 0
+WITH scored AS MATERIALIZED (
+    SELECT user_id, coalesce(user_name, '') AS user_name, correct, answered,
+           round(seconds, {TIME_TIE_DECIMALS}) AS seconds
+    FROM ({{scope}}) WHERE answered > 0
 ),
-paged AS (
+bounds AS (
     -- An old button may ask for a page past the end (the board shrank): show the last page instead.
-    SELECT *, min(:first, (max(member_count, 1) - 1) / :size * :size) AS page_start FROM ranked
+    SELECT count(*) AS member_count, min(:first, (max(count(*), 1) - 1) / :size * :size) AS page_start FROM scored
+),
+page AS (
+    SELECT *, row_number() OVER (ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id) AS n
+    FROM (
+        SELECT * FROM scored ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id
+        LIMIT :size OFFSET (SELECT page_start FROM bounds)
+    )
+),
+wanted AS (
+    SELECT * FROM page
+    UNION ALL SELECT *, NULL FROM scored WHERE user_id = :viewer_id AND user_id NOT IN (SELECT user_id FROM page)
 )
-SELECT user_id, user_name, correct, answered, seconds, rank, position, member_count, page_start
-FROM paged
-WHERE (position > page_start AND position <= page_start + :size) OR user_id = :viewer_id
-ORDER BY position
+-- Only the first row of the page and the viewer's own row need counting; the other ranks on the
+-- page follow from their neighbours.
+SELECT w.user_id, w.user_name, w.correct, w.answered, w.seconds, w.n,
+       CASE WHEN w.n IS NULL OR w.n = 1 THEN 1 + (SELECT count(*) FROM scored AS b WHERE {_BETTER}) END AS rank,
+       CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM scored AS b WHERE {_BEFORE}) END AS position,
+       bounds.member_count, bounds.page_start
+FROM wanted AS w, bounds
+ORDER BY w.n IS NULL, w.n
 """
 
 
@@ -116,21 +123,37 @@ class BoardStore:
         if target.window is not None:
             scope_sql = _WINDOW_SQL
             params.update(_window_params(to_timestamp(target.window.start), to_timestamp(target.window.end)))
+        elif target.scope is Scope.RUN:
+            scope_sql = _RUN_SQL
         else:
-            scope_sql = _SCOPE_SQL[target.scope]
+            scope_sql = _BUCKET_SQL
+            params["bucket"] = _bucket(target)
         rows = await self._all(_RANKED.format(scope=scope_sql), params)
         if not rows:
             return BoardPage(page=0, page_count=1, member_count=0, entries=(), own=None)
         member_count = int(rows[0]["member_count"])
         page_start = int(rows[0]["page_start"])
-        entries = [_entry(row) for row in rows]
-        on_page = tuple(e for e in entries if page_start < e.position <= page_start + page_size)
-        own = next((e for e in entries if e.user_id == viewer_id), None)
+        entries: list[BoardEntry] = []
+        own: BoardEntry | None = None
+        for row in rows:
+            if row["n"] is None:
+                own = _entry(row, rank=int(row["rank"]), position=int(row["position"]))
+                continue
+            position = page_start + int(row["n"])
+            previous = entries[-1] if entries else None
+            if previous is None:
+                rank = int(row["rank"])
+            elif (previous.correct, previous.seconds) == (row["correct"], row["seconds"]):
+                rank = previous.rank
+            else:
+                rank = position
+            entries.append(_entry(row, rank=rank, position=position))
+        own = own or next((e for e in entries if e.user_id == viewer_id), None)
         return BoardPage(
             page=page_start // page_size,
             page_count=page_count(member_count, page_size),
             member_count=member_count,
-            entries=on_page,
+            entries=tuple(entries),
             own=own,
         )
 
@@ -365,10 +388,18 @@ class BoardStore:
         return RescoreResult(answers_changed, keys_changed, tuple(skipped))
 
 
-def _entry(row: Any) -> BoardEntry:
+def _bucket(target: BoardTarget) -> str:
+    if target.scope is Scope.QUIZ:
+        return f"quiz:{target.quiz_id}"
+    if target.scope is Scope.SERIES:
+        return f"series:{target.series}"
+    return "daily" if target.scope is Scope.DAILY else "all"
+
+
+def _entry(row: Any, *, rank: int, position: int) -> BoardEntry:
     return BoardEntry(
-        rank=int(row["rank"]),
-        position=int(row["position"]),
+        rank=rank,
+        position=position,
         user_id=int(row["user_id"]),
         user_name=str(row["user_name"]),
         correct=int(row["correct"]),

@@ -120,7 +120,8 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE board_totals (
         guild_id INTEGER NOT NULL,
-        bucket TEXT NOT NULL CHECK (bucket IN ('all', 'daily')),
+        -- 'all', 'daily', 'quiz:<quiz id>' or 'series:<series>': one row per member and board.
+        bucket TEXT NOT NULL,
         user_id INTEGER NOT NULL,
         user_name TEXT NOT NULL,
         answered INTEGER NOT NULL,
@@ -169,7 +170,6 @@ MIGRATIONS: list[str] = [
 
     -- The partial edge days of a week or month are read from the answers themselves.
     CREATE INDEX answers_guild_time ON answers (guild_id, answered_at, correct, seconds);
-    CREATE INDEX runs_guild_series ON runs (guild_id, series) WHERE series IS NOT NULL;
 
     -- A question's tags are its own plus the quiz's, read once from the snapshot when the run starts.
     CREATE TRIGGER run_questions_tags AFTER INSERT ON run_questions BEGIN
@@ -186,7 +186,12 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER answers_boards_insert AFTER INSERT ON answers BEGIN
         INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
         SELECT NEW.guild_id, b.bucket, NEW.user_id, NEW.user_name, 1, NEW.correct, NEW.seconds
-        FROM (SELECT 'all' AS bucket UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily') AS b
+        FROM (
+            SELECT 'all' AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = NEW.run_id
+            UNION ALL SELECT 'series:' || series FROM runs WHERE id = NEW.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily'
+        ) AS b
         WHERE true
         ON CONFLICT (guild_id, bucket, user_id) DO UPDATE SET
             user_name = excluded.user_name, answered = answered + 1, correct = correct + excluded.correct,
@@ -214,9 +219,12 @@ MIGRATIONS: list[str] = [
     WHEN OLD.correct IS NOT NEW.correct BEGIN
         UPDATE board_totals SET
             correct = correct + NEW.correct - OLD.correct
-        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id
-          AND (bucket = 'all' OR (bucket = 'daily' AND EXISTS (
-              SELECT 1 FROM runs WHERE id = NEW.run_id AND kind = 'daily')));
+        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id AND bucket IN (
+            SELECT 'all' AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = NEW.run_id
+            UNION ALL SELECT 'series:' || series FROM runs WHERE id = NEW.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily'
+        );
         UPDATE board_days SET
             correct = correct + NEW.correct - OLD.correct
         WHERE guild_id = NEW.guild_id AND day = CAST(NEW.answered_at / 86400 AS INTEGER) AND user_id = NEW.user_id;
@@ -232,9 +240,12 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER answers_boards_delete AFTER DELETE ON answers BEGIN
         UPDATE board_totals SET
             answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
-        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
-          AND (bucket = 'all' OR (bucket = 'daily' AND EXISTS (
-              SELECT 1 FROM runs WHERE id = OLD.run_id AND kind = 'daily')));
+        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id AND bucket IN (
+            SELECT 'all' AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = OLD.run_id
+            UNION ALL SELECT 'series:' || series FROM runs WHERE id = OLD.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = OLD.run_id AND kind = 'daily'
+        );
         UPDATE board_days SET
             answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
         WHERE guild_id = OLD.guild_id AND day = CAST(OLD.answered_at / 86400 AS INTEGER) AND user_id = OLD.user_id;
@@ -266,11 +277,13 @@ MIGRATIONS: list[str] = [
     FROM answers AS a GROUP BY a.guild_id, a.user_id;
 
     INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
-    SELECT a.guild_id, 'daily', a.user_id, t.user_name,
-           count(*), sum(a.correct), sum(a.seconds)
-    FROM answers AS a JOIN runs AS r ON r.id = a.run_id AND r.kind = 'daily'
+    SELECT a.guild_id, k.bucket, a.user_id, t.user_name, count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a JOIN runs AS r ON r.id = a.run_id
+    JOIN (SELECT id, 'quiz:' || quiz_id AS bucket FROM runs
+          UNION ALL SELECT id, 'series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 'daily' FROM runs WHERE kind = 'daily') AS k ON k.id = r.id
     JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = 'all' AND t.user_id = a.user_id
-    GROUP BY a.guild_id, a.user_id;
+    GROUP BY a.guild_id, k.bucket, a.user_id;
 
     INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
     SELECT guild_id, CAST(answered_at / 86400 AS INTEGER) AS day, user_id,
