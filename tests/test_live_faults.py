@@ -12,15 +12,27 @@ import cogs.live_views
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import FakeClock
 from bot.domain.runs import AnswerResult
+from bot.live.runner import COUNTER_INTERVAL_SECONDS
 from bot.settings import Settings
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory
-from tests.test_live_quiz import START, fast_settings, right, start_fast_quiz
+from tests.test_live_quiz import (
+    EDIT_ROUTE,
+    START,
+    fast_settings,
+    question_message,
+    revealed,
+    right,
+    start_fast_quiz,
+    titled,
+    wrong,
+)
 
 CALLBACK_ROUTE = "/interactions/{interaction_id}/{interaction_token}/callback"
 DEFERRED_CHANNEL_MESSAGE = 5
 EPHEMERAL = 1 << 6
 SLOW_COMMIT_SECONDS = 0.3
+EDIT_WINDOW_SECONDS = 0.5
 
 
 @pytest.fixture
@@ -73,3 +85,45 @@ async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(
     assert final.ephemeral and final.content == f"Locked in: {right(quiz, 0)}"
     assert await bot.storage.runs.member_answer(1, 0, alice.id) == quiz.questions[0].answer
     # Teardown fails the test on any late-response (10062) or double-ack (40060) violation.
+
+
+async def test_a_rate_limited_channel_delays_edits_but_loses_nothing(
+    testbed: TestBed, bot: QuizBot, clock: FakeClock
+) -> None:
+    testbed.forbid_pings = True
+    members = [testbed.add_member(name=n) for n in ("alice", "bob", "cy")]
+    alice = members[0]
+    await fast_settings(testbed, testbed.owner)
+    quiz = bot.catalog.get("day48")
+    assert quiz is not None
+    # Discord's ~5 edits per 5 s per channel, with the window shortened so the test stays fast.
+    testbed.limit_route("PATCH", EDIT_ROUTE, limit=5, per=EDIT_WINDOW_SECONDS)
+    message = await start_fast_quiz(testbed, alice)
+    played = 3
+    for index in range(played):
+        if index:
+            message = await question_message(testbed, testbed.general, index + 1, 10)
+        # Right, right, wrong: each click followed by a counter tick, so every tick has news to show.
+        for member, letter in zip(members, (right(quiz, index), right(quiz, index), wrong(quiz, index)), strict=True):
+            click = await testbed.click(message, letter, user=member)
+            assert click.message.content == f"Locked in: {letter}"
+            await clock.advance(COUNTER_INTERVAL_SECONDS)
+        await testbed.click(message, "Next", user=alice)
+        await revealed(testbed, message)
+        assert "2 of 3 right" in message.text() and "(67%)" in message.text()
+    stopped = await testbed.slash("quiz-stop", user=alice)
+    assert stopped.message.content == "Quiz stopped; the results are being posted."
+    results = await testbed.wait_for_message(testbed.general, titled("🏆 Results"))
+    board = [line.split(" · ")[0] for line in results.embed["description"].splitlines()]
+    assert board == ["🥇 alice — 3 pts", "🥈 bob — 3 pts", "🥉 cy — 0 pts"]
+    assert len(await bot.storage.runs.answers(1)) == played * len(members)
+
+    # The bot asked for more edits than one window allows (the limit was really in play), yet Discord
+    # never had to refuse one: discord.py reads the X-RateLimit headers and waits for the window, and
+    # the runner coalesces counter updates while an edit waits (a waiting one is dropped for the reveal).
+    edits = testbed.calls("PATCH", EDIT_ROUTE)
+    assert len(edits) > 5
+    assert [r.status for r in edits] == [200] * len(edits)
+    assert not [r for r in testbed.rate_limited if r.route == EDIT_ROUTE]
+    for first, sixth in zip(edits, edits[5:], strict=False):
+        assert sixth.at - first.at >= EDIT_WINDOW_SECONDS * 0.9
