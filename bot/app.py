@@ -20,7 +20,7 @@ from bot.storage import Storage, open_storage
 log = logging.getLogger(__name__)
 
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
-EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.daily")
+EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.daily", "cogs.leaderboard")
 COMMAND_HASH_KEY = "command_tree_hash"
 
 

@@ -1,0 +1,87 @@
+"""/leaderboard paging and /stats end to end through the offline Discord test bed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import QuizBot
+from bot.domain.quiz import Question, Quiz
+from bot.domain.runs import RunKind, ScoringMode
+from bot.storage import Storage
+from tests.discord_testbed.testbed import TestBed
+
+QUIZ = Quiz(
+    id="lora",
+    title="LoRA basics",
+    questions=(
+        Question("q1", "Rank?", ("r", "alpha"), 0, tags=("lora",)),
+        Question("q2", "Bits?", ("4", "8"), 1, tags=("quantization",)),
+    ),
+)
+
+
+async def seed(storage: Storage, guild_id: int, members: list[tuple[int, str, int, float]]) -> None:
+    """One run; each member answers q1 right or wrong after the given seconds, and q2 wrong."""
+    now = datetime.now(UTC) - timedelta(hours=1)
+    run = await storage.runs.create_run(
+        guild_id=guild_id,
+        channel_id=1,
+        kind=RunKind.LIVE,
+        quiz=QUIZ,
+        started_by=1,
+        now=now,
+        seconds_per_question=30,
+        scoring_mode=ScoringMode.ACCURACY,
+    )
+    for index in range(2):
+        await storage.runs.open_question(run.id, index, now=now, deadline=now + timedelta(minutes=5))
+    for user_id, name, choice, seconds in members:
+        at = now + timedelta(seconds=seconds)
+        await storage.runs.record_answer(run_id=run.id, index=0, user_id=user_id, user_name=name, choice=choice, now=at)
+        await storage.runs.record_answer(run_id=run.id, index=1, user_id=user_id, user_name=name, choice=0, now=at)
+
+
+async def test_leaderboard_pages_for_the_caller_only(testbed: TestBed, running_bot: QuizBot) -> None:
+    testbed.forbid_pings = True
+    alice = testbed.add_member(name="alice")
+    bob = testbed.add_member(name="bob")
+    # 24 members ahead of alice, one of them with a name that would ping and break markdown.
+    ahead = [(10_000 + i, f"member{i:02d}", 0, 1.0 + i) for i in range(23)]
+    ahead.append((20_000, "@everyone **bold**", 0, 0.5))
+    await seed(running_bot.storage, testbed.guild.id, [*ahead, (alice.id, "alice", 0, 60.0), (bob.id, "bob", 1, 1.0)])
+
+    board = await testbed.slash("leaderboard", {}, user=alice)
+    message = board.message
+    text = message.text()
+    assert "Page 1/3" in text and "26 members" in text
+    assert "\\*\\*bold\\*\\*" in text  # markdown in names is shown, not applied
+    assert "`#25` **alice** · 1/2 correct" in text  # the caller's own line, far from page 1
+    assert [(b.label, b.disabled) for b in message.buttons] == [("Previous", True), ("Next", False)]
+
+    stranger = await testbed.click(message, "Next", user=bob)
+    assert stranger.ephemeral and "can page this board" in stranger.message.content
+    assert "Page 1/3" in testbed.messages[message.id].text()
+
+    await testbed.click(message, "Next", user=alice)
+    await testbed.click(message, "Next", user=alice)
+    shown = testbed.messages[message.id]
+    assert "Page 3/3" in shown.text()
+    assert "`#25` **alice**" in shown.text() and "`#26` **bob** · 0/2 correct" in shown.text()
+    assert [(b.label, b.disabled) for b in shown.buttons] == [("Previous", False), ("Next", True)]
+
+
+async def test_stats_shows_totals_and_tags(testbed: TestBed, running_bot: QuizBot) -> None:
+    testbed.forbid_pings = True
+    alice = testbed.add_member(name="alice")
+    bob = testbed.add_member(name="bob")
+    await seed(running_bot.storage, testbed.guild.id, [(alice.id, "alice", 0, 2.0)])
+
+    result = await testbed.slash("stats", {}, user=alice)
+    text = result.message.text()
+    assert "Stats · alice" in text
+    assert "Questions answered" in text and "50% (1 correct)" in text
+    assert "lora 100%" in text and "quantization 0%" in text
+    assert "LoRA basics: 1/2" in text
+
+    nobody = await testbed.slash("stats", {"member": bob}, user=alice)
+    assert "has not answered any question here yet" in nobody.message.text()
