@@ -102,6 +102,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return run_doctor_cli(offline=args.offline)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.answers_cli import run_export
+
+    db_path = args.db or _settings_or_exit().db_path
+    return run_export(db_path, args.guild, args.output, quiz_id=args.quiz, since=args.since)
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from bot.answers_cli import run_rescore
+
+    settings = _settings_or_exit()
+    return run_rescore(args.db or settings.db_path, settings.quizzes_dir, args.quiz)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.importers.detect import FORMATS
 
@@ -162,6 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--offline", action="store_true", help="skip the checks that call Discord")
     doctor.set_defaults(handler=cmd_doctor)
+
+    export = sub.add_parser("export", help="write a guild's stored answers as CSV (one row per answer)")
+    export.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
+    export.add_argument("--quiz", metavar="ID", help="only this quiz")
+    export.add_argument("--since", metavar="DATE", help="only answers from this date (UTC) or ISO time on")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="answers.csv")
+    export.add_argument("--db", type=Path, help="database to read (default: QUIZBOT_DB)")
+    export.set_defaults(handler=cmd_export)
+
+    rescore = sub.add_parser(
+        "rescore", help="re-mark every stored answer of a quiz with its file's current answer key"
+    )
+    rescore.add_argument("quiz", metavar="QUIZ", help="the quiz id (its file in the quiz folder)")
+    rescore.add_argument("--db", type=Path, help="database to update (default: QUIZBOT_DB)")
+    rescore.set_defaults(handler=cmd_rescore)
     return parser
 
 
