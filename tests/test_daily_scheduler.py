@@ -48,7 +48,10 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self.questions: list[QuestionPost] = []
-        self.reveals: list[RevealPost] = []
+        self.reveals: list[RevealPost] = []  # what members see: one per nonce
+        self.reveal_sends: list[RevealPost] = []  # every send the bot made, repeats included
+        self.crash_after_reveal = False
+        self.failing_reveals = False
         self.unusable: dict[int, str] = {}
         self.failing: set[int] = set()
         self._nonces: dict[tuple[int, str], int] = {}
@@ -70,7 +73,19 @@ class FakeDiscord:
     async def post_reveal(self, reveal: RevealPost) -> None:
         if reveal.channel_id in self.unusable:
             raise ChannelUnavailableError(self.unusable[reveal.channel_id])
-        self.reveals.append(reveal)
+        if self.failing_reveals:
+            raise RuntimeError("503 Service Unavailable")
+        self.reveal_sends.append(reveal)
+        if (reveal.channel_id, reveal.nonce) not in self._nonces:
+            self._next_id += 1
+            self._nonces[(reveal.channel_id, reveal.nonce)] = self._next_id
+            self.reveals.append(reveal)
+        if self.crash_after_reveal:
+            raise ProcessCrash("killed right after Discord took the reveal")
+
+
+class ProcessCrash(BaseException):
+    """The bot process dies here: nothing after this point runs (not even `except Exception`)."""
 
 
 @pytest.fixture
@@ -212,6 +227,49 @@ async def test_two_instances_racing_on_one_database_post_and_reveal_once(tmp_pat
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_crash_between_sending_the_reveal_and_recording_it_resends_it_once(storage: Storage) -> None:
+    await add_schedule(storage, reveal_hours=3)
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+    async with started(storage, clock, discord):
+        pass
+    discord.crash_after_reveal = True
+    crashed = DailyScheduler(storage, clock, discord, lambda: CATALOG)
+    crashed.start()
+    await clock.set(at(1, 10))
+    with pytest.raises(ProcessCrash):
+        await crashed.wait_idle()
+    assert len(discord.reveal_sends) == 1
+    post = await storage.daily.get_post(1, Slot(DAY1.date()))
+    assert post is not None and post.status is PostStatus.POSTED, "nothing may record the reveal before it is sent"
+
+    discord.crash_after_reveal = False
+    async with started(storage, clock, discord):  # the restart a few minutes later
+        pass
+    assert [r.nonce for r in discord.reveal_sends] == ["r1-20260601-0"] * 2
+    assert len(discord.reveals) == 1  # Discord kept one message for the nonce
+    post = await storage.daily.get_post(1, Slot(DAY1.date()))
+    assert post is not None and post.status is PostStatus.REVEALED and post.run_id is not None
+    question = await storage.runs.get_question(post.run_id, 0)
+    assert question is not None and question.revealed
+    async with started(storage, clock, discord):
+        pass  # revealed for good: a further restart sends nothing
+    assert len(discord.reveal_sends) == 2
+
+
+async def test_a_failed_reveal_is_retried_not_lost_and_not_hammered(storage: Storage) -> None:
+    await add_schedule(storage, reveal_hours=3)
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+    async with started(storage, clock, discord) as scheduler:
+        discord.failing_reveals = True
+        await advance(clock, scheduler, at(1, 10))
+        assert discord.reveals == [] and scheduler.next_wakeup == at(1, 10, 2)
+        discord.failing_reveals = False
+        await advance(clock, scheduler, at(1, 10, 2))
+    assert len(discord.reveals) == 1
+    post = await storage.daily.get_post(1, Slot(DAY1.date()))
+    assert post is not None and post.status is PostStatus.REVEALED
 
 
 async def test_lost_permission_pauses_that_schedule_and_other_guilds_continue(storage: Storage) -> None:

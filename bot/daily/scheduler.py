@@ -90,6 +90,8 @@ class DailyScheduler:
         self._task: asyncio.Task[None] | None = None
         # Claimed posts this instance failed to send, and when to try again.
         self._retry_at: dict[tuple[int, Slot], datetime] = {}
+        # Reveals this instance failed to send (Discord 5xx, network), and when to try again.
+        self._reveal_retry_at: dict[tuple[int, Slot], datetime] = {}
         self.next_wakeup: datetime | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -182,7 +184,9 @@ class DailyScheduler:
 
     async def _settle_post(self, post: DailyPost, now: datetime) -> None:
         if post.reveal_at <= now:
-            await self._reveal(post, now)
+            retry = self._reveal_retry_at.get((post.schedule_id, post.slot))
+            if retry is None or retry <= now:
+                await self._reveal(post, now)
             return
         retry = self._retry_at.get((post.schedule_id, post.slot))
         if post.status is PostStatus.CLAIMED and retry is not None and retry <= now:
@@ -229,7 +233,8 @@ class DailyScheduler:
             if not config.is_paused:
                 candidates.append(next_post(config.schedule, now)[1])
         for post in await self._storage.daily.unfinished_posts():
-            candidates.append(post.reveal_at)
+            reveal_retry = self._reveal_retry_at.get((post.schedule_id, post.slot))
+            candidates.append(post.reveal_at if reveal_retry is None else max(post.reveal_at, reveal_retry))
             retry = self._retry_at.get((post.schedule_id, post.slot))
             if post.status is PostStatus.CLAIMED and retry is not None:
                 candidates.append(retry)
@@ -346,29 +351,67 @@ class DailyScheduler:
     # -- revealing ------------------------------------------------------------------------------
 
     async def _reveal(self, post: DailyPost, now: datetime) -> None:
+        """Close the post, send its reveal, and only then record it as revealed.
+
+        Sending first means a crash in between re-sends the reveal on restart instead of losing it;
+        the reveal's nonce lets Discord return the first message if it did arrive (within minutes).
+        The conditional move keeps the database state exactly once when two instances race.
+        """
         if post.status is PostStatus.CLAIMED:
             await self._give_up(post, UNDELIVERED_NOTE)
             return
         run_id = post.run_id
         assert run_id is not None, "a posted daily post always has its run"
+        key = (post.schedule_id, post.slot)
         # Close first: once this commits no answer is accepted, so the reveal's numbers are final.
         await self._storage.runs.close_question(run_id, 0, now=now)
         await self._storage.runs.finish_run(run_id, status=RunStatus.FINISHED, now=now)
+        config = await self._storage.daily.get_schedule(post.schedule_id)
+        reveal = await self._reveal_post(post, run_id, config)
+        sent = False
+        if config is not None and reveal is not None:
+            try:
+                await self._presenter.post_reveal(reveal)
+                sent = True
+            except ChannelUnavailableError as error:
+                # Nowhere to show it until an admin fixes the channel: pause, and stop retrying this one.
+                await self._pause(config, str(error))
+                log.info("daily reveal not delivered: schedule %d %s: %s", post.schedule_id, post.slot.key(), error)
+            except Exception:
+                retry = now + RETRY_DELAY
+                self._reveal_retry_at[key] = retry
+                log.exception(
+                    "daily reveal for schedule %d %s failed; retry at %s", post.schedule_id, post.slot.key(), retry
+                )
+                return
+        self._reveal_retry_at.pop(key, None)
         won = await self._storage.daily.move(
             post.schedule_id, post.slot, from_status=PostStatus.POSTED, to_status=PostStatus.REVEALED
         )
         if not won:
-            return  # another instance revealed it
+            return  # another instance revealed it (the same nonce made Discord keep one message)
         await self._storage.runs.mark_revealed(run_id, 0)
-        config = await self._storage.daily.get_schedule(post.schedule_id)
+        if sent and config is not None and reveal is not None:
+            log.info(
+                "daily reveal: guild %d channel %d %s run %d: %d of %d right",
+                config.guild_id,
+                config.channel_id,
+                post.slot.key(),
+                run_id,
+                reveal.right,
+                reveal.answered,
+            )
+
+    async def _reveal_post(self, post: DailyPost, run_id: int, config: DailyConfig | None) -> RevealPost | None:
+        """What the reveal says, from the closed run; None if the schedule or run is gone."""
         quiz = await self._storage.runs.run_quiz(run_id)
         run_question = await self._storage.runs.get_question(run_id, 0)
         if config is None or quiz is None or run_question is None:
-            return
+            return None
         question = quiz.questions[0]
         answers = await self._storage.runs.answers(run_id)
         counts = await self._storage.runs.choice_counts(run_id, 0, len(question.choices))
-        reveal = RevealPost(
+        return RevealPost(
             guild_id=config.guild_id,
             channel_id=config.channel_id,
             question_message_id=run_question.message_id,
@@ -376,20 +419,6 @@ class DailyScheduler:
             counts=tuple(counts),
             right_names=tuple(a.user_name for a in answers if a.correct),
             nonce=nonce_for(config.id, post.slot, "r"),
-        )
-        try:
-            await self._presenter.post_reveal(reveal)
-        except ChannelUnavailableError as error:
-            await self._pause(config, str(error))
-            return
-        log.info(
-            "daily reveal: guild %d channel %d %s run %d: %d of %d right",
-            config.guild_id,
-            config.channel_id,
-            post.slot.key(),
-            run_id,
-            reveal.right,
-            reveal.answered,
         )
 
     # -- /daily now -----------------------------------------------------------------------------
