@@ -1,0 +1,48 @@
+"""The results card is a valid PNG of the expected size with one bar per question."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from bot.results_card import BACKGROUND, FILL, TRACK, card_layout, render_results_card
+
+
+def bar_runs(image: Image.Image, x: int) -> int:
+    """How many separate vertical runs of bar colour (track or fill) cross column x."""
+    runs, inside = 0, False
+    for y in range(image.height):
+        pixel = image.getpixel((x, y))
+        is_bar = pixel in (TRACK, FILL)
+        if is_bar and not inside:
+            runs += 1
+        inside = is_bar
+    return runs
+
+
+def test_card_has_expected_size_and_one_bar_per_question() -> None:
+    shares = [1.0, 0.0, 0.5, 0.25, 0.8]
+    png = render_results_card("Day 48 — LoRA", [("alice", 5), ("bob @everyone", 4), ("carol", 4)], shares)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    layout = card_layout(len(shares))
+    assert image.size == (800, layout.height)
+    image = image.convert("RGB")
+    assert bar_runs(image, layout.tracks[0].left + 2) == len(shares)
+    # The fill covers each bar's share of the track.
+    for share, track in zip(shares, layout.tracks, strict=True):
+        middle = (track.top + track.bottom) // 2
+        filled = sum(1 for x in range(track.left, track.right) if image.getpixel((x, middle)) == FILL)
+        assert abs(filled - share * (track.right - track.left)) <= 1
+    # The podium blocks are drawn (first place's block centre is gold, not background).
+    first = layout.podium[0]
+    assert image.getpixel((first.left + 4, first.bottom - 4)) != BACKGROUND
+
+
+def test_card_size_depends_only_on_the_question_count() -> None:
+    small = Image.open(io.BytesIO(render_results_card("x", [], [0.5] * 3)))
+    big = Image.open(io.BytesIO(render_results_card("a much longer title " * 5, [("n" * 200, 1)], [0.5] * 3)))
+    assert small.size == big.size == (800, card_layout(3).height)
+    many = Image.open(io.BytesIO(render_results_card("x", [("a", 1)], [0.1] * 40))).convert("RGB")
+    assert bar_runs(many, card_layout(40).tracks[0].left + 2) == 40
