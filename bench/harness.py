@@ -189,6 +189,15 @@ class EditStats:
         )
 
 
+def check_refusals(tb: TestBed, target: Target) -> int:
+    """Count the late answers; any other request Discord would refuse is a bug that voids the run."""
+    late = tb.take_violations("late-response")
+    if tb.violations:
+        listing = "\n".join(str(v) for v in tb.violations[:5])
+        raise RuntimeError(f"{target.name} sent requests Discord would refuse:\n{listing}")
+    return len(late)
+
+
 def unstored(target: Target, db_path: Path, sent: Sequence[Interaction]) -> tuple[int, int]:
     """(acked clicks whose answer is not in the database, rows found) — read after the bot stopped."""
     if not target.writes_answers:
