@@ -105,10 +105,14 @@ def render_results_card(title: str, podium: Sequence[tuple[str, int]], per_quest
         draw.text((WIDTH - MARGIN, middle), f"{share:.0%}", font=small_font, fill=TEXT, anchor="rm")
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
+# The built-in font has no glyphs for typographic punctuation; plain look-alikes read better than boxes.
+_PLAIN = str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
+
+
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join(text.translate(_PLAIN).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

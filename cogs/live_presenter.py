@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from bot.domain.quiz import Quiz
 from bot.domain.runs import Run, RunQuestion, StoredAnswer
 from bot.domain.scoring import Standing
 from bot.live.runner import MessageGoneError, MissingPermissionsError
+from bot.results_card import render_results_card
 from cogs.embeds import intro_embed, question_embed, results_messages, reveal_embed
 from cogs.live_views import MyAnswersButton, StartNowButton, answer_buttons, question_view
 
@@ -39,6 +41,20 @@ def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = F
 class ResultsPart:
     embeds: list[discord.Embed]
     with_my_answers: bool
+    card: bytes | None = None  # the results card PNG, on the leaderboard message only
+
+
+def results_card(quiz: Quiz, board: Sequence[Standing], answers: Sequence[StoredAnswer]) -> bytes:
+    """The PNG attached to the leaderboard message; the text leaderboard stays for screen readers."""
+    answered = [0] * len(quiz.questions)
+    correct = [0] * len(quiz.questions)
+    for answer in answers:
+        if 0 <= answer.index < len(answered):
+            answered[answer.index] += 1
+            correct[answer.index] += answer.correct
+    shares = [right / total if total else 0.0 for right, total in zip(correct, answered, strict=True)]
+    podium = [(standing.user_name, standing.points) for standing in board[:3]]
+    return render_results_card(quiz.title, podium, shares)
 
 
 class DiscordPresenter:
@@ -123,7 +139,11 @@ class DiscordPresenter:
         self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
     ) -> Sequence[ResultsPart]:
         messages = results_messages(run, quiz, board)
-        return [ResultsPart(embeds, with_my_answers=i == 0 and bool(answers)) for i, embeds in enumerate(messages)]
+        card = results_card(quiz, board, answers)
+        return [
+            ResultsPart(embeds, with_my_answers=i == 0 and bool(answers), card=card if i == 0 else None)
+            for i, embeds in enumerate(messages)
+        ]
 
     async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int:
         assert isinstance(part, ResultsPart)
@@ -131,8 +151,9 @@ class DiscordPresenter:
         if part.with_my_answers:
             view.add_item(MyAnswersButton(run.id))
         async with self._discord_errors(run, "posting the results"):
+            files = [] if part.card is None else [discord.File(io.BytesIO(part.card), filename="results.png")]
             message = await self._channel(run).send(
-                embeds=part.embeds, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
+                embeds=part.embeds, view=view, files=files, nonce=nonce, allowed_mentions=NO_MENTIONS
             )
         return message.id
 

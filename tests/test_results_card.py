@@ -46,3 +46,32 @@ def test_card_size_depends_only_on_the_question_count() -> None:
     assert small.size == big.size == (800, card_layout(3).height)
     many = Image.open(io.BytesIO(render_results_card("x", [("a", 1)], [0.1] * 40))).convert("RGB")
     assert bar_runs(many, card_layout(40).tracks[0].left + 2) == 40
+
+
+def test_live_results_card_uses_the_podium_and_per_question_shares() -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.quiz import Question, Quiz
+    from bot.domain.runs import StoredAnswer
+    from bot.domain.scoring import Standing
+    from cogs.live_presenter import results_card
+
+    quiz = Quiz(id="q", title="Quiz", questions=tuple(Question(f"q{i}", "?", ("a", "b"), 0) for i in range(4)))
+    at = datetime(2026, 11, 29, tzinfo=UTC)
+    answers = [
+        StoredAnswer(1, 0, 1, "ann", 0, True, at, 1.0),
+        StoredAnswer(1, 0, 2, "ben", 1, False, at, 1.0),
+        StoredAnswer(1, 2, 1, "ann", 0, True, at, 1.0),
+    ]
+    board = [Standing(1, 1, "ann", 2, 2, 2, 2.0), Standing(2, 2, "ben", 0, 0, 1, 1.0)]
+    image = Image.open(io.BytesIO(results_card(quiz, board, answers))).convert("RGB")
+    layout = card_layout(4)
+    assert image.size == (800, layout.height)
+    assert bar_runs(image, layout.tracks[0].left + 2) == 4
+    middle = [(t.top + t.bottom) // 2 for t in layout.tracks]
+    fills = [
+        sum(1 for x in range(t.left, t.right) if image.getpixel((x, y)) == FILL)
+        for t, y in zip(layout.tracks, middle, strict=True)
+    ]
+    width = layout.tracks[0].right - layout.tracks[0].left
+    assert fills == [round(width * 0.5), 0, width, 0]
