@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
+import bot.storage.daily
 from bot.daily import ChannelUnavailableError, DailyScheduler, NowRefusedError, QuestionPost, RevealPost
 from bot.daily.texts import reveal_body
 from bot.domain.clock import FakeClock
 from bot.domain.daily import DailyConfig, PostStatus, Slot
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import AnswerOutcome, QuestionState, RunStatus
+from bot.domain.runs import AnswerOutcome, QuestionState, RunKind, RunStatus, ScoringMode
 from bot.domain.schedule import DailySchedule
 from bot.quizfiles import QuizCatalog
 from bot.storage import Storage, open_storage
+from bot.storage.runs import insert_run
 
 GUILD_A, GUILD_B = 1001, 2002
 CHANNEL_A, CHANNEL_B = 11, 22
@@ -270,6 +272,59 @@ async def test_a_failed_reveal_is_retried_not_lost_and_not_hammered(storage: Sto
     assert len(discord.reveals) == 1
     post = await storage.daily.get_post(1, Slot(DAY1.date()))
     assert post is not None and post.status is PostStatus.REVEALED
+
+
+async def test_a_crash_while_creating_the_posts_run_leaves_no_orphan_run(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_schedule(storage)
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+
+    async def insert_then_die(*args: object, **kwargs: object) -> int:
+        await insert_run(*args, **kwargs)  # type: ignore[arg-type]
+        raise ProcessCrash("killed between creating the run and linking it to the post")
+
+    monkeypatch.setattr(bot.storage.daily, "insert_run", insert_then_die)
+    crashed = DailyScheduler(storage, clock, discord, lambda: CATALOG)
+    crashed.start()
+    with pytest.raises(ProcessCrash):
+        await crashed.wait_idle()
+    assert await storage.runs.active_runs(RunKind.DAILY) == []  # the run's rows were rolled back
+    claimed = await storage.daily.get_post(1, Slot(DAY1.date()))
+    assert claimed is not None and claimed.status is PostStatus.CLAIMED and claimed.run_id is None
+
+    monkeypatch.undo()
+    async with started(storage, clock, discord):
+        pass  # the restart re-sends the claimed post with a fresh run
+    post = await storage.daily.get_post(1, Slot(DAY1.date()))
+    assert post is not None and post.status is PostStatus.POSTED
+    assert [run.id for run in await storage.runs.active_runs(RunKind.DAILY)] == [post.run_id]
+    assert len(discord.questions) == 1
+
+
+async def test_start_up_stops_daily_runs_no_post_points_to(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What an older version left after a crash between creating a run and linking it.
+    orphan = await storage.runs.create_run(
+        guild_id=GUILD_A,
+        channel_id=CHANNEL_A,
+        kind=RunKind.DAILY,
+        quiz=_quiz(),
+        started_by=5,
+        now=at(1, 7),
+        seconds_per_question=60,
+        scoring_mode=ScoringMode.ACCURACY,
+    )
+    await storage.runs.open_question(orphan.id, 0, now=at(1, 7), deadline=at(2, 7))
+    caplog.set_level(logging.INFO, logger="bot.daily.scheduler")
+    async with started(storage, FakeClock(at(1, 8)), FakeDiscord()):
+        pass
+    run = await storage.runs.get_run(orphan.id)
+    question = await storage.runs.get_question(orphan.id, 0)
+    assert run is not None and run.status is RunStatus.STOPPED
+    assert question is not None and question.state is QuestionState.CLOSED
+    assert any(f"daily run {orphan.id} stopped" in r.getMessage() for r in caplog.records)
 
 
 async def test_lost_permission_pauses_that_schedule_and_other_guilds_continue(storage: Storage) -> None:

@@ -20,7 +20,7 @@ from bot.daily.questions import find_question, one_question_quiz, question_keys
 from bot.domain.clock import Clock
 from bot.domain.daily import DailyConfig, DailyPost, PostStatus, Slot
 from bot.domain.question_order import pick_next
-from bot.domain.runs import RunKind, RunStatus, ScoringMode
+from bot.domain.runs import RunStatus, ScoringMode
 from bot.domain.schedule import due_posts, next_post, occurrence_on, reveal_at
 from bot.quizfiles import QuizCatalog
 from bot.storage import Storage
@@ -158,6 +158,8 @@ class DailyScheduler:
     async def recover(self) -> None:
         """At start-up: re-send posts a crash left claimed but unsent (their window permitting)."""
         now = self._clock.now()
+        for run_id in await self._storage.daily.stop_orphan_runs(now):
+            log.info("daily run %d stopped: no post points to it (left by an earlier crash)", run_id)
         for post in await self._storage.daily.unfinished_posts():
             if post.status is PostStatus.CLAIMED and post.reveal_at > now:
                 self._retry_at[(post.schedule_id, post.slot)] = now
@@ -282,19 +284,19 @@ class DailyScheduler:
         quiz, question = found
         run_id = post.run_id
         if run_id is None:
-            run = await self._storage.runs.create_run(
+            run_id = await self._storage.daily.start_post_run(
+                config.id,
+                post.slot,
                 guild_id=config.guild_id,
                 channel_id=config.channel_id,
-                kind=RunKind.DAILY,
                 quiz=one_question_quiz(quiz, question),
                 started_by=config.created_by,
                 now=now,
-                seconds_per_question=int((post.reveal_at - now).total_seconds()),
+                deadline=post.reveal_at,
                 scoring_mode=ScoringMode.ACCURACY,
             )
-            run_id = run.id
-            await self._storage.runs.open_question(run_id, 0, now=now, deadline=post.reveal_at)
-            await self._storage.daily.attach_run(config.id, post.slot, run_id)
+            if run_id is None:
+                return  # the slot's row is gone (its schedule was deleted meanwhile)
         number = len(await self._storage.daily.used_keys(config.id))
         request = QuestionPost(
             guild_id=config.guild_id,

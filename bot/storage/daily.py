@@ -13,8 +13,11 @@ from typing import Any
 
 from bot.domain.daily import DailyConfig, DailyPost, PostStatus, Slot
 from bot.domain.question_order import parse_order
+from bot.domain.quiz import Quiz
+from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.domain.schedule import DailySchedule, parse_time_of_day
 from bot.storage.database import Database, from_timestamp, to_timestamp
+from bot.storage.runs import insert_run
 
 _SCHEDULE_COLUMNS = (
     "id, guild_id, channel_id, time_of_day, timezone, weekdays, quiz_ids, question_order, reveal_hours, seed, "
@@ -172,11 +175,74 @@ class DailyStore:
         )
         return inserted == 1
 
-    async def attach_run(self, schedule_id: int, slot: Slot, run_id: int) -> None:
-        await self._write(
-            "UPDATE daily_posts SET run_id = ? WHERE schedule_id = ? AND local_date = ? AND run_id IS NULL",
-            (run_id, schedule_id, slot.key()),
+    async def start_post_run(
+        self,
+        schedule_id: int,
+        slot: Slot,
+        *,
+        guild_id: int,
+        channel_id: int,
+        quiz: Quiz,
+        started_by: int,
+        now: datetime,
+        deadline: datetime,
+        scoring_mode: ScoringMode,
+    ) -> int | None:
+        """Create the post's one-question run, open until `deadline`, and link it to the post: all or nothing.
+
+        One transaction, so a crash can never leave a run no post points to. Returns the post's run id
+        (an existing one if the post has its run already), or None if the slot has no row.
+        """
+        async with self._db.transaction() as connection:
+            async with connection.execute(
+                "SELECT run_id FROM daily_posts WHERE schedule_id = ? AND local_date = ?", (schedule_id, slot.key())
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] is not None:
+                return None if row is None else int(row[0])
+            run_id = await insert_run(
+                connection,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                kind=RunKind.DAILY,
+                quiz=quiz,
+                started_by=started_by,
+                now=now,
+                seconds_per_question=max(1, int((deadline - now).total_seconds())),
+                scoring_mode=scoring_mode,
+            )
+            await connection.execute(
+                "UPDATE run_questions SET state = 'open', opened_at = ?, deadline = ? WHERE run_id = ? AND idx = 0",
+                (to_timestamp(now), to_timestamp(deadline), run_id),
+            )
+            await connection.execute("UPDATE runs SET status = 'running', current_index = 0 WHERE id = ?", (run_id,))
+            await connection.execute(
+                "UPDATE daily_posts SET run_id = ? WHERE schedule_id = ? AND local_date = ?",
+                (run_id, schedule_id, slot.key()),
+            )
+        return run_id
+
+    async def stop_orphan_runs(self, now: datetime) -> list[int]:
+        """End daily runs still open that no post points to (left by a crash in an older version)."""
+        orphan = (
+            "kind = 'daily' AND status IN ('lobby', 'running') "
+            "AND id NOT IN (SELECT run_id FROM daily_posts WHERE run_id IS NOT NULL)"
         )
+        async with self._db.transaction() as connection:
+            async with connection.execute(f"SELECT id FROM runs WHERE {orphan} ORDER BY id") as cursor:
+                ids = [int(row[0]) for row in await cursor.fetchall()]
+            if ids:
+                marks = ", ".join("?" * len(ids))
+                await connection.execute(
+                    f"UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id IN ({marks}) "
+                    "AND state = 'open'",
+                    (to_timestamp(now), *ids),
+                )
+                await connection.execute(
+                    f"UPDATE runs SET status = ?, finished_at = ? WHERE id IN ({marks})",
+                    (RunStatus.STOPPED.value, to_timestamp(now), *ids),
+                )
+        return ids
 
     async def move(
         self, schedule_id: int, slot: Slot, *, from_status: PostStatus, to_status: PostStatus, note: str | None = None

@@ -6,6 +6,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from bot.domain.quiz import Quiz
 from bot.domain.runs import (
     AnswerOutcome,
@@ -93,6 +95,49 @@ def _question_from_row(row: Any) -> RunQuestion:
     )
 
 
+async def insert_run(
+    connection: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    channel_id: int,
+    kind: RunKind,
+    quiz: Quiz,
+    started_by: int,
+    now: datetime,
+    seconds_per_question: int,
+    scoring_mode: ScoringMode,
+    starts_at: datetime | None = None,
+) -> int:
+    """Insert a run in the lobby and its pending questions inside the caller's transaction; its id."""
+    cursor = await connection.execute(
+        "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, "
+        "created_at, status, seconds_per_question, scoring_mode, question_count, starts_at, "
+        "quiz_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            channel_id,
+            kind.value,
+            quiz.id,
+            quiz.title,
+            quiz.series,
+            started_by,
+            to_timestamp(now),
+            seconds_per_question,
+            scoring_mode.value,
+            len(quiz.questions),
+            None if starts_at is None else to_timestamp(starts_at),
+            dump_snapshot(quiz),
+        ),
+    )
+    run_id = cursor.lastrowid
+    assert run_id is not None
+    await connection.executemany(
+        "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) VALUES (?, ?, ?, ?, ?)",
+        [(run_id, i, q.id, q.answer, len(q.choices)) for i, q in enumerate(quiz.questions)],
+    )
+    return run_id
+
+
 class RunStore:
     """Runs, run questions and answers."""
 
@@ -123,38 +168,24 @@ class RunStore:
         """Create a run in the lobby with all its questions pending; ChannelBusyError if one is live here."""
         try:
             async with self._db.transaction() as connection:
-                cursor = await connection.execute(
-                    "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, "
-                    "created_at, status, seconds_per_question, scoring_mode, question_count, starts_at, "
-                    "quiz_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?, ?, ?, ?)",
-                    (
-                        guild_id,
-                        channel_id,
-                        kind.value,
-                        quiz.id,
-                        quiz.title,
-                        quiz.series,
-                        started_by,
-                        to_timestamp(now),
-                        seconds_per_question,
-                        scoring_mode.value,
-                        len(quiz.questions),
-                        None if starts_at is None else to_timestamp(starts_at),
-                        dump_snapshot(quiz),
-                    ),
-                )
-                run_id = cursor.lastrowid
-                await connection.executemany(
-                    "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(run_id, i, q.id, q.answer, len(q.choices)) for i, q in enumerate(quiz.questions)],
+                run_id = await insert_run(
+                    connection,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    kind=kind,
+                    quiz=quiz,
+                    started_by=started_by,
+                    now=now,
+                    seconds_per_question=seconds_per_question,
+                    scoring_mode=scoring_mode,
+                    starts_at=starts_at,
                 )
         except sqlite3.IntegrityError:
             existing = await self.active_live_run(channel_id)
             if existing is None:
                 raise
             raise ChannelBusyError(existing) from None
-        run = await self.get_run(int(run_id))  # type: ignore[arg-type]
+        run = await self.get_run(run_id)
         assert run is not None
         return run
 
