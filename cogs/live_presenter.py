@@ -158,11 +158,20 @@ class DiscordPresenter:
         return message.id
 
     async def report_problem(self, run: Run, text: str) -> None:
-        interaction = self._starters.get(run.id)
-        if interaction is None:
-            log.warning("quiz run %d: could not tell the starter %d: %s", run.id, run.started_by, text)
-            return
+        """Tell the starter privately while their /quiz interaction lives, else post a plain notice.
+
+        The interaction's followups work for 15 minutes and only in the process that received it; after
+        that (or a restart) a short text in the channel is the next best thing — plain, because the
+        lost permission is often Embed Links. If that fails too, the log line is all that is left.
+        """
+        interaction = self._starters.pop(run.id, None)
+        if interaction is not None and not interaction.is_expired():
+            try:
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            except discord.HTTPException as error:
+                log.info("quiz run %d: the starter's /quiz interaction is unusable (%s)", run.id, error)
         try:
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await self._channel(run).send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as error:
-            log.warning("quiz run %d: could not tell the starter (%s): %s", run.id, error, text)
+            log.warning("quiz run %d: could not tell the starter %d (%s): %s", run.id, run.started_by, error, text)

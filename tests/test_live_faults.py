@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -11,16 +12,18 @@ import pytest
 import cogs.live_views
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import FakeClock
-from bot.domain.runs import AnswerResult
+from bot.domain.runs import AnswerResult, RunStatus
 from bot.live.runner import COUNTER_INTERVAL_SECONDS
 from bot.settings import Settings
-from tests.discord_testbed import TestBed
+from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
 from tests.test_live_quiz import (
     EDIT_ROUTE,
     START,
+    eventually,
     fast_settings,
     question_message,
+    restart,
     revealed,
     right,
     start_fast_quiz,
@@ -127,3 +130,54 @@ async def test_a_rate_limited_channel_delays_edits_but_loses_nothing(
     assert not [r for r in testbed.rate_limited if r.route == EDIT_ROUTE]
     for first, sixth in zip(edits, edits[5:], strict=False):
         assert sixth.at - first.at >= EDIT_WINDOW_SECONDS * 0.9
+
+
+async def stopped_run(bot: QuizBot) -> None:
+    async def stopped() -> bool:
+        run = await bot.storage.runs.get_run(1)
+        return run is not None and run.status is RunStatus.STOPPED and run.results_done
+
+    await eventually(stopped, what="the run to stop")
+
+
+async def test_a_permission_lost_after_a_restart_is_told_in_the_channel(
+    testbed: TestBed, bot: QuizBot, bot_factory: BotFactory, bot_settings: Settings
+) -> None:
+    testbed.forbid_pings = True
+    alice = testbed.add_member(name="alice")
+    await fast_settings(testbed, testbed.owner)
+    q1 = await start_fast_quiz(testbed, alice)
+    # The new process has no /quiz interaction to follow up on (nor would an old one after 15 minutes).
+    bot = await restart(testbed, bot, bot_factory, bot_settings)
+    testbed.deny(testbed.general, Permission.EMBED_LINKS)
+    await testbed.click(q1, "Next", user=alice)
+    notice = await testbed.wait_for_message(testbed.general, lambda m: "missing the Embed Links" in m.content)
+    assert notice.embed is None and "Ask a server admin to grant them" in notice.content
+    await stopped_run(bot)
+
+
+async def test_a_lost_send_permission_ends_the_run_with_a_log_line_and_no_crash(
+    testbed: TestBed,
+    bot: QuizBot,
+    bot_factory: BotFactory,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = testbed.add_member(name="alice")
+    await fast_settings(testbed, testbed.owner)
+    q1 = await start_fast_quiz(testbed, alice)
+    bot = await restart(testbed, bot, bot_factory, bot_settings)
+    testbed.deny(testbed.general, Permission.SEND_MESSAGES)
+    caplog.set_level(logging.INFO, logger="bot.live")
+    caplog.set_level(logging.INFO, logger="cogs")
+    await testbed.click(q1, "Next", user=alice)
+    await stopped_run(bot)
+
+    async def logged() -> bool:
+        return any("could not tell the starter" in r.getMessage() for r in caplog.records)
+
+    await eventually(logged, what="the log line saying nobody could be told")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "nothing may crash"
+    refused = [r for r in testbed.calls("POST", "/channels/{channel_id}/messages") if r.status == 403]
+    assert any("missing the Send Messages" in str(r.body) for r in refused), "the channel notice was tried"
+    assert not [m for m in testbed.visible_messages(testbed.general) if m.embed and "Question 2/" in str(m.embed)]

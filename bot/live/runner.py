@@ -259,8 +259,8 @@ class LiveRun:
         except MessageGoneError as error:
             log.warning("quiz run %d: results not posted: %s", run.id, error)
         except MissingPermissionsError as error:
-            await self._presenter.report_problem(run, _permission_text(error))
             log.warning("quiz run %d: results not posted, missing permissions: %s", run.id, error)
+            await self._report(run, _permission_text(error))
         await runs.set_results_parts(run.id, len(parts), done=True)
         log.info(
             "quiz finished: run=%d quiz=%s channel=%d status=%s members=%d answers=%d",
@@ -277,7 +277,14 @@ class LiveRun:
         await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
         # Results cannot be posted without the permission either; the starter hears about it once.
         await self._storage.runs.set_results_parts(run.id, run.results_parts, done=True)
-        await self._presenter.report_problem(run, _permission_text(error))
+        await self._report(run, _permission_text(error))
+
+    async def _report(self, run: Run, text: str) -> None:
+        # The run is already ended in the database: failing to tell anyone must not turn into a crash.
+        try:
+            await self._presenter.report_problem(run, text)
+        except Exception:
+            log.exception("quiz run %d: could not report a problem: %s", run.id, text)
 
 
 def _permission_text(error: MissingPermissionsError) -> str:
