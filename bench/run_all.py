@@ -87,12 +87,14 @@ async def measure(args: argparse.Namespace, targets: list[str]) -> dict[str, lis
     }
 
 
-def run_big_db() -> None:
-    """The big-database benchmark writes its own section of the document."""
+def run_big_db(write: bool) -> None:
+    """The big-database benchmark (bench/big_db.py) writes its own section of the document."""
     if not (REPO_ROOT / "bench" / "big_db.py").is_file():
         print("bench/big_db.py not found; skipping the big-database benchmark")
         return
-    subprocess.run([sys.executable, "-m", "bench.big_db"], cwd=REPO_ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.big_db", *(["--write-docs"] if write else [])], cwd=REPO_ROOT, check=True
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.update_document(DOC, blocks)
         print(f"\nwrote {DOC.relative_to(REPO_ROOT)} and {RAW.relative_to(REPO_ROOT)}")
     if not args.skip_big_db:
-        run_big_db()
+        run_big_db(write=not args.no_write)
     return 0
 
 

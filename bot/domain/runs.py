@@ -83,6 +83,9 @@ class AnswerOutcome(enum.StrEnum):
 class AnswerResult:
     outcome: AnswerOutcome
     choice: int | None = None  # the member's stored choice (new or earlier)
+    # Set whenever `choice` is, so the reply needs no second look at the run or the question.
+    kind: RunKind | None = None
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,9 @@ async def submit_answer(
         return AnswerReply(result.outcome, NO_LONGER_ACTIVE)
     if result.outcome is AnswerOutcome.CLOSED:
         return AnswerReply(result.outcome, "This question is closed: answers are no longer accepted.")
-    run = await storage.runs.get_run(run_id)
-    question = await storage.runs.get_question(run_id, index)
-    if run is None or question is None or result.choice is None:
+    if result.choice is None or result.kind is None:
         return AnswerReply(AnswerOutcome.UNKNOWN, NO_LONGER_ACTIVE)
-    note = _reveal_note(run.kind, question.deadline)
+    note = _reveal_note(result.kind, result.deadline)
     letter = letter_of(result.choice)
     if result.outcome is AnswerOutcome.RECORDED:
         return AnswerReply(result.outcome, f"Locked in: {letter}{note}")

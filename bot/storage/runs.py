@@ -20,6 +20,7 @@ from bot.domain.runs import (
     ScoringMode,
     StoredAnswer,
 )
+from bot.storage.answer_batch import AnswerBatcher, Click
 from bot.storage.database import Database, from_timestamp, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
@@ -41,19 +42,6 @@ _QUESTION_COLUMNS = (
     "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
     "closed_at, revealed"
 )
-
-# The click path: one statement that only inserts while the question is open, before its deadline,
-# for a choice that exists. ON CONFLICT keeps the first answer; the caller learns which case it was.
-_RECORD_ANSWER = """
-INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds)
-SELECT q.run_id, q.idx, :user_id, r.guild_id, :user_name, :choice, q.correct_choice = :choice, :now,
-       max(0.0, :now - q.opened_at)
-FROM run_questions AS q JOIN runs AS r ON r.id = q.run_id
-WHERE q.run_id = :run_id AND q.idx = :idx AND q.state = 'open' AND q.deadline > :now
-  AND :choice >= 0 AND :choice < q.choice_count
-ON CONFLICT (run_id, idx, user_id) DO NOTHING
-"""
-
 
 def _run_from_row(row: Any) -> Run:
     return Run(
@@ -143,6 +131,8 @@ class RunStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        # Clicks arriving together share one INSERT and one commit (see answer_batch.py).
+        self._answers = AnswerBatcher(database)
 
     async def _one(self, sql: str, params: Any = ()) -> Any:
         async with self._db.connection.execute(sql, params) as cursor:
@@ -289,28 +279,26 @@ class RunStore:
         self, *, run_id: int, index: int, user_id: int, user_name: str, choice: int, now: datetime
     ) -> AnswerResult:
         """Record a click atomically and idempotently; the result says whether it was new."""
-        params = {
-            "run_id": run_id,
-            "idx": index,
-            "user_id": user_id,
-            "user_name": user_name,
-            "choice": choice,
-            "now": to_timestamp(now),
-        }
-        cursor = await self._db.connection.execute(_RECORD_ANSWER, params)
-        if cursor.rowcount == 1:
-            return AnswerResult(AnswerOutcome.RECORDED, choice)
+        inserted = await self._answers.record(Click(run_id, index, user_id, user_name, choice, to_timestamp(now)))
+        if inserted is not None:
+            return AnswerResult(
+                AnswerOutcome.RECORDED, choice, RunKind(inserted.kind), from_timestamp(inserted.deadline)
+            )
         return await self._why_not_recorded(run_id, index, user_id, choice, now)
 
     async def _why_not_recorded(
         self, run_id: int, index: int, user_id: int, choice: int, now: datetime
     ) -> AnswerResult:
         existing = await self._one(
-            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
+            "SELECT a.choice, r.kind, q.deadline FROM answers AS a JOIN runs AS r ON r.id = a.run_id "
+            "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
+            "WHERE a.run_id = ? AND a.idx = ? AND a.user_id = ?",
             (run_id, index, user_id),
         )
         if existing is not None:
-            return AnswerResult(AnswerOutcome.ALREADY_ANSWERED, int(existing[0]))
+            return AnswerResult(
+                AnswerOutcome.ALREADY_ANSWERED, int(existing[0]), RunKind(existing[1]), from_timestamp(existing[2])
+            )
         question = await self.get_question(run_id, index)
         if question is None or not 0 <= choice < question.choice_count:
             return AnswerResult(AnswerOutcome.UNKNOWN)
