@@ -15,6 +15,7 @@ from bot.app import QuizBot
 from bot.domain.guild_settings import MAX_LEAD_SECONDS, MAX_REVEAL_SECONDS, GuildSettings
 from bot.domain.quiz import MAX_SECONDS, MIN_SECONDS
 from bot.domain.runs import Run, ScoringMode
+from bot.domain.schedule import canonical_timezone, timezone_suggestions
 from bot.live.manager import LiveQuizManager
 from bot.storage import ChannelBusyError
 from cogs.embeds import shorten
@@ -47,7 +48,8 @@ def settings_text(settings: GuildSettings) -> str:
         f"Seconds per question: {seconds}\n"
         f"Lead before the first question: {settings.lead_seconds} s\n"
         f"Pause after each reveal: {settings.reveal_seconds} s\n"
-        f"Scoring: {settings.scoring_mode.value}"
+        f"Scoring: {settings.scoring_mode.value}\n"
+        f"Time zone (week and month leaderboards): {settings.timezone}"
     )
 
 
@@ -183,6 +185,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         lead_seconds="Seconds between the intro and the first question",
         reveal_seconds="Seconds between a reveal and the next question",
         scoring="accuracy: 1 point per right answer; speed: up to 1000 points, faster is more",
+        timezone="IANA time zone for week and month leaderboards, e.g. Europe/Berlin",
     )
     async def quiz_settings(
         self,
@@ -193,6 +196,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         lead_seconds: app_commands.Range[int, 0, MAX_LEAD_SECONDS] | None = None,
         reveal_seconds: app_commands.Range[int, 0, MAX_REVEAL_SECONDS] | None = None,
         scoring: Literal["accuracy", "speed"] | None = None,
+        timezone: str | None = None,
     ) -> None:
         """Show or change how live quizzes run in this server (Manage Server)."""
         assert interaction.guild_id is not None
@@ -215,6 +219,12 @@ class QuizCog(commands.Cog, name="Quiz"):
             changes["reveal_seconds"] = reveal_seconds
         if scoring is not None:
             changes["scoring_mode"] = ScoringMode(scoring)
+        if timezone is not None:
+            try:
+                changes["timezone"] = canonical_timezone(timezone)
+            except ValueError as problem:
+                await reply_ephemeral(interaction, str(problem))
+                return
         store = self.bot.storage.settings
         if changes:
             settings = await store.update_guild_settings(interaction.guild_id, **changes)
@@ -224,6 +234,12 @@ class QuizCog(commands.Cog, name="Quiz"):
             settings = await store.guild_settings(interaction.guild_id)
             heading = "Quiz settings:"
         await reply_ephemeral(interaction, f"{heading}\n{settings_text(settings)}")
+
+    @quiz_settings.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in timezone_suggestions(current)]
 
 
 async def setup(bot: commands.Bot) -> None:

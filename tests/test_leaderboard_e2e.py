@@ -8,6 +8,7 @@ from bot.app import QuizBot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, ScoringMode
 from bot.storage import Storage
+from tests.discord_testbed import Permission
 from tests.discord_testbed.testbed import TestBed
 
 QUIZ = Quiz(
@@ -85,3 +86,19 @@ async def test_stats_shows_totals_and_tags(testbed: TestBed, running_bot: QuizBo
 
     nobody = await testbed.slash("stats", {"member": bob}, user=alice)
     assert "has not answered any question here yet" in nobody.message.text()
+
+
+async def test_week_and_month_follow_the_server_time_zone(testbed: TestBed, running_bot: QuizBot) -> None:
+    testbed.forbid_pings = True
+    admin = testbed.add_member(name="admin", permissions=Permission.MANAGE_GUILD)
+    choices = await testbed.autocomplete("quiz-settings", {"timezone": "berl"}, focused="timezone", user=admin)
+    assert "Europe/Berlin" in [choice["value"] for choice in choices]
+
+    wrong = await testbed.slash("quiz-settings", {"timezone": "Berlin/Europe"}, user=admin)
+    assert wrong.ephemeral and "is not a known time zone. Use an IANA name" in wrong.message.content
+    assert (await running_bot.storage.settings.guild_settings(testbed.guild.id)).timezone == "UTC"
+
+    changed = await testbed.slash("quiz-settings", {"timezone": "europe/berlin"}, user=admin)
+    assert "Time zone (week and month leaderboards): Europe/Berlin" in changed.message.content
+    board = await testbed.slash("leaderboard", {"scope": "week"}, user=admin)
+    assert "(Europe/Berlin)" in board.message.text()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.daily.questions import question_keys
 from bot.domain.daily import DailyConfig, DailyPost
+from bot.domain.guild_settings import DEFAULT_TIMEZONE
 from bot.domain.question_order import parse_order, pick_next
 from bot.domain.schedule import (
     ALL_DAYS,
@@ -88,7 +89,15 @@ def parse_request(
 async def save(
     storage: Storage, request: ScheduleRequest, *, created_by: int, now: datetime, seed: int | None = None
 ) -> DailyConfig:
-    """Create or update the channel's schedule (this also resumes a paused or turned-off one)."""
+    """Create or update the channel's schedule (this also resumes a paused or turned-off one).
+
+    A server that never chose a time zone (still the default UTC) adopts the schedule's, so its week
+    and month leaderboards follow the same local days as its daily questions; /quiz-settings can
+    change it afterwards.
+    """
+    settings = await storage.settings.guild_settings(request.schedule.guild_id)
+    if settings.timezone == DEFAULT_TIMEZONE and request.schedule.timezone != DEFAULT_TIMEZONE:
+        await storage.settings.update_guild_settings(request.schedule.guild_id, timezone=request.schedule.timezone)
     return await storage.daily.save_schedule(
         guild_id=request.schedule.guild_id,
         channel_id=request.schedule.channel_id,

@@ -10,6 +10,7 @@ MIN_LEAD_SECONDS = 0
 MAX_LEAD_SECONDS = 120
 MIN_REVEAL_SECONDS = 0
 MAX_REVEAL_SECONDS = 60
+DEFAULT_TIMEZONE = "UTC"
 
 
 @dataclass(frozen=True)
@@ -20,4 +21,4 @@ class GuildSettings:
     lead_seconds: int = 5  # pause between the intro and the first question
     reveal_seconds: int = 5  # pause after a reveal before the next question
     scoring_mode: ScoringMode = ScoringMode.ACCURACY
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_TIMEZONE  # IANA name; week and month leaderboards follow it
