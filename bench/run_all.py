@@ -1,6 +1,6 @@
 """Every benchmark, several times, medians into docs/performance.md.
 
-    python -m bench                  # 3 repetitions of everything (about 10 minutes on 2 cores)
+    python -m bench                  # 5 repetitions of everything (about 11 minutes on 2 cores)
     python -m bench --reps 5 --clicks 1000 --skip-big-db
 
 Each repetition starts every bot on a fresh test bed and database. Targets are interleaved within a
@@ -42,7 +42,7 @@ def _ints(text: str) -> list[int]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--clicks", type=_ints, default=[100, 1000, 5000], help="burst sizes, e.g. 100,1000")
     parser.add_argument("--targets", default="", help="comma-separated; default ack-only,baseline,quizbot")
     parser.add_argument("--quizzes", type=int, default=100)
