@@ -99,14 +99,6 @@ class BoardStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def _one(self, sql: str, params: Any = ()) -> Any:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Any = ()) -> list[Any]:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
     # --- boards -----------------------------------------------------------------------------------
 
     async def board(self, target: BoardTarget, *, page: int, viewer_id: int, page_size: int = PAGE_SIZE) -> BoardPage:
@@ -128,7 +120,7 @@ class BoardStore:
         else:
             scope_sql = _BUCKET_SQL
             params["bucket"] = _bucket(target)
-        rows = await self._all(_RANKED.format(scope=scope_sql), params)
+        rows = await self._db.fetch_all(_RANKED.format(scope=scope_sql), params)
         if not rows:
             return BoardPage(page=0, page_count=1, member_count=0, entries=(), own=None)
         member_count = int(rows[0]["member_count"])
@@ -160,9 +152,9 @@ class BoardStore:
     async def latest_run_id(self, guild_id: int, quiz_id: str | None = None) -> int | None:
         """The guild's most recent run that has answers (of this quiz, if given)."""
         if quiz_id is None:
-            row = await self._one("SELECT max(run_id) FROM board_runs WHERE guild_id = ?", (guild_id,))
+            row = await self._db.fetch_one("SELECT max(run_id) FROM board_runs WHERE guild_id = ?", (guild_id,))
         else:
-            row = await self._one(
+            row = await self._db.fetch_one(
                 "SELECT max(b.run_id) FROM runs AS r JOIN board_runs AS b ON b.run_id = r.id "
                 "WHERE r.guild_id = ? AND r.quiz_id = ?",
                 (guild_id, quiz_id),
@@ -171,12 +163,12 @@ class BoardStore:
 
     async def run_label(self, run_id: int) -> tuple[int, str, str] | None:
         """(guild id, quiz id, quiz title) of a run, to title its board and check it belongs to the guild."""
-        row = await self._one("SELECT guild_id, quiz_id, quiz_title FROM runs WHERE id = ?", (run_id,))
+        row = await self._db.fetch_one("SELECT guild_id, quiz_id, quiz_title FROM runs WHERE id = ?", (run_id,))
         return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
     async def quiz_series(self, guild_id: int, quiz_id: str) -> str | None:
         """The series a quiz belonged to when it was last run here (for quizzes no longer on disk)."""
-        row = await self._one(
+        row = await self._db.fetch_one(
             "SELECT series FROM runs WHERE guild_id = ? AND quiz_id = ? ORDER BY id DESC LIMIT 1",
             (guild_id, quiz_id),
         )
@@ -185,24 +177,24 @@ class BoardStore:
     # --- stats ------------------------------------------------------------------------------------
 
     async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        totals = await self._one(
+        totals = await self._db.fetch_one(
             "SELECT user_name, answered, correct, seconds FROM board_totals "
             "WHERE guild_id = ? AND bucket = 'all' AND user_id = ?",
             (guild_id, user_id),
         )
-        taken = await self._one(
+        taken = await self._db.fetch_one(
             "SELECT count(*) FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
             "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live'",
             (guild_id, user_id),
         )
-        best = await self._one(
+        best = await self._db.fetch_one(
             "SELECT r.quiz_id, r.quiz_title, b.correct, r.question_count "
             "FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
             "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live' "
             "ORDER BY 1.0 * b.correct / max(r.question_count, 1) DESC, b.correct DESC, b.seconds, r.id DESC LIMIT 1",
             (guild_id, user_id),
         )
-        tags = await self._all(
+        tags = await self._db.fetch_all(
             "SELECT tag, answered, correct FROM board_tags WHERE guild_id = ? AND user_id = ? AND answered > 0 "
             "ORDER BY answered DESC, tag",
             (guild_id, user_id),
@@ -222,7 +214,7 @@ class BoardStore:
     async def _daily_streak(self, guild_id: int, user_id: int) -> Streak:
         # Same rule as the daily schedule's own history: scheduled posts only (not `/daily now`
         # extras, whose local_date carries a suffix), the post's question is its run's question 0.
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT p.schedule_id, p.local_date, p.status, coalesce(a.correct, 0) "
             "FROM daily_schedules AS s JOIN daily_posts AS p ON p.schedule_id = s.id "
             "LEFT JOIN answers AS a ON a.run_id = p.run_id AND a.idx = 0 AND a.user_id = ? "
@@ -245,11 +237,11 @@ class BoardStore:
     async def quiz_report(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> QuizReport | None:
         """Per question of a quiz (all its runs here, or one run): picks per option, key, median time."""
         if run_id is None:
-            run_rows = await self._all(
+            run_rows = await self._db.fetch_all(
                 "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? ORDER BY id", (guild_id, quiz_id)
             )
         else:
-            run_rows = await self._all(
+            run_rows = await self._db.fetch_all(
                 "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND id = ?", (guild_id, quiz_id, run_id)
             )
         run_ids = [int(row[0]) for row in run_rows]
@@ -258,20 +250,20 @@ class BoardStore:
         runs_json = "[" + ",".join(str(i) for i in run_ids) + "]"
         in_runs = "(SELECT value FROM json_each(:runs))"
         # Each question id is described by the latest run that asked it (its key after any rescore).
-        latest = await self._all(
+        latest = await self._db.fetch_all(
             "SELECT q.question_id, q.run_id, q.idx, q.correct_choice, q.choice_count FROM run_questions AS q "
             f"JOIN (SELECT question_id, max(run_id) AS run_id FROM run_questions WHERE run_id IN {in_runs} "
             "GROUP BY question_id) AS l ON l.run_id = q.run_id AND l.question_id = q.question_id "
             "ORDER BY q.run_id DESC, q.idx",
             {"runs": runs_json},
         )
-        picks = await self._all(
+        picks = await self._db.fetch_all(
             "SELECT q.question_id, a.choice, count(*) FROM answers AS a "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, a.choice",
             {"runs": runs_json},
         )
-        medians = await self._all(
+        medians = await self._db.fetch_all(
             "WITH s AS (SELECT q.question_id, a.seconds, "
             "row_number() OVER (PARTITION BY q.question_id ORDER BY a.seconds) AS n, "
             "count(*) OVER (PARTITION BY q.question_id) AS c FROM answers AS a "
@@ -283,7 +275,7 @@ class BoardStore:
         snapshots: dict[int, Quiz] = {}
         for row in latest:
             if row["run_id"] not in snapshots:
-                snap = await self._one("SELECT quiz_snapshot FROM runs WHERE id = ?", (row["run_id"],))
+                snap = await self._db.fetch_one("SELECT quiz_snapshot FROM runs WHERE id = ?", (row["run_id"],))
                 snapshots[row["run_id"]] = load_snapshot(snap[0])
         counts: dict[str, dict[int, int]] = {}
         for question_id, choice, count in picks:

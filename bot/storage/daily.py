@@ -69,14 +69,6 @@ class DailyStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def _one(self, sql: str, params: Any = ()) -> Any:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Any = ()) -> list[Any]:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
     async def _write(self, sql: str, params: Any = ()) -> int:
         cursor = await self._db.connection.execute(sql, params)
         return cursor.rowcount
@@ -126,21 +118,23 @@ class DailyStore:
         return saved
 
     async def get_schedule(self, schedule_id: int) -> DailyConfig | None:
-        row = await self._one(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE id = ?", (schedule_id,))
+        row = await self._db.fetch_one(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE id = ?", (schedule_id,))
         return None if row is None else _config_from_row(row)
 
     async def schedule_for_channel(self, channel_id: int) -> DailyConfig | None:
-        row = await self._one(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_id = ?", (channel_id,))
+        row = await self._db.fetch_one(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE channel_id = ?", (channel_id,)
+        )
         return None if row is None else _config_from_row(row)
 
     async def guild_schedules(self, guild_id: int) -> list[DailyConfig]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules WHERE guild_id = ? ORDER BY id", (guild_id,)
         )
         return [_config_from_row(row) for row in rows]
 
     async def all_schedules(self) -> list[DailyConfig]:
-        rows = await self._all(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules ORDER BY id")
+        rows = await self._db.fetch_all(f"SELECT {_SCHEDULE_COLUMNS} FROM daily_schedules ORDER BY id")
         return [_config_from_row(row) for row in rows]
 
     async def pause(self, schedule_id: int, reason: str) -> bool:
@@ -256,14 +250,14 @@ class DailyStore:
         return changed == 1
 
     async def get_post(self, schedule_id: int, slot: Slot) -> DailyPost | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE schedule_id = ? AND local_date = ?",
             (schedule_id, slot.key()),
         )
         return None if row is None else _post_from_row(row)
 
     async def posts(self, schedule_id: int) -> list[DailyPost]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE schedule_id = ? ORDER BY post_at, local_date",
             (schedule_id,),
         )
@@ -271,7 +265,7 @@ class DailyStore:
 
     async def unfinished_posts(self) -> list[DailyPost]:
         """Posts not yet revealed or skipped, across all schedules, earliest reveal first."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE status IN ('claimed', 'posted') "
             "ORDER BY reveal_at, schedule_id, local_date"
         )
@@ -279,7 +273,7 @@ class DailyStore:
 
     async def last_scheduled_date(self, schedule_id: int) -> date | None:
         """The latest scheduled day with a row (posted or skipped), for DuePlan's `last_posted`."""
-        row = await self._one(
+        row = await self._db.fetch_one(
             f"SELECT max(local_date) FROM daily_posts WHERE schedule_id = ? AND {_SCHEDULED_SLOT}",
             (schedule_id,),
         )
@@ -287,7 +281,7 @@ class DailyStore:
 
     async def used_keys(self, schedule_id: int) -> list[str]:
         """Question keys the schedule posted (or is posting), oldest first."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT question_key FROM daily_posts WHERE schedule_id = ? AND status != 'skipped' "
             "ORDER BY post_at, local_date",
             (schedule_id,),
@@ -296,7 +290,7 @@ class DailyStore:
 
     async def next_extra(self, schedule_id: int, local_date: date) -> int:
         """The first free extra number for `local_date` (1 if no extra post exists that day)."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT local_date FROM daily_posts WHERE schedule_id = ? AND local_date LIKE ?",
             (schedule_id, f"{local_date.isoformat()}+%"),
         )
@@ -304,7 +298,7 @@ class DailyStore:
         return max(taken, default=0) + 1
 
     async def last_post(self, schedule_id: int) -> DailyPost | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE schedule_id = ? AND status IN ('posted', 'revealed') "
             "ORDER BY post_at DESC, local_date DESC LIMIT 1",
             (schedule_id,),
@@ -316,7 +310,7 @@ class DailyStore:
 
         Extra `/daily now` posts are left out: a streak counts the schedule's own days.
         """
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT daily_posts.local_date, daily_posts.status, coalesce(answers.correct, 0) FROM daily_posts "
             "LEFT JOIN answers ON answers.run_id = daily_posts.run_id AND answers.idx = 0 AND answers.user_id = ? "
             "WHERE daily_posts.schedule_id = ? AND daily_posts.status IN ('posted', 'revealed') "

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -59,9 +60,7 @@ class Database:
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except Exception as error:
-            raise StorageError(
-                f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions."
-            ) from error
+            raise StorageError(f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions.") from error
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
         try:
@@ -101,6 +100,14 @@ class Database:
                     await connection.execute(statement)
                 await connection.execute(f"PRAGMA user_version = {version}")
             log.info("database %s migrated to schema version %d", self.path, version)
+
+    async def fetch_one(self, sql: str, params: Any = ()) -> Any:
+        async with self.connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Any = ()) -> list[Any]:
+        async with self.connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

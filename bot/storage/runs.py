@@ -43,6 +43,7 @@ _QUESTION_COLUMNS = (
     "closed_at, revealed"
 )
 
+
 def _run_from_row(row: Any) -> Run:
     return Run(
         id=row["id"],
@@ -134,14 +135,6 @@ class RunStore:
         # Clicks arriving together share one INSERT and one commit (see answer_batch.py).
         self._answers = AnswerBatcher(database)
 
-    async def _one(self, sql: str, params: Any = ()) -> Any:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Any = ()) -> list[Any]:
-        async with self._db.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
     async def create_run(
         self,
         *,
@@ -180,16 +173,16 @@ class RunStore:
         return run
 
     async def get_run(self, run_id: int) -> Run | None:
-        row = await self._one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        row = await self._db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return None if row is None else _run_from_row(row)
 
     async def run_quiz(self, run_id: int) -> Quiz | None:
         """The quiz as it was when the run started."""
-        row = await self._one("SELECT quiz_snapshot FROM runs WHERE id = ?", (run_id,))
+        row = await self._db.fetch_one("SELECT quiz_snapshot FROM runs WHERE id = ?", (run_id,))
         return None if row is None else load_snapshot(row[0])
 
     async def active_live_run(self, channel_id: int) -> Run | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
             "AND status IN ('lobby', 'running')",
             (channel_id,),
@@ -197,7 +190,7 @@ class RunStore:
         return None if row is None else _run_from_row(row)
 
     async def active_runs(self, kind: RunKind | None = None) -> list[Run]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
         )
         runs = [_run_from_row(row) for row in rows]
@@ -205,7 +198,7 @@ class RunStore:
 
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = 'live' "
             "AND (status IN ('lobby', 'running') OR results_done = 0) ORDER BY id"
         )
@@ -218,9 +211,7 @@ class RunStore:
         )
 
     async def set_intro_message(self, run_id: int, message_id: int) -> None:
-        await self._db.connection.execute(
-            "UPDATE runs SET intro_message_id = ? WHERE id = ?", (message_id, run_id)
-        )
+        await self._db.connection.execute("UPDATE runs SET intro_message_id = ? WHERE id = ?", (message_id, run_id))
 
     async def set_starts_at(self, run_id: int, starts_at: datetime) -> None:
         await self._db.connection.execute(
@@ -264,13 +255,13 @@ class RunStore:
         )
 
     async def get_question(self, run_id: int, index: int) -> RunQuestion | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             f"SELECT {_QUESTION_COLUMNS} FROM run_questions WHERE run_id = ? AND idx = ?", (run_id, index)
         )
         return None if row is None else _question_from_row(row)
 
     async def questions(self, run_id: int) -> list[RunQuestion]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             f"SELECT {_QUESTION_COLUMNS} FROM run_questions WHERE run_id = ? ORDER BY idx", (run_id,)
         )
         return [_question_from_row(row) for row in rows]
@@ -289,7 +280,7 @@ class RunStore:
     async def _why_not_recorded(
         self, run_id: int, index: int, user_id: int, choice: int, now: datetime
     ) -> AnswerResult:
-        existing = await self._one(
+        existing = await self._db.fetch_one(
             "SELECT a.choice, r.kind, q.deadline FROM answers AS a JOIN runs AS r ON r.id = a.run_id "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             "WHERE a.run_id = ? AND a.idx = ? AND a.user_id = ?",
@@ -305,12 +296,12 @@ class RunStore:
         return AnswerResult(AnswerOutcome.CLOSED)
 
     async def answer_count(self, run_id: int, index: int) -> int:
-        row = await self._one("SELECT count(*) FROM answers WHERE run_id = ? AND idx = ?", (run_id, index))
+        row = await self._db.fetch_one("SELECT count(*) FROM answers WHERE run_id = ? AND idx = ?", (run_id, index))
         return int(row[0])
 
     async def choice_counts(self, run_id: int, index: int, choice_count: int) -> list[int]:
         counts = [0] * choice_count
-        for row in await self._all(
+        for row in await self._db.fetch_all(
             "SELECT choice, count(*) FROM answers WHERE run_id = ? AND idx = ? GROUP BY choice",
             (run_id, index),
         ):
@@ -319,7 +310,7 @@ class RunStore:
         return counts
 
     async def answers(self, run_id: int) -> list[StoredAnswer]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT run_id, idx, user_id, user_name, choice, correct, answered_at, seconds FROM answers "
             "WHERE run_id = ? ORDER BY idx, answered_at",
             (run_id,),
@@ -339,7 +330,7 @@ class RunStore:
         ]
 
     async def member_answer(self, run_id: int, index: int, user_id: int) -> int | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
             (run_id, index, user_id),
         )
