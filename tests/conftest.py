@@ -1,18 +1,14 @@
-"""Shared pytest setup: the offline Discord test bed's fixtures and the schema-check summary line."""
+"""Shared pytest setup: the offline Discord test bed's fixtures, a leak guard and the schema-check summary line."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
-# The test bed lives in the `tests` package namespace; make the repo root importable for it.
-_REPO_ROOT = str(Path(__file__).resolve().parents[1])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-from tests.discord_testbed.plugin import (  # noqa: E402
+from tests.discord_testbed.plugin import (
     bot_command,
     bot_factory,
     bot_process,
@@ -23,6 +19,22 @@ from tests.discord_testbed.plugin import (  # noqa: E402
 )
 
 __all__ = ["bot_command", "bot_factory", "bot_process", "bot_settings", "running_bot", "testbed"]
+
+
+def _database_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive() and "_connection_worker_thread" in t.name}
+
+
+@pytest.fixture(autouse=True)
+def no_database_left_open() -> Iterator[None]:
+    """Fail a test that leaves an aiosqlite connection open: its worker thread would hang pytest's exit."""
+    before = _database_threads()
+    yield
+    deadline = time.monotonic() + 1.0
+    while (leaked := _database_threads() - before) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if leaked:
+        pytest.fail(f"{len(leaked)} database connection(s) left open: close the bot or storage this test opened")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -104,6 +104,7 @@ class InProcessBot:
         await bot.login(self.settings.require_token())
         preload_if_unsynced(bot, self.tb)
         self.bot = bot
+        self.tb.on_stop.append(self.stop)
         self._task = task = asyncio.create_task(bot.connect(reconnect=True), name="testbed-bot")
         await self.tb.wait_until(
             lambda: self.tb.gateway.identifies > identifies or task.done(), 10.0, what="the bot to IDENTIFY"
@@ -118,7 +119,7 @@ class InProcessBot:
         return bot
 
     async def stop(self) -> None:
-        if self.bot is not None:
+        if self.bot is not None and not self.bot.is_closed():
             await self.bot.close()
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,8 @@ class TestBed:
         self.gateway = Gateway(self)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Bots started against this test bed; each is stopped with it, so none outlives its test.
+        self.on_stop: list[Callable[[], Awaitable[None]]] = []
         self.port = 0
         self.guild = self.add_guild("Test Guild")
         self.general = next(iter(self.guild.channels.values()))
@@ -147,6 +149,8 @@ class TestBed:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        while self.on_stop:
+            await self.on_stop.pop()()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
