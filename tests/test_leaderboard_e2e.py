@@ -102,3 +102,27 @@ async def test_week_and_month_follow_the_server_time_zone(testbed: TestBed, runn
     assert "Time zone (week and month leaderboards): Europe/Berlin" in changed.message.content
     board = await testbed.slash("leaderboard", {"scope": "week"}, user=admin)
     assert "(Europe/Berlin)" in board.message.text()
+
+
+async def test_a_board_older_than_15_minutes_stops_paging_and_says_why(
+    testbed: TestBed, running_bot: QuizBot
+) -> None:
+    testbed.forbid_pings = True
+    alice = testbed.add_member(name="alice")
+    await seed(running_bot.storage, testbed.guild.id, [(10_000 + i, f"m{i:02d}", 0, 1.0 + i) for i in range(15)])
+    # A board posted 20 minutes ago (its buttons carry the minute it was made; Discord keeps the message).
+    made = int(datetime.now(UTC).timestamp() // 60) - 20
+    buttons = [
+        {"type": 2, "style": 2, "label": label, "custom_id": f"lb:{d}:all::{page}:{alice.id}:{made}"}
+        for label, d, page in (("Previous", "p", 0), ("Next", "n", 1))
+    ]
+    old = testbed.new_message(
+        testbed.general.id, {"content": "an old board", "components": [{"type": 1, "components": buttons}]}, {}
+    )
+
+    clicked = await testbed.click(old, "Next", user=alice)
+    assert all(b.disabled for b in testbed.messages[old.id].buttons), "an expired board's buttons are disabled"
+    notice = await testbed.wait_until(lambda: clicked.followups, what="the expiry notice")
+    assert notice[0].flags & 64, "the notice is ephemeral"
+    assert "more than 15 minutes old: run /leaderboard again" in notice[0].content
+
