@@ -104,9 +104,7 @@ async def test_week_and_month_follow_the_server_time_zone(testbed: TestBed, runn
     assert "(Europe/Berlin)" in board.message.text()
 
 
-async def test_a_board_older_than_15_minutes_stops_paging_and_says_why(
-    testbed: TestBed, running_bot: QuizBot
-) -> None:
+async def test_a_board_older_than_15_minutes_stops_paging_and_says_why(testbed: TestBed, running_bot: QuizBot) -> None:
     testbed.forbid_pings = True
     alice = testbed.add_member(name="alice")
     await seed(running_bot.storage, testbed.guild.id, [(10_000 + i, f"m{i:02d}", 0, 1.0 + i) for i in range(15)])
@@ -125,4 +123,3 @@ async def test_a_board_older_than_15_minutes_stops_paging_and_says_why(
     notice = await testbed.wait_until(lambda: clicked.followups, what="the expiry notice")
     assert notice[0].flags & 64, "the notice is ephemeral"
     assert "more than 15 minutes old: run /leaderboard again" in notice[0].content
-
