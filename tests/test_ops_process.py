@@ -9,10 +9,14 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import QuizBot
 from bot.backup import BackupError, restore_database
+from bot.domain.runs import AnswerResult
+from bot.runtime import shut_down
 from bot.settings import Settings
 from tests.discord_testbed.runner import REPO_ROOT, BotProcess, InProcessBot, process_env
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
@@ -22,6 +26,15 @@ def _integrity(path: Path) -> str:
     connection = sqlite3.connect(path)
     try:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _stored_choice(path: Path, user_id: int) -> int | None:
+    connection = sqlite3.connect(path)
+    try:
+        row = connection.execute("SELECT choice FROM answers WHERE user_id = ?", (user_id,)).fetchone()
+        return None if row is None else int(row[0])
     finally:
         connection.close()
 
@@ -117,3 +130,70 @@ async def test_sync_command_registers_to_the_dev_guild(
     assert result.stdout.startswith("synced ")
     assert testbed.sync_calls == [("PUT", guild.id)]
     assert FAKE_TOKEN not in result.stderr + result.stdout
+
+
+async def test_sigterm_mid_quiz_keeps_every_answer_and_the_next_start_resumes_the_run(
+    testbed: TestBed, bot_process: BotProcess, bot_settings: Settings
+) -> None:
+    testbed.forbid_pings = True
+    alice, bob = testbed.add_member(name="alice"), testbed.add_member(name="bob")
+    await testbed.slash("quiz-settings", {"lead_seconds": 0, "reveal_seconds": 0}, user=testbed.owner)
+    await testbed.slash("quiz", {"name": "day48"}, user=alice)
+    first = await testbed.wait_for_message(
+        testbed.general, lambda m: m.embed is not None and "Question 1/10" in str(m.embed.get("title")), timeout=5
+    )
+    locked = await testbed.click(first, "A", user=alice)
+    assert locked.message.content.startswith("Locked in"), locked.message.content
+
+    assert bot_process.proc is not None
+    bot_process.proc.terminate()
+    assert await asyncio.wait_for(bot_process.proc.wait(), 15) == 0, bot_process.output()[-2000:]
+    stopped = bot_process.output()
+    assert "quiz started: run=1 quiz=day48" in stopped and "received SIGTERM: shutting down" in stopped
+    assert "quizbot shut down cleanly" in stopped and "Traceback" not in stopped
+    assert await asyncio.to_thread(_integrity, bot_settings.db_path) == "ok"
+
+    await bot_process.restart()
+    await testbed.wait_until(lambda: "resuming quiz run 1" in bot_process.output(), 10.0, what="the resume log line")
+    # The question message posted before the stop still takes clicks, and alice's answer survived.
+    again = await testbed.click(first, "B", user=alice, timeout=10)
+    assert again.message.content.startswith("You already answered"), again.message.content
+    late = await testbed.click(first, "B", user=bob)
+    assert late.message.content.startswith("Locked in"), late.message.content
+    await testbed.click(first, "Next", user=alice)
+    await testbed.wait_for_message(
+        testbed.general, lambda m: m.embed is not None and "Question 2/10" in str(m.embed.get("title")), timeout=5
+    )
+    titles = [str(m.embed.get("title")) for m in testbed.visible_messages(testbed.general) if m.embed]
+    assert sum("Question 1/10" in t for t in titles) == 1, "the restart posts no question twice"
+
+
+async def test_shutdown_refuses_new_quizzes_and_lets_an_in_flight_answer_commit(
+    testbed: TestBed, running_bot: QuizBot, bot_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = testbed.add_member(name="alice")
+    await testbed.slash("quiz-settings", {"lead_seconds": 0, "reveal_seconds": 0}, user=testbed.owner)
+    await testbed.slash("quiz", {"name": "day48"}, user=alice)
+    first = await testbed.wait_for_message(
+        testbed.general, lambda m: m.embed is not None and "Question 1/10" in str(m.embed.get("title")), timeout=5
+    )
+    # A click whose write is still on its way to the disk when SIGTERM arrives.
+    record_answer = running_bot.storage.runs.record_answer
+    writing = asyncio.Event()
+
+    async def slow_record_answer(**kwargs: Any) -> AnswerResult:
+        writing.set()
+        await asyncio.sleep(0.3)
+        return await record_answer(**kwargs)
+
+    monkeypatch.setattr(running_bot.storage.runs, "record_answer", slow_record_answer)
+    click = await testbed.click(first, "A", user=alice, wait=False)
+    await asyncio.wait_for(writing.wait(), 5)
+
+    running_bot.shutting_down = True
+    refused = await testbed.slash("quiz", {"name": "day48"}, user=alice, channel=testbed.add_channel(name="other"))
+    assert refused.ephemeral and "The bot is restarting; start the quiz again in a minute." in refused.message.content
+
+    await shut_down(running_bot)
+    assert click.message is not None and click.message.content.startswith("Locked in"), "the click was answered"
+    assert await asyncio.to_thread(_stored_choice, bot_settings.db_path, alice.id) == 0
