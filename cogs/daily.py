@@ -18,7 +18,7 @@ from bot.daily import ChannelUnavailableError, DailyScheduler, NowRefusedError, 
 from bot.daily.admin import OFF_REASON, ScheduleStatus, member_streaks, parse_request, save, schedule_status, turn_off
 from bot.daily.texts import discord_time, plain, question_body, question_title, reveal_body, reveal_title
 from bot.domain.daily import DailyConfig
-from bot.domain.limits import AUTOCOMPLETE_CHOICES
+from bot.domain.limits import AUTOCOMPLETE_CHOICES, MESSAGE_CONTENT
 from bot.domain.schedule import MAX_REVEAL_HOURS, MIN_REVEAL_HOURS, format_weekdays, timezone_suggestions
 from cogs.live_views import AnswerButton, answer_buttons
 
@@ -125,6 +125,17 @@ def status_lines(status: ScheduleStatus) -> list[str]:
     else:
         lines.append("Last post: none yet")
     return lines
+
+
+def pack_blocks(blocks: list[str], limit: int) -> list[str]:
+    """Join blocks with blank lines into as few texts of at most `limit` characters as possible."""
+    texts: list[str] = []
+    for block in (b[:limit] for b in blocks):
+        if texts and len(texts[-1]) + 2 + len(block) <= limit:
+            texts[-1] += "\n\n" + block
+        else:
+            texts.append(block)
+    return texts
 
 
 class Daily(commands.Cog):
@@ -261,8 +272,11 @@ class Daily(commands.Cog):
             )
             return
         blocks = ["\n".join(status_lines(await self._status(config))) for config in configs]
-        text = "\n\n".join(blocks)
-        await interaction.response.send_message(text[:2000], ephemeral=True)
+        # One channel per block; a server with many schedules gets several messages, never a cut line.
+        messages = pack_blocks(blocks, MESSAGE_CONTENT)
+        await interaction.response.send_message(messages[0], ephemeral=True)
+        for text in messages[1:]:
+            await interaction.followup.send(text, ephemeral=True)
 
     @daily.command(name="now")
     @app_commands.describe(channel="The channel with the daily schedule")

@@ -136,7 +136,12 @@ async def schedule_status(storage: Storage, catalog: QuizCatalog, config: DailyC
         position = keys.index(next_key) + 1
     next_local = None
     if not config.is_paused:
-        next_local = next_post(config.schedule, now)[1].astimezone(config.schedule.zone)
+        taken = await storage.daily.last_scheduled_date(config.id)
+        local_date, instant = next_post(config.schedule, now)
+        # /daily now may have used today's slot before its time: that time posts nothing, the next one does.
+        while taken is not None and local_date <= taken:
+            local_date, instant = next_post(config.schedule, instant)
+        next_local = instant.astimezone(config.schedule.zone)
     return ScheduleStatus(config, next_local, next_key, position, len(keys), await storage.daily.last_post(config.id))
 
 
