@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.app import QuizBot
@@ -18,6 +19,9 @@ from bot.backup import BackupError, restore_database
 from bot.domain.runs import AnswerResult
 from bot.runtime import shut_down
 from bot.settings import Settings
+from cogs.leaderboard import LeaderboardPageButton
+from cogs.live_views import DYNAMIC_ITEMS
+from cogs.quiz_list import QuizzesPageButton
 from tests.discord_testbed.runner import REPO_ROOT, BotProcess, InProcessBot, process_env
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
 
@@ -197,3 +201,19 @@ async def test_shutdown_refuses_new_quizzes_and_lets_an_in_flight_answer_commit(
     await shut_down(running_bot)
     assert click.message is not None and click.message.content.startswith("Locked in"), "the click was answered"
     assert await asyncio.to_thread(_stored_choice, bot_settings.db_path, alice.id) == 0
+
+
+async def test_startup_identifies_with_the_guilds_intent_only_caches_nothing_and_has_its_buttons(
+    testbed: TestBed, running_bot: QuizBot
+) -> None:
+    (session,) = testbed.gateway.live_sessions()
+    assert session.intents == discord.Intents(guilds=True).value, "no privileged or unused intents"
+    state = running_bot._connection
+    assert state.member_cache_flags.value == discord.MemberCacheFlags.none().value
+    assert state.max_messages is None, "no message cache"
+    # Persistent buttons are registered in setup_hook, before the gateway connects, so the first click
+    # after a restart finds them (the SIGKILL and SIGTERM process tests click old messages at once).
+    # By name: load_extension imports each cog afresh, so its classes are not the ones imported here.
+    registered = {f"{item.__module__}.{item.__qualname__}" for item in state._view_store._dynamic_items.values()}
+    expected = {f"{item.__module__}.{item.__qualname__}" for item in (*DYNAMIC_ITEMS, LeaderboardPageButton)}
+    assert expected | {f"{QuizzesPageButton.__module__}.QuizzesPageButton"} <= registered
