@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+from bot.answers_csv import read_answers_csv
 from bot.app import QuizBot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, ScoringMode
@@ -123,3 +125,31 @@ async def test_a_board_older_than_15_minutes_stops_paging_and_says_why(testbed: 
     notice = await testbed.wait_until(lambda: clicked.followups, what="the expiry notice")
     assert notice[0].flags & 64, "the notice is ephemeral"
     assert "more than 15 minutes old: run /leaderboard again" in notice[0].content
+
+
+async def test_quiz_report_is_for_admins_flags_the_key_and_attaches_every_answer_as_csv(
+    testbed: TestBed, running_bot: QuizBot
+) -> None:
+    testbed.forbid_pings = True
+    admin = testbed.add_member(name="admin", permissions=Permission.MANAGE_GUILD)
+    member = testbed.add_member(name="member")
+    # Everybody gets q1 right; everybody picks the same wrong option on q2.
+    await seed(running_bot.storage, testbed.guild.id, [(1001, "ann", 0, 1.0), (1002, "@here ben", 0, 3.0)])
+
+    refused = await testbed.slash("quiz-report", {"quiz": "lora"}, user=member)
+    assert refused.ephemeral and "Manage Server or the quiz master role" in refused.message.content
+
+    result = await testbed.slash("quiz-report", {"quiz": "lora", "csv": True}, user=admin)
+    report = await result.wait_final()
+    assert report.ephemeral
+    text = report.text()
+    assert "Report · LoRA basics (1 run)" in text
+    q1, q2 = [line for line in text.splitlines() if "% correct" in line]
+    assert q1.startswith("100% correct") and "everybody got it right" in q1
+    assert q2.startswith("0% correct") and "check the answer key" in q2 and "A 2" in q2
+    (name,) = report.files
+    assert name == "lora-answers.csv"
+    shown = read_answers_csv(io.StringIO(report.files[name].decode()))
+    stored = [row async for row in running_bot.storage.boards.answer_rows(testbed.guild.id, quiz_id="lora")]
+    assert shown == stored and len(shown) == 4
+    assert {row.user_name for row in shown} == {"ann", "@here ben"}
