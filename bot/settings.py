@@ -97,6 +97,20 @@ def _choice(name: str, raw: str | None, allowed: tuple[str, ...], default: str) 
     return normalized
 
 
+def _endpoint(name: str, raw: str | None, schemes: tuple[str, ...], default: str) -> str:
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    scheme, separator, rest = value.partition("://")
+    # Caught here, or aiohttp fails at login with a traceback that does not name the setting.
+    if not separator or scheme.lower() not in schemes or not rest.split("/")[0]:
+        raise ConfigError(
+            f"{name} must be a {' or '.join(f'{s}://' for s in schemes)} URL, got {raw!r}; "
+            "leave it empty to use Discord itself."
+        )
+    return value
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -114,7 +128,11 @@ def load_settings(
         dev_guild_id=_optional_int("QUIZBOT_DEV_GUILD", values.get("QUIZBOT_DEV_GUILD")),
         log_level=_choice("LOG_LEVEL", values.get("LOG_LEVEL"), LOG_LEVELS, "INFO"),
         log_format=_choice("LOG_FORMAT", values.get("LOG_FORMAT"), LOG_FORMATS, "text"),
-        api_base=(values.get("DISCORD_API_BASE") or DISCORD_API_BASE).rstrip("/"),
-        gateway_url=values.get("DISCORD_GATEWAY_URL") or DISCORD_GATEWAY_URL,
+        api_base=_endpoint(
+            "DISCORD_API_BASE", values.get("DISCORD_API_BASE"), ("https", "http"), DISCORD_API_BASE
+        ).rstrip("/"),
+        gateway_url=_endpoint(
+            "DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), ("wss", "ws"), DISCORD_GATEWAY_URL
+        ),
         extra={k: v for k, v in values.items() if k.startswith("QUIZBOT_")},
     )

@@ -46,6 +46,10 @@ def test_token_never_shows_in_repr(tmp_path: Path) -> None:
         ({"QUIZBOT_DEV_GUILD": "my-server"}, "QUIZBOT_DEV_GUILD must be a numeric Discord id"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json"),
+        ({"DISCORD_API_BASE": "notaurl"}, r"DISCORD_API_BASE must be a https:// or http:// URL, got 'notaurl'"),
+        ({"DISCORD_API_BASE": "ftp://example.org/api"}, "DISCORD_API_BASE must be a https:// or http:// URL"),
+        ({"DISCORD_GATEWAY_URL": "https://gateway.example"}, "DISCORD_GATEWAY_URL must be a wss:// or ws:// URL"),
+        ({"DISCORD_GATEWAY_URL": "wss://"}, "DISCORD_GATEWAY_URL must be a wss:// or ws:// URL"),
     ],
 )
 def test_malformed_values_say_what_to_do(environ: dict[str, str], message: str) -> None:
