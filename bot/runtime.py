@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 
 from bot.app import QuizBot, create_bot
@@ -82,11 +83,22 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
         except StorageError as error:
             log.error("%s", error)
             return 1
+        except aiohttp.ClientConnectionError as error:
+            log.error("%s", unreachable_message(settings, error))
+            return 1
         except Exception:
             # Logged (and so scrubbed of tokens) instead of Python's bare traceback; the supervisor restarts us.
             log.exception("quizbot stopped on an unexpected error")
             return 1
     return 0
+
+
+def unreachable_message(settings: Settings, error: Exception) -> str:
+    """One line for a Discord that cannot be reached at all (DNS, firewall, wrong endpoint), not a traceback."""
+    return (
+        f"cannot reach Discord at {settings.api_base} ({error}): check the network connection and DNS, "
+        "and DISCORD_API_BASE / DISCORD_GATEWAY_URL if you set them."
+    )
 
 
 def in_flight_tasks() -> set[asyncio.Task[object]]:
@@ -125,6 +137,9 @@ async def sync_commands(settings: Settings, token: str) -> int:
         except discord.LoginFailure:
             log.error("Discord refused the token: reset it in the Developer Portal and update DISCORD_TOKEN.")
             return 2
+        except aiohttp.ClientConnectionError as error:
+            log.error("%s", unreachable_message(settings, error))
+            return 1
         count = await bot.sync_commands()
     print(f"synced {count} slash commands")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,25 @@ def test_run_without_a_usable_token_prints_one_line_and_exits_2(
     assert "Traceback" not in result.stderr
     if token is not None:
         assert token not in result.stderr
+
+
+def _closed_port() -> int:
+    # Bound but never listening: a connection to it is refused at once, like a firewalled or wrong endpoint.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_an_unreachable_discord_is_one_error_line_naming_the_endpoint(tmp_path: Path, command: str) -> None:
+    token = "MTA4NjQ2MTk4NzY1NDMyMTA5OA.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    api_base = f"http://127.0.0.1:{_closed_port()}/api/v10"
+    result = quizbot(command, env={"DISCORD_TOKEN": token, "DISCORD_API_BASE": api_base}, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and token not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and f"cannot reach Discord at {api_base}" in errors[0], result.stderr
+    assert "check the network connection" in errors[0]
 
 
 def test_help_lists_every_command() -> None:
