@@ -6,7 +6,9 @@
 # in about 7,000 times a day; Discord resets the token of a bot past 1,000 logins (IDENTIFY) a day.
 # Here: 5 s, 10 s, 20 s ... up to 10 min between crashes, back to 5 s once the bot stayed up 10 min, so at
 # most about 150 starts a day. The state lives in the data volume, so a restarted container keeps it.
-# Exit status 0 (a clean SIGTERM shutdown) ends the loop.
+# Exit status 0 (a clean SIGTERM shutdown) ends the loop. Exit status 2 (missing or refused token, bad
+# configuration) is not retried, as in the systemd unit: the wrapper idles until the container is stopped,
+# so neither it nor Docker's restart policy logs in again with a configuration that cannot work.
 set -u
 
 min_delay=${QUIZBOT_RESTART_MIN_DELAY:-5}
@@ -64,6 +66,12 @@ while :; do
 
     run_child quizbot run
     if [ "$stopping" = 1 ] || [ "$status" = 0 ]; then exit "$status"; fi
+    if [ "$status" = 2 ]; then
+        echo "quizbot-supervise: quizbot refused its configuration (the line above says why); not restarting." \
+            "Fix .env, then: docker compose -f deploy/compose.yaml up -d --force-recreate" >&2
+        run_child sleep 2147483647
+        exit 0
+    fi
     echo "quizbot-supervise: quizbot exited with status $status" >&2
     crashed=1
 done

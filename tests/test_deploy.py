@@ -49,3 +49,27 @@ def test_systemd_unit_backs_off_and_does_not_restart_on_config_errors() -> None:
     assert settings["RestartSteps"] and settings["RestartMaxDelaySec"] == "10min"
     assert settings["RestartPreventExitStatus"] == "2" and settings["Restart"] == "on-failure"
     assert settings["StartLimitIntervalSec"] == "1h" and int(settings["StartLimitBurst"]) <= 20
+
+
+def test_a_configuration_error_is_not_restarted(tmp_path: Path) -> None:
+    starts = tmp_path / "starts"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "quizbot"
+    script.write_text(f'#!/bin/sh\ndate +%s.%N >> "{starts}"\necho "quizbot: DISCORD_TOKEN is not set" >&2\nexit 2\n')
+    script.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "QUIZBOT_RESTART_MIN_DELAY": "1",
+        "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
+    }
+    wrapper = subprocess.Popen(["/bin/sh", str(ENTRYPOINT)], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # longer than the back-off: a restart would have happened by now
+    assert wrapper.poll() is None, "the wrapper idles instead of exiting into Docker's fast restart policy"
+    wrapper.send_signal(signal.SIGTERM)
+    _, stderr = wrapper.communicate(timeout=5)
+
+    assert len(starts.read_text().split()) == 1, stderr
+    assert "refused its configuration" in stderr and "not restarting" in stderr
+    assert wrapper.returncode == 0
