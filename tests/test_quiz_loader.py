@@ -691,8 +691,8 @@ def test_validate_lists_quizzes_when_all_are_valid(
 ) -> None:
     assert run_validate([quiz_folder]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        'day48: 1 questions, "Day 48 Quiz: LoRA & QLoRA"',
-        'day49: 1 questions, "Day 49 Quiz: Quantization"',
+        'day48: 1 question, "Day 48 Quiz: LoRA & QLoRA"',
+        'day49: 1 question, "Day 49 Quiz: Quantization"',
         'python-basics: 2 questions, "Python basics: warm-up"',
     ]
 

@@ -19,6 +19,12 @@ QUIZ_ID_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 QUESTION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
+def question_count_text(quiz: Quiz) -> str:
+    """"1 question", "10 questions": how the CLI and the importer describe a quiz's size."""
+    count = len(quiz.questions)
+    return f"{count} question" if count == 1 else f"{count} questions"
+
+
 def is_valid_quiz_id(text: str) -> bool:
     return QUIZ_ID_PATTERN.fullmatch(text) is not None
 

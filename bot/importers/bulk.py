@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.problems import Problem
+from bot.domain.quiz import question_count_text
 from bot.importers.convert import Conversion, convert_file
 
 SOURCE_SUFFIXES = frozenset({".md", ".txt", ".csv"})
@@ -132,7 +133,7 @@ def report_lines(outcome: Outcome, *, dry_run: bool) -> list[str]:
     if not outcome.ok or result.quiz is None:
         return [*(f"error {problem}" for problem in outcome.errors), *warnings]
     where = "dry run, not written" if dry_run else f"{outcome.source.path} -> {outcome.target}"
-    return [f"ok {result.quiz.id} {len(result.quiz.questions)} questions ({where})", *warnings]
+    return [f"ok {result.quiz.id} {question_count_text(result.quiz)} ({where})", *warnings]
 
 
 def run_bulk(paths: list[Path], out_dir: Path, *, force: bool, dry_run: bool, fmt: str | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain.quiz import Quiz
+from bot.domain.quiz import Quiz, question_count_text
 from bot.quizfiles.catalog import QUIZ_SUFFIX, QuizCatalog
 from bot.quizfiles.loader import load_quiz_file
 from bot.quizfiles.problems import Problem, QuizFileError
@@ -28,7 +28,7 @@ def run_validate(paths: list[Path], default_folder: Path = DEFAULT_FOLDER) -> in
     if problems:
         return 1
     for quiz in quizzes:
-        print(f'{quiz.id}: {len(quiz.questions)} questions, "{quiz.title}"')
+        print(f'{quiz.id}: {question_count_text(quiz)}, "{quiz.title}"')
     return 0
 
 
