@@ -286,3 +286,48 @@ async def test_text_that_could_ping_is_a_violation_when_pings_are_forbidden(
     await testbed.wait_until(lambda: testbed.violations, what="the ping violation")
     [violation] = testbed.take_violations("pings")
     assert violation.problems[0][0] == "data.allowed_mentions"
+
+
+async def test_a_thread_takes_its_parents_permissions_and_send_messages_in_threads(
+    testbed: TestBed, probe: ProbeBot
+) -> None:
+    alice = testbed.add_member(name="alice")
+    thread = testbed.add_thread(testbed.general, name="week 1")
+    await testbed.wait_until(lambda: probe.get_channel(thread.id), what="the bot to see the thread")
+
+    testbed.deny(testbed.general, Permission.SEND_MESSAGES)  # only the parent: a thread needs its own bit
+    result = await testbed.slash("post", user=alice, channel=thread)
+    assert result.message is not None and result.message.content == "ok"
+    assert result.interaction.payload["channel"]["parent_id"] == str(testbed.general.id)
+    posted = await testbed.wait_for_message(thread, lambda m: m.content == "posted")
+    assert posted not in testbed.visible_messages(testbed.general)
+
+    testbed.deny(testbed.general, Permission.SEND_MESSAGES_IN_THREADS)
+    result = await testbed.slash("post", user=alice, channel=thread)
+    assert result.message is not None and result.message.content == "failed: 403 50013"
+    assert not int(result.interaction.payload["app_permissions"]) & Permission.SEND_MESSAGES_IN_THREADS
+    with pytest.raises(AssertionError, match="no overwrites"):
+        testbed.deny(thread, Permission.SEND_MESSAGES_IN_THREADS)
+
+
+async def test_a_deleted_channel_is_gone_for_the_bot_and_unknown_to_rest(testbed: TestBed, probe: ProbeBot) -> None:
+    alice = testbed.add_member(name="alice")
+    quiz = testbed.add_channel(name="quiz")
+    thread = testbed.add_thread(quiz, name="week 1")
+    await testbed.wait_until(lambda: probe.get_channel(thread.id), what="the bot to see the thread")
+    await testbed.slash("post", user=alice, channel=quiz)
+    posted = await testbed.wait_for_message(quiz, lambda m: m.content == "posted")
+
+    testbed.delete_channel(quiz)
+
+    await testbed.wait_until(lambda: probe.get_channel(quiz.id) is None, what="the bot to drop the channel")
+    assert probe.get_channel(thread.id) is None  # its threads go with it
+    assert testbed.visible_messages(quiz) == [] and posted.deleted
+    touched = await testbed.slash("touch", user=alice)
+    assert touched.message is not None and touched.message.content == "failed: 404 10003"
+    with pytest.raises(discord.NotFound) as sent:
+        await probe.get_partial_messageable(quiz.id).send("anyone there?")
+    assert sent.value.code == 10003
+    with pytest.raises(AssertionError, match="deleted"):
+        await testbed.slash("post", user=alice, channel=quiz)
+    assert testbed.violations == []

@@ -178,3 +178,20 @@ async def test_message_events_reach_a_bot_with_the_guild_messages_intent(
         assert deleted == [sent.id]
     finally:
         await runner.stop()
+
+
+async def test_threads_arrive_in_guild_create_or_with_thread_create(testbed: TestBed, tmp_path: Path) -> None:
+    early = testbed.add_thread(testbed.general, name="before the bot")
+    runner = InProcessBot(testbed, create_probe_bot, settings_for(testbed, tmp_path))
+    bot = await runner.start()
+    try:
+        late = testbed.add_thread(testbed.general, name="after the bot")
+        await testbed.wait_until(lambda: bot.get_channel(late.id), what="the bot to see the new thread")
+        for thread in (early, late):
+            seen = bot.get_channel(thread.id)
+            assert isinstance(seen, discord.Thread) and seen.type is discord.ChannelType.public_thread
+            assert seen.parent_id == testbed.general.id and seen.name == thread.name
+        guild = bot.get_guild(testbed.guild.id)
+        assert guild is not None and [c.name for c in guild.text_channels] == ["general"]
+    finally:
+        await runner.stop()

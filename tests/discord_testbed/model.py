@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
+PUBLIC_THREAD = 11
 
 
 class Permission:
@@ -121,8 +122,18 @@ class Channel:
     type: int = 0
     position: int = 0
     overwrites: list[Overwrite] = field(default_factory=list)
+    # Threads only: the channel they hang off (their permissions are its) and who started them.
+    parent_id: int | None = None
+    owner_id: int | None = None
+    created_at: str = field(default_factory=iso_now)
+
+    @property
+    def is_thread(self) -> bool:
+        return self.parent_id is not None
 
     def to_payload(self) -> dict[str, Any]:
+        if self.is_thread:
+            return self._thread_payload()
         return {
             "id": str(self.id),
             "guild_id": str(self.guild_id),
@@ -135,6 +146,30 @@ class Channel:
             "topic": None,
             "last_message_id": None,
             "rate_limit_per_user": 0,
+        }
+
+    def _thread_payload(self) -> dict[str, Any]:
+        """A thread as Discord sends it: no overwrites or position, but metadata discord.py requires."""
+        return {
+            "id": str(self.id),
+            "guild_id": str(self.guild_id),
+            "parent_id": str(self.parent_id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "type": self.type,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": self.created_at,
+                "locked": False,
+                "create_timestamp": self.created_at,
+            },
         }
 
 
@@ -168,6 +203,8 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    # Active threads; kept apart because Discord lists them apart from the channels.
+    threads: dict[int, Channel] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -186,7 +223,13 @@ class Guild:
         return Permission.ALL if perms & Permission.ADMINISTRATOR else perms
 
     def permissions_in(self, channel: Channel, user_id: int) -> int:
-        """Discord's documented algorithm: base, then @everyone, role and member overwrites."""
+        """Discord's documented algorithm: base, then @everyone, role and member overwrites.
+
+        A thread has no overwrites of its own: it has its parent's permissions (sending in it takes
+        SEND_MESSAGES_IN_THREADS instead of SEND_MESSAGES, which the REST checks apply).
+        """
+        if channel.parent_id is not None:
+            channel = self.channels[channel.parent_id]
         perms = self.base_permissions(user_id)
         if perms & Permission.ADMINISTRATOR or user_id == self.owner_id:
             return Permission.ALL
@@ -229,7 +272,7 @@ class Guild:
             "features": [],
             "emojis": [],
             "stickers": [],
-            "threads": [],
+            "threads": [t.to_payload() for t in self.threads.values()],
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],

@@ -98,7 +98,7 @@ class ProbeCog(commands.Cog):
 
     @app_commands.command(description="Post a channel message with an embed, then edit it")
     async def post(self, interaction: discord.Interaction) -> None:
-        assert isinstance(interaction.channel, discord.TextChannel)
+        assert isinstance(interaction.channel, discord.TextChannel | discord.Thread)
         try:
             message = await interaction.channel.send("posting", embed=discord.Embed(title="Quiz"))
             self.bot.last_post = message

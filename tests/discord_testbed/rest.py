@@ -549,6 +549,11 @@ class RestApi:
         perms = tb.guilds[channel.guild_id].permissions_in(channel, tb.bot_user.id)
         if not perms & Permission.VIEW_CHANNEL:
             raise DiscordError(403, 50001, "Missing Access")
+        if channel.is_thread:
+            # In a thread SEND_MESSAGES grants nothing; its own bit is what lets one post there.
+            needed = tuple(
+                Permission.SEND_MESSAGES_IN_THREADS if bit == Permission.SEND_MESSAGES else bit for bit in needed
+            )
         for bit in needed:
             if not perms & bit:
                 raise missing_permissions()

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.discord_testbed.gateway import Gateway, GatewaySession
 from tests.discord_testbed.model import (
+    PUBLIC_THREAD,
     Button,
     Channel,
     Guild,
@@ -243,6 +244,48 @@ class TestBed:
         self.gateway.dispatch("CHANNEL_CREATE", channel.to_payload())
         return channel
 
+    def add_thread(self, parent: Channel, name: str = "thread", *, owner: User | None = None) -> Channel:
+        """A public thread in `parent`: in GUILD_CREATE's `threads` if the bot connects later, else THREAD_CREATE."""
+        guild = self.guilds[parent.guild_id]
+        thread = Channel(
+            self._ids(),
+            guild.id,
+            name,
+            type=PUBLIC_THREAD,
+            parent_id=parent.id,
+            owner_id=(owner or self.owner).id,
+        )
+        guild.threads[thread.id] = thread
+        self.channels[thread.id] = thread
+        self.gateway.dispatch("THREAD_CREATE", {**thread.to_payload(), "newly_created": True})
+        return thread
+
+    def delete_channel(self, channel: Channel) -> None:
+        """An admin deletes the channel (with its threads and messages); REST on it is then 10003."""
+        guild = self.guilds[channel.guild_id]
+        doomed = [channel, *(t for t in guild.threads.values() if t.parent_id == channel.id)]
+        for gone in doomed:
+            guild.channels.pop(gone.id, None)
+            guild.threads.pop(gone.id, None)
+            del self.channels[gone.id]
+            for message in self.messages.values():
+                if message.channel_id == gone.id:
+                    message.deleted = True
+        if channel.is_thread:
+            self.gateway.dispatch(
+                "THREAD_DELETE",
+                {
+                    "id": str(channel.id),
+                    "guild_id": str(guild.id),
+                    "parent_id": str(channel.parent_id),
+                    "type": channel.type,
+                },
+            )
+        else:
+            # discord.py drops the channel's threads itself on CHANNEL_DELETE, as Discord expects.
+            self.gateway.dispatch("CHANNEL_DELETE", channel.to_payload())
+        self.notify()
+
     def add_role(self, guild: Guild | None = None, name: str = "role", permissions: int = 0) -> Role:
         guild = guild or self.guild
         role = Role(self._ids(), name, permissions, position=len(guild.roles))
@@ -279,6 +322,8 @@ class TestBed:
         self._overwrite(channel, target, allow=permissions)
 
     def _overwrite(self, channel: Channel, target: User | Role | None, allow: int = 0, deny: int = 0) -> None:
+        if channel.is_thread:
+            raise AssertionError(f"thread {channel.name!r} has no overwrites of its own; set them on its parent")
         target = target or self.bot_user
         otype = 1 if isinstance(target, User) else 0
         current = next((o for o in channel.overwrites if (o.type, o.id) == (otype, target.id)), None)
@@ -662,6 +707,8 @@ class TestBed:
         timeout: float | None,
     ) -> InteractionResult:
         guild = self.guilds[channel.guild_id]
+        if channel.id not in self.channels:
+            raise AssertionError(f"#{channel.name} was deleted; nobody can use commands in it")
         if user.id not in guild.members:
             raise AssertionError(f"{user.name} is not a member of {guild.name}")
         interaction_id = self._ids()
