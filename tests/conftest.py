@@ -1,13 +1,15 @@
-"""Shared pytest setup: the offline Discord test bed's fixtures, a leak guard and the schema-check summary line."""
+"""Shared pytest setup: the test bed's fixtures, a fresh storage, a leak guard and the schema-check summary line."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
+from bot.storage import Storage, open_storage
 from tests.discord_testbed.plugin import (
     bot_command,
     bot_factory,
@@ -35,6 +37,14 @@ def no_database_left_open() -> Iterator[None]:
         time.sleep(0.02)
     if leaked:
         pytest.fail(f"{len(leaked)} database connection(s) left open: close the bot or storage this test opened")
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """A fresh, migrated database file for storage-level tests, closed afterwards."""
+    store = await open_storage(tmp_path / "quizbot.db")
+    yield store
+    await store.close()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -7,15 +7,15 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiosqlite
 import pytest
 
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import AnswerOutcome, RunKind, ScoringMode
-from bot.storage import Storage, open_storage
+from bot.domain.runs import AnswerOutcome, RunKind
+from bot.storage import Storage
 from bot.storage.answer_batch import MAX_BATCH
+from tests.helpers import open_first_question
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DEADLINE = NOW + timedelta(seconds=30)
@@ -26,26 +26,8 @@ QUIZ = Quiz(
 )
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await open_storage(tmp_path / "quizbot.db")
-    yield store
-    await store.close()
-
-
 async def _open_run(storage: Storage) -> int:
-    run = await storage.runs.create_run(
-        guild_id=10,
-        channel_id=20,
-        kind=RunKind.LIVE,
-        quiz=QUIZ,
-        started_by=1,
-        now=NOW,
-        seconds_per_question=30,
-        scoring_mode=ScoringMode.ACCURACY,
-    )
-    assert await storage.runs.open_question(run.id, 0, now=NOW, deadline=DEADLINE)
-    return run.id
+    return await open_first_question(storage, QUIZ, now=NOW, deadline=DEADLINE)
 
 
 def _count_transactions(storage: Storage) -> list[int]:

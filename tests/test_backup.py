@@ -14,9 +14,9 @@ from bot.backup import BackupError, backup_database, restore_database
 from bot.cli import main
 from bot.db_lock import held_by_bot
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import RunKind, ScoringMode
 from bot.storage import Storage, open_storage
 from bot.storage.migrations import MIGRATIONS
+from tests.helpers import open_first_question
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 QUIZ = Quiz(id="tiny", title="Tiny quiz", questions=(Question("q1", "One?", ("a", "b", "c"), 1),))
@@ -25,18 +25,7 @@ PADDING_ROWS = 2500
 
 
 async def _open_question(storage: Storage) -> int:
-    run = await storage.runs.create_run(
-        guild_id=10,
-        channel_id=20,
-        kind=RunKind.LIVE,
-        quiz=QUIZ,
-        started_by=1,
-        now=NOW,
-        seconds_per_question=30,
-        scoring_mode=ScoringMode.ACCURACY,
-    )
-    assert await storage.runs.open_question(run.id, 0, now=NOW, deadline=NOW + timedelta(days=1))
-    return run.id
+    return await open_first_question(storage, QUIZ, now=NOW, deadline=NOW + timedelta(days=1))
 
 
 async def _answer(storage: Storage, run_id: int, user_id: int) -> None:
@@ -64,13 +53,6 @@ def _integrity(path: Path) -> str:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         connection.close()
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> Storage:
-    store = await open_storage(tmp_path / "quizbot.db")
-    yield store
-    await store.close()
 
 
 async def test_backup_during_writes_is_intact_and_has_every_answer_committed_before_it(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,7 @@ from bot.domain.item_analysis import QuestionFlag
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.domain.scoring import Score, rank
-from bot.storage import Storage, open_storage
+from bot.storage import Storage
 
 GUILD = 10
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
@@ -33,13 +31,6 @@ QUIZ = Quiz(
     ),
 )
 OTHER = Quiz(id="other", title="Other", questions=(Question("x1", "X?", ("a", "b"), 1),))
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await open_storage(tmp_path / "quizbot.db")
-    yield store
-    await store.close()
 
 
 Answer = tuple[int, int, str, int, float]  # (question index, user id, name, choice, seconds)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -88,13 +88,6 @@ class FakeDiscord:
 
 class ProcessCrash(BaseException):
     """The bot process dies here: nothing after this point runs (not even `except Exception`)."""
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await open_storage(tmp_path / "daily.db")
-    yield store
-    await store.close()
 
 
 async def add_schedule(

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.domain.clock import FakeClock
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import RunKind, RunStatus, ScoringMode
+from bot.domain.runs import RunKind, RunStatus
 from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
-from bot.storage import Storage, open_storage
+from bot.storage import Storage
+from tests.helpers import open_first_question
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 QUIZ = Quiz(
@@ -22,26 +19,8 @@ QUIZ = Quiz(
 )
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await open_storage(tmp_path / "quizbot.db")
-    yield store
-    await store.close()
-
-
 async def open_run(storage: Storage, kind: RunKind, deadline: datetime) -> int:
-    run = await storage.runs.create_run(
-        guild_id=1,
-        channel_id=2,
-        kind=kind,
-        quiz=QUIZ,
-        started_by=3,
-        now=T0,
-        seconds_per_question=30,
-        scoring_mode=ScoringMode.ACCURACY,
-    )
-    assert await storage.runs.open_question(run.id, 0, now=T0, deadline=deadline)
-    return run.id
+    return await open_first_question(storage, QUIZ, now=T0, deadline=deadline, kind=kind)
 
 
 async def click(storage: Storage, clock: FakeClock, run_id: int, choice: int, user: int = 7) -> str:

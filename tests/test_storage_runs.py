@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import AnswerOutcome, QuestionState, RunKind, RunStatus, ScoringMode
-from bot.storage import ChannelBusyError, Storage, open_storage
+from bot.storage import ChannelBusyError, Storage
+from tests.helpers import open_first_question
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 QUIZ = Quiz(
@@ -23,26 +23,10 @@ QUIZ = Quiz(
 )
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> Storage:
-    store = await open_storage(tmp_path / "quizbot.db")
-    yield store
-    await store.close()
-
-
 async def _open_run(storage: Storage, channel_id: int = 20) -> int:
-    run = await storage.runs.create_run(
-        guild_id=10,
-        channel_id=channel_id,
-        kind=RunKind.LIVE,
-        quiz=QUIZ,
-        started_by=1,
-        now=NOW,
-        seconds_per_question=30,
-        scoring_mode=ScoringMode.ACCURACY,
+    return await open_first_question(
+        storage, QUIZ, now=NOW, deadline=NOW + timedelta(seconds=30), channel_id=channel_id
     )
-    assert await storage.runs.open_question(run.id, 0, now=NOW, deadline=NOW + timedelta(seconds=30))
-    return run.id
 
 
 async def test_pragmas_are_set(storage: Storage) -> None:

@@ -1,0 +1,35 @@
+"""Arrange steps several storage-level test files share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.quiz import Quiz
+from bot.domain.runs import RunKind, ScoringMode
+from bot.storage import Storage
+
+
+async def open_first_question(
+    storage: Storage,
+    quiz: Quiz,
+    *,
+    now: datetime,
+    deadline: datetime,
+    kind: RunKind = RunKind.LIVE,
+    guild_id: int = 10,
+    channel_id: int = 20,
+    started_by: int = 1,
+) -> int:
+    """A new accuracy-scored run of `quiz` with its first question open until `deadline`; the run's id."""
+    run = await storage.runs.create_run(
+        guild_id=guild_id,
+        channel_id=channel_id,
+        kind=kind,
+        quiz=quiz,
+        started_by=started_by,
+        now=now,
+        seconds_per_question=30,
+        scoring_mode=ScoringMode.ACCURACY,
+    )
+    assert await storage.runs.open_question(run.id, 0, now=now, deadline=deadline)
+    return run.id
