@@ -173,14 +173,19 @@ def question_view(run_id: int, index: int, choices: Sequence[str]) -> discord.ui
     return view
 
 
-async def _may_control(interaction: discord.Interaction[Any], run_id: int) -> tuple[bool, str]:
+async def _controlling_manager(interaction: discord.Interaction[Any], run_id: int) -> LiveQuizManager | None:
+    """The manager, if this member may control the run; otherwise None after telling them why not."""
     run = await interaction.client.storage.runs.get_run(run_id)
-    if run is None:
-        return False, NO_LONGER_ACTIVE
-    permissions = interaction.permissions
-    if interaction.user.id == run.started_by or permissions.manage_guild:
-        return True, ""
-    return False, f"Only <@{run.started_by}> (who started this quiz) or members with Manage Server can do that."
+    if run is not None and interaction.user.id != run.started_by and not interaction.permissions.manage_guild:
+        await reply_ephemeral(
+            interaction, f"Only <@{run.started_by}> (who started this quiz) or members with Manage Server can do that."
+        )
+        return None
+    manager = manager_of(interaction.client)
+    if run is None or manager is None:
+        await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
+        return None
+    return manager
 
 
 class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START_TEMPLATE):
@@ -197,10 +202,8 @@ class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ST
         return cls(int(match["run"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        allowed, why = await _may_control(interaction, self.run_id)
-        manager = manager_of(interaction.client)
-        if not allowed or manager is None:
-            await reply_ephemeral(interaction, why or NO_LONGER_ACTIVE)
+        manager = await _controlling_manager(interaction, self.run_id)
+        if manager is None:
             return
         started = await manager.start_now(self.run_id)
         await reply_ephemeral(interaction, "Starting now." if started else "This quiz has already started.")
@@ -227,10 +230,8 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_T
         return cls(int(match["run"]), int(match["q"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        allowed, why = await _may_control(interaction, self.run_id)
-        manager = manager_of(interaction.client)
-        if not allowed or manager is None:
-            await reply_ephemeral(interaction, why or NO_LONGER_ACTIVE)
+        manager = await _controlling_manager(interaction, self.run_id)
+        if manager is None:
             return
         closed = await manager.close_question(self.run_id, self.index)
         await reply_ephemeral(interaction, "Closing this question now." if closed else "This question is closed.")
