@@ -40,14 +40,16 @@ class DiscordDailyPresenter:
             try:
                 channel = await self._bot.fetch_channel(channel_id)
             except discord.NotFound:
-                raise ChannelUnavailableError(
-                    f"the channel {channel_id} was deleted. Run /daily set with another channel."
-                ) from None
+                raise self._deleted(channel_id) from None
             except discord.Forbidden:
                 raise self._forbidden(channel_id) from None
         if not isinstance(channel, discord.abc.Messageable):
             raise ChannelUnavailableError(f"<#{channel_id}> is not a text channel. Run /daily set with a text channel.")
         return channel
+
+    @staticmethod
+    def _deleted(channel_id: int) -> ChannelUnavailableError:
+        return ChannelUnavailableError(f"the channel {channel_id} was deleted. Run /daily set with another channel.")
 
     @staticmethod
     def _forbidden(channel_id: int) -> ChannelUnavailableError:
@@ -61,9 +63,7 @@ class DiscordDailyPresenter:
         try:
             return await channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
         except discord.NotFound:
-            raise ChannelUnavailableError(
-                f"the channel {channel_id} was deleted. Run /daily set with another channel."
-            ) from None
+            raise self._deleted(channel_id) from None
         except discord.Forbidden:
             raise self._forbidden(channel_id) from None
 
