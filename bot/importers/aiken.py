@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from bot.domain.quiz import index_of, letter_of
 from bot.importers.drafts import DraftQuestion, QuizHeader, build_quiz, check_choice_count
-from bot.importers.naming import day_and_series, day_id, id_from_path, title_from_path
+from bot.importers.naming import title_from_path
 from bot.importers.result import ImportResult, ProblemLog
 
 _OPTION = re.compile(r"^\s*(?P<letter>[A-Ea-e])\s*[.)]\s+(?P<text>\S.*?)\s*$")
@@ -42,14 +42,7 @@ def parse_aiken(text: str, path: str | PurePath, *, quiz_id: str | None = None) 
         log.error(0, "no questions found; Aiken questions are a line, options `A. ...`, then `ANSWER: X`")
         return log.result(None, found_questions=False)
     drafts = [draft for position, block in enumerate(blocks, 1) if (draft := _draft(block, position, log))]
-    title = title_from_path(PurePath(path))
-    day, series = day_and_series(title)
-    header = QuizHeader(
-        id=quiz_id or (day_id(day) if day is not None else id_from_path(PurePath(path))),
-        title=title,
-        day=day,
-        series=series,
-    )
+    header = QuizHeader.named(title_from_path(PurePath(path)), PurePath(path), quiz_id)
     if log.errors:
         return log.result(None)
     lines = tuple(draft.line for draft in drafts)

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from bot.domain.quiz import DEFAULT_SECONDS, LETTERS, MAX_SECONDS, MIN_SECONDS, index_of, letter_of
 from bot.importers.drafts import DraftQuestion, QuizHeader, build_quiz, check_choice_count, normalized
-from bot.importers.naming import day_and_series, day_id, id_from_path, title_from_path
+from bot.importers.naming import title_from_path
 from bot.importers.result import ImportResult, ProblemLog
 
 _OPTION_COLUMN = re.compile(r"^(?:option|choice|answer)?\s*(?P<letter>[a-e])$")
@@ -47,14 +47,8 @@ def parse_csv(text: str, path: str | PurePath, *, quiz_id: str | None = None) ->
         row_seconds = _seconds(row, position, log)
         if row_seconds is not None:
             seconds.append((row_seconds, row.line))
-    title = title_from_path(PurePath(path))
-    day, series = day_and_series(title)
-    header = QuizHeader(
-        id=quiz_id or (day_id(day) if day is not None else id_from_path(PurePath(path))),
-        title=title,
-        day=day,
-        series=series,
-        seconds_per_question=_quiz_seconds(seconds, log),
+    header = QuizHeader.named(
+        title_from_path(PurePath(path)), PurePath(path), quiz_id, seconds_per_question=_quiz_seconds(seconds, log)
     )
     if log.errors:
         return log.result(None)

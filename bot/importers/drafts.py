@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from bot.domain.quiz import (
     DEFAULT_SECONDS,
@@ -13,6 +14,7 @@ from bot.domain.quiz import (
     Question,
     Quiz,
 )
+from bot.importers.naming import day_and_series, day_id, id_from_path
 from bot.importers.result import ProblemLog
 
 
@@ -36,6 +38,20 @@ class QuizHeader:
     day: int | None = None
     series: str | None = None
     seconds_per_question: int = DEFAULT_SECONDS
+
+    @classmethod
+    def named(
+        cls, title: str, path: PurePath, quiz_id: str | None, *, seconds_per_question: int = DEFAULT_SECONDS
+    ) -> QuizHeader:
+        """A header whose day and series come from `title`; the id, unless given, is `dayNN` or from `path`."""
+        day, series = day_and_series(title)
+        return cls(
+            id=quiz_id or (day_id(day) if day is not None else id_from_path(path)),
+            title=title,
+            day=day,
+            series=series,
+            seconds_per_question=seconds_per_question,
+        )
 
 
 def check_choice_count(log: ProblemLog, line: int, label: str, count: int) -> bool:

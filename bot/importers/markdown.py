@@ -16,7 +16,6 @@ from bot.domain.quiz import LETTERS, letter_of
 from bot.importers import markdown_syntax as syntax
 from bot.importers.answer_key import AnswerClaim, join_lines, resolve_answer
 from bot.importers.drafts import DraftQuestion, QuizHeader, build_quiz, check_choice_count
-from bot.importers.naming import day_and_series, day_id, id_from_path
 from bot.importers.result import ImportResult, ProblemLog
 
 
@@ -397,13 +396,7 @@ class _Reader:
         drafts = [draft for question in questions if (draft := self._draft(question)) is not None]
         if self.title is None or self.log.errors:
             return self.log.result(None)
-        day, series = day_and_series(self.title)
-        header = QuizHeader(
-            id=quiz_id or (day_id(day) if day is not None else id_from_path(path)),
-            title=self.title,
-            day=day,
-            series=series,
-        )
+        header = QuizHeader.named(self.title, path, quiz_id)
         lines = tuple(draft.line for draft in drafts)
         return self.log.result(build_quiz(header, drafts, self.log), question_lines=lines)
 
