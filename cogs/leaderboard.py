@@ -68,7 +68,7 @@ async def resolve_target(
             which = f" of `{ref}`" if ref and not ref.isdigit() else ""
             raise BoardUnavailableError(f"No quiz{which} has been answered here yet: start one with /quiz.")
         return BoardTarget(scope, guild_id, run_id=run_id), str(run_id), f"{label[2]} (run {run_id})"
-    if scope in (Scope.QUIZ, Scope.SERIES):
+    if scope.needs_quiz:
         quiz_id = ref
         if not quiz_id:
             latest = await boards.latest_run_id(guild_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot.domain.boards import clamp_page, page_count
 from bot.domain.quiz import Quiz
 from cogs.embeds import shorten
 
@@ -14,14 +15,10 @@ PAGE_SIZE = 15
 PAGE_TEMPLATE = r"quizzes:page:(?P<page>\d{1,4})"
 
 
-def page_count(quizzes: list[Quiz]) -> int:
-    return max(1, -(-len(quizzes) // PAGE_SIZE))
-
-
 def quizzes_page(quizzes: list[Quiz], page: int) -> tuple[discord.Embed, discord.ui.View]:
     """Page `page` (0-based, clamped) of the quiz list and its navigation buttons."""
-    pages = page_count(quizzes)
-    page = min(max(page, 0), pages - 1)
+    pages = page_count(len(quizzes), PAGE_SIZE)
+    page = clamp_page(page, len(quizzes), PAGE_SIZE)
     shown = quizzes[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     lines = [f"`{q.id}` — {shorten(q.title, 150)} ({len(q.questions)} questions)" for q in shown]
     embed = discord.Embed(
