@@ -23,10 +23,6 @@ class LiveQuizManager:
         self._runs: dict[int, LiveRun] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
 
-    @property
-    def active_run_ids(self) -> list[int]:
-        return sorted(run_id for run_id, task in self._tasks.items() if not task.done())
-
     async def start(
         self, *, guild_id: int, channel_id: int, quiz: Quiz, started_by: int, seconds: int | None = None
     ) -> Run:
