@@ -258,7 +258,8 @@ class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
         if quiz is None:
             await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
             return
-        mine = [a for a in await runs.answers(self.run_id) if a.user_id == interaction.user.id]
+        # Filtered in SQL: after a big quiz many members click this, and each would load every answer.
+        mine = await runs.answers(self.run_id, user_id=interaction.user.id)
         if not mine:
             await reply_ephemeral(interaction, "You did not answer any question of this quiz.")
             return

@@ -97,6 +97,16 @@ async def test_answer_outcomes(storage: Storage) -> None:
     assert [(a.user_id, a.choice, a.correct) for a in answers] == [(5, 1, True)]
 
 
+async def test_answers_of_one_member(storage: Storage) -> None:
+    run_id = await _open_run(storage)
+    for user_id in (5, 6):
+        await storage.runs.record_answer(
+            run_id=run_id, index=0, user_id=user_id, user_name=f"u{user_id}", choice=1, now=NOW
+        )
+    assert [a.user_id for a in await storage.runs.answers(run_id, user_id=6)] == [6]
+    assert [a.user_id for a in await storage.runs.answers(run_id)] == [5, 6]
+
+
 async def test_no_answer_after_close(storage: Storage) -> None:
     run_id = await _open_run(storage)
     assert await storage.runs.close_question(run_id, 0, now=NOW + timedelta(seconds=1))

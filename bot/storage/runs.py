@@ -309,11 +309,12 @@ class RunStore:
                 counts[row[0]] = row[1]
         return counts
 
-    async def answers(self, run_id: int) -> list[StoredAnswer]:
+    async def answers(self, run_id: int, *, user_id: int | None = None) -> list[StoredAnswer]:
+        """The run's answers by question then time; only `user_id`'s if given."""
         rows = await self._db.fetch_all(
             "SELECT run_id, idx, user_id, user_name, choice, correct, answered_at, seconds FROM answers "
-            "WHERE run_id = ? ORDER BY idx, answered_at",
-            (run_id,),
+            "WHERE run_id = ? AND (? IS NULL OR user_id = ?) ORDER BY idx, answered_at",
+            (run_id, user_id, user_id),
         )
         return [
             StoredAnswer(
