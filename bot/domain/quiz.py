@@ -61,9 +61,6 @@ class Question:
     def answer_text(self) -> str:
         return self.choices[self.answer]
 
-    def is_correct(self, choice: int) -> bool:
-        return choice == self.answer
-
 
 @dataclass(frozen=True)
 class Quiz:
@@ -80,7 +77,3 @@ class Quiz:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
-
-    @property
-    def tag_set(self) -> frozenset[str]:
-        return frozenset(tag for q in self.questions for tag in q.tags) | frozenset(self.tags)
