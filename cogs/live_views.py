@@ -41,6 +41,12 @@ BUTTON_LABEL = 80
 # the requests per click, which made a 5,000-click burst collapse at 1.5 s (docs/performance.md).
 # 0.8 s is left for the defer to reach Discord.
 ACK_BUDGET_SECONDS = 2.2
+# A click that is already that old still gives its commit this long (a group commit takes milliseconds)
+# before deferring, as long as the defer goes out by LAST_DEFER_AGE_SECONDS: deferring at once sent two
+# requests for every click the bot was late for, exactly when it was behind, and a 5,000-click burst
+# snowballed into misses (docs/performance.md).
+COMMIT_GRACE_SECONDS = 0.25
+LAST_DEFER_AGE_SECONDS = 2.75
 LATE_ACK_LOG_SECONDS = 1.0
 UNKNOWN_INTERACTION = 10062  # Discord's error code for a response after the 3 s deadline
 
@@ -53,6 +59,11 @@ def manager_of(client: discord.Client) -> LiveQuizManager | None:
 
 def _age(interaction: discord.Interaction[Any]) -> float:
     return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+def _commit_wait(age: float) -> float:
+    """How long a click `age` seconds old may wait for its commit before it defers."""
+    return max(ACK_BUDGET_SECONDS - age, min(COMMIT_GRACE_SECONDS, LAST_DEFER_AGE_SECONDS - age), 0.0)
 
 
 async def reply_ephemeral(interaction: discord.Interaction[Any], text: str | None, **kwargs: Any) -> None:
@@ -130,7 +141,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
         )
         try:
             try:
-                reply = await asyncio.wait_for(asyncio.shield(work), timeout=max(ACK_BUDGET_SECONDS - age, 0.0))
+                reply = await asyncio.wait_for(asyncio.shield(work), timeout=_commit_wait(age))
             except TimeoutError:
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)

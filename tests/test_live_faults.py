@@ -68,6 +68,7 @@ async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(
 
     # A busy disk: the commit takes longer than the (shortened) budget for answering directly.
     monkeypatch.setattr(cogs.live_views, "ACK_BUDGET_SECONDS", 0.05)
+    monkeypatch.setattr(cogs.live_views, "COMMIT_GRACE_SECONDS", 0.05)
     record_answer = bot.storage.runs.record_answer
     committed_at: list[float] = []
 
