@@ -21,10 +21,12 @@ from discord.ext import commands
 
 from bot.domain.quiz import letter_of
 from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
+from bot.live.late_clicks import LateClickLog
 from bot.live.manager import LiveQuizManager
 from cogs.embeds import my_answers_embed, shorten
 
 log = logging.getLogger(__name__)
+late_clicks = LateClickLog(log)
 
 ID = r"\d{1,18}"  # fits SQLite's 64-bit integers; longer digit runs are forged
 ANSWER_TEMPLATE = rf"quiz:(?P<run>{ID}):(?P<q>\d{{1,3}}):(?P<c>\d)"
@@ -127,7 +129,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
         client = interaction.client
         age = _age(interaction)
         if age > LATE_ACK_LOG_SECONDS:
-            log.info("late click: run=%d question=%d arrived %.2f s after it was made", self.run_id, self.index, age)
+            late_clicks.note(age, self.run_id, self.index)
         work = asyncio.ensure_future(
             submit_answer(
                 client.storage,
