@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import QuizBot
 from bot.storage import Storage, open_storage
 from tests.discord_testbed.plugin import (
     bot_command,
@@ -21,6 +22,13 @@ from tests.discord_testbed.plugin import (
 )
 
 __all__ = ["bot_command", "bot_factory", "bot_process", "bot_settings", "running_bot", "testbed"]
+
+
+@pytest.fixture
+def bot(running_bot: object) -> QuizBot:
+    """The running bot, typed as our QuizBot (tests of the real bot use this instead of `running_bot`)."""
+    assert isinstance(running_bot, QuizBot)
+    return running_bot
 
 
 def _database_threads() -> set[threading.Thread]:

@@ -1,11 +1,15 @@
-"""Arrange steps several storage-level test files share."""
+"""Arrange steps several test files share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from bot.app import QuizBot, create_bot
+from bot.domain.clock import Clock
 from bot.domain.quiz import Quiz
 from bot.domain.runs import RunKind, ScoringMode
+from bot.settings import Settings
 from bot.storage import Storage
 
 
@@ -33,3 +37,8 @@ async def open_first_question(
     )
     assert await storage.runs.open_question(run.id, 0, now=now, deadline=deadline)
     return run.id
+
+
+def clocked_bot_factory(clock: Clock) -> Callable[[Settings], QuizBot]:
+    """A `bot_factory` for the test bed fixtures: our real bot, with time in the test's hands."""
+    return lambda settings: create_bot(settings, clock=clock)

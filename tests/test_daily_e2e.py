@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import create_bot
 from bot.domain.clock import FakeClock
 from bot.domain.daily import Slot
-from bot.settings import Settings
 from tests.discord_testbed.model import Permission
 from tests.discord_testbed.runner import BotFactory
 from tests.discord_testbed.testbed import TestBed
+from tests.helpers import clocked_bot_factory
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before the 09:00 post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
@@ -25,10 +24,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    def factory(settings: Settings) -> object:
-        return create_bot(settings, clock=clock)
-
-    return factory  # type: ignore[return-value]
+    return clocked_bot_factory(clock)
 
 
 async def test_set_now_answer_reveal_and_streak(testbed: TestBed, running_bot: object, clock: FakeClock) -> None:

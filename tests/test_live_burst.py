@@ -9,9 +9,9 @@ import time
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
-from tests.test_live_quiz import bot, bot_factory, clock, fast_settings, start_fast_quiz
+from tests.test_live_quiz import bot_factory, clock, fast_settings, start_fast_quiz
 
-__all__ = ["bot", "bot_factory", "clock"]
+__all__ = ["bot_factory", "clock"]
 BURST = 200
 log = logging.getLogger(__name__)
 

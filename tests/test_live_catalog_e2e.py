@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.settings import Settings
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory, settings_for
+from tests.helpers import clocked_bot_factory
 from tests.test_live_quiz import question_message, titled
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -46,10 +47,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    def factory(settings: Settings) -> QuizBot:
-        return create_bot(settings, clock=clock)
-
-    return factory
+    return clocked_bot_factory(clock)
 
 
 @pytest.fixture
@@ -62,11 +60,6 @@ def bot_settings(testbed: TestBed, tmp_path: Path) -> Settings:
     write_quiz(folder, "long", "Long quiz", LONG_QUESTIONS, "because " * 110)
     return settings_for(testbed, tmp_path, quizzes_dir=folder)
 
-
-@pytest.fixture
-def bot(running_bot: object) -> QuizBot:
-    assert isinstance(running_bot, QuizBot)
-    return running_bot
 
 
 async def test_the_quiz_list_pages_with_previous_and_next(testbed: TestBed, bot: QuizBot) -> None:

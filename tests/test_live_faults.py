@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 import cogs.live_views
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.domain.runs import AnswerResult, RunStatus
 from bot.live.runner import COUNTER_INTERVAL_SECONDS
 from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
+from tests.helpers import clocked_bot_factory
 from tests.test_live_quiz import (
     EDIT_ROUTE,
     START,
@@ -45,16 +46,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    def factory(settings: Settings) -> QuizBot:
-        return create_bot(settings, clock=clock)
+    return clocked_bot_factory(clock)
 
-    return factory
-
-
-@pytest.fixture
-def bot(running_bot: object) -> QuizBot:
-    assert isinstance(running_bot, QuizBot)
-    return running_bot
 
 
 async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(

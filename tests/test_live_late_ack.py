@@ -10,22 +10,17 @@ import logging
 
 import pytest
 
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain.clock import FakeClock
-from bot.settings import Settings
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory
+from tests.helpers import clocked_bot_factory
 from tests.test_live_quiz import START, fast_settings, right, start_fast_quiz
 
 
 @pytest.fixture
 def bot_factory() -> BotFactory:
-    clock = FakeClock(START)
-
-    def factory(settings: Settings) -> QuizBot:
-        return create_bot(settings, clock=clock)
-
-    return factory
+    return clocked_bot_factory(FakeClock(START))
 
 
 async def test_a_click_acknowledged_too_late_logs_one_line_and_keeps_the_answer(

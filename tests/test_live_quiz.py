@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.domain.quiz import Quiz, letter_of
 from bot.domain.runs import QuestionState, RunStatus
@@ -17,6 +17,7 @@ from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.model import Channel, Message, User
 from tests.discord_testbed.runner import BotFactory, InProcessBot
+from tests.helpers import clocked_bot_factory
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
@@ -30,16 +31,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    def factory(settings: Settings) -> QuizBot:
-        return create_bot(settings, clock=clock)
+    return clocked_bot_factory(clock)
 
-    return factory
-
-
-@pytest.fixture
-def bot(running_bot: object) -> QuizBot:
-    assert isinstance(running_bot, QuizBot)
-    return running_bot
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 3.0, what: str = "") -> None:

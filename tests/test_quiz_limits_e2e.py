@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain import limits
 from bot.domain.clock import FakeClock
 from bot.quizfiles.loader import parse_quiz_text
 from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory, settings_for
+from tests.helpers import clocked_bot_factory
 
 QUESTIONS = 12
 
@@ -66,7 +67,7 @@ def bot_settings(testbed: TestBed, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    return lambda settings: create_bot(settings, clock=clock)
+    return clocked_bot_factory(clock)
 
 
 def test_the_maximal_quiz_is_valid() -> None:

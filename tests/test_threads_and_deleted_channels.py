@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import QuizBot, create_bot
+from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.domain.quiz import letter_of
-from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.model import Message
 from tests.discord_testbed.runner import BotFactory
+from tests.helpers import clocked_bot_factory
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before a 09:00 daily post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
@@ -27,16 +27,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot_factory(clock: FakeClock) -> BotFactory:
-    def factory(settings: Settings) -> QuizBot:
-        return create_bot(settings, clock=clock)
+    return clocked_bot_factory(clock)
 
-    return factory
-
-
-@pytest.fixture
-def bot(running_bot: object) -> QuizBot:
-    assert isinstance(running_bot, QuizBot)
-    return running_bot
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:
