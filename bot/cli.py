@@ -63,7 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, backup_database
+    from bot.ops.backup import BackupError, backup_database
 
     source = args.db or _settings_or_exit().db_path
     try:
@@ -79,7 +79,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, restore_database
+    from bot.ops.backup import BackupError, restore_database
 
     target = args.db or _settings_or_exit().db_path
     try:
@@ -97,20 +97,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from bot.doctor import run_doctor_cli
+    from bot.ops.doctor import run_doctor_cli
 
     return run_doctor_cli(offline=args.offline)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.answers_cli import run_export
+    from bot.ops.export import run_export
 
     db_path = args.db or _settings_or_exit().db_path
     return run_export(db_path, args.guild, args.output, quiz_id=args.quiz, since=args.since)
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
-    from bot.answers_cli import run_rescore
+    from bot.ops.export import run_rescore
 
     settings = _settings_or_exit()
     return run_rescore(args.db or settings.db_path, settings.quizzes_dir, args.quiz)

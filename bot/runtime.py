@@ -12,10 +12,10 @@ import aiohttp
 import discord
 
 from bot.app import QuizBot, create_bot
-from bot.db_lock import DatabaseBusyError, held_by_bot
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage import StorageError
+from bot.storage.db_lock import DatabaseBusyError, held_by_bot
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from discord.ext import commands
 
 from bot.daily import ChannelUnavailableError, DailyScheduler, NowRefusedError, QuestionPost, RevealPost
 from bot.daily.admin import OFF_REASON, ScheduleStatus, member_streaks, parse_request, save, schedule_status, turn_off
-from bot.daily.texts import discord_time, plain, question_body, question_title, reveal_body, reveal_title
 from bot.domain.daily import DailyConfig
 from bot.domain.limits import AUTOCOMPLETE_CHOICES, MESSAGE_CONTENT
 from bot.domain.schedule import MAX_REVEAL_HOURS, MIN_REVEAL_HOURS, format_weekdays, timezone_suggestions
-from cogs.live_views import AnswerButton, answer_buttons
+from bot.ui.daily_texts import discord_time, plain, question_body, question_title, reveal_body, reveal_title
+from bot.ui.live_buttons import AnswerButton, answer_buttons
 
 log = logging.getLogger(__name__)
 

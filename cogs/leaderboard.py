@@ -12,14 +12,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answers_csv import write_answers_csv
 from bot.app import QuizBot
 from bot.domain import limits
 from bot.domain.boards import BoardEntry, BoardPage, BoardTarget, Scope, scope_window
 from bot.domain.item_analysis import QuestionReport, QuizReport
 from bot.domain.member_stats import MemberStats
 from bot.domain.quiz import letter_of
-from cogs.embeds import member_name, shorten
+from bot.ops.answers_csv import write_answers_csv
+from bot.ui.live_embeds import member_name, shorten
 
 log = logging.getLogger(__name__)
 

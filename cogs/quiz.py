@@ -18,10 +18,10 @@ from bot.domain.runs import Run, ScoringMode
 from bot.domain.schedule import canonical_timezone, timezone_suggestions
 from bot.live.manager import LiveQuizManager
 from bot.storage import ChannelBusyError
-from cogs.embeds import shorten
-from cogs.live_presenter import DiscordPresenter, missing_permissions
-from cogs.live_views import DYNAMIC_ITEMS, reply_ephemeral
-from cogs.quiz_list import QuizzesPageButton, quizzes_page
+from bot.ui.live_buttons import DYNAMIC_ITEMS, reply_ephemeral
+from bot.ui.live_embeds import shorten
+from bot.ui.live_presenter import DiscordPresenter, missing_permissions
+from bot.ui.quiz_list import QuizzesPageButton, quizzes_page
 
 log = logging.getLogger(__name__)
 

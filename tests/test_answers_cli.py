@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers_csv import read_answers_csv
 from bot.cli import main
 from bot.domain.boards import BoardTarget, Scope
+from bot.ops.answers_csv import read_answers_csv
 from bot.quizfiles.writer import dump_quiz
 from bot.storage import open_storage
 from tests.test_boards import GUILD, QUIZ, T0, seed_run

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_database, restore_database
 from bot.cli import main
-from bot.db_lock import held_by_bot
 from bot.domain.quiz import Question, Quiz
+from bot.ops.backup import BackupError, backup_database, restore_database
 from bot.storage import Storage, open_storage
+from bot.storage.db_lock import held_by_bot
 from bot.storage.migrations import MIGRATIONS
 from tests.helpers import open_first_question
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.answers_csv import read_answers_csv, write_answers_csv
 from bot.domain.boards import BoardTarget, Scope, TimeWindow, scope_window
 from bot.domain.item_analysis import QuestionFlag
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.domain.scoring import Score, rank
+from bot.ops.answers_csv import read_answers_csv, write_answers_csv
 from bot.storage import Storage
 
 GUILD = 10

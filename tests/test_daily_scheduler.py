@@ -11,7 +11,6 @@ import pytest
 
 import bot.storage.daily
 from bot.daily import ChannelUnavailableError, DailyScheduler, NowRefusedError, QuestionPost, RevealPost
-from bot.daily.texts import reveal_body
 from bot.domain.clock import FakeClock
 from bot.domain.daily import DailyConfig, PostStatus, Slot
 from bot.domain.quiz import Question, Quiz
@@ -20,6 +19,7 @@ from bot.domain.schedule import DailySchedule
 from bot.quizfiles import QuizCatalog
 from bot.storage import Storage, open_storage
 from bot.storage.runs import insert_run
+from bot.ui.daily_texts import reveal_body
 
 GUILD_A, GUILD_B = 1001, 2002
 CHANNEL_A, CHANNEL_B = 11, 22

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.doctor import run_doctor
+from bot.ops.doctor import run_doctor
 from bot.settings import Secret, Settings
 from bot.storage import open_storage
 from tests.discord_testbed.model import Permission

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from bot.answers_csv import read_answers_csv
 from bot.app import QuizBot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, ScoringMode
+from bot.ops.answers_csv import read_answers_csv
 from bot.storage import Storage
 from tests.discord_testbed import Permission
 from tests.discord_testbed.testbed import TestBed

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-import cogs.live_views
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.domain.runs import AnswerResult, RunStatus
 from bot.live.runner import COUNTER_INTERVAL_SECONDS
 from bot.settings import Settings
+from bot.ui import live_buttons
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
 from tests.helpers import clocked_bot_factory
@@ -60,8 +60,8 @@ async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(
     q1 = await start_fast_quiz(testbed, alice)
 
     # A busy disk: the commit takes longer than the (shortened) budget for answering directly.
-    monkeypatch.setattr(cogs.live_views, "ACK_BUDGET_SECONDS", 0.05)
-    monkeypatch.setattr(cogs.live_views, "COMMIT_GRACE_SECONDS", 0.05)
+    monkeypatch.setattr(live_buttons, "ACK_BUDGET_SECONDS", 0.05)
+    monkeypatch.setattr(live_buttons, "COMMIT_GRACE_SECONDS", 0.05)
     record_answer = bot.storage.runs.record_answer
     committed_at: list[float] = []
 

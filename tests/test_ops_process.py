@@ -15,13 +15,13 @@ import discord
 import pytest
 
 from bot.app import QuizBot
-from bot.backup import BackupError, restore_database
 from bot.domain.runs import AnswerResult
+from bot.ops.backup import BackupError, restore_database
 from bot.runtime import shut_down
 from bot.settings import Settings
+from bot.ui.live_buttons import DYNAMIC_ITEMS
+from bot.ui.quiz_list import QuizzesPageButton
 from cogs.leaderboard import LeaderboardPageButton
-from cogs.live_views import DYNAMIC_ITEMS
-from cogs.quiz_list import QuizzesPageButton
 from tests.discord_testbed.runner import REPO_ROOT, BotProcess, InProcessBot, process_env
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from bot.app import QuizBot
-from bot.results_card import BACKGROUND, FILL, TRACK, card_layout, render_results_card
 from bot.settings import Settings
+from bot.ui.results_card import BACKGROUND, FILL, TRACK, card_layout, render_results_card
 from tests.discord_testbed import TestBed
 
 CARD_QUIZ = """\
@@ -86,7 +86,7 @@ def test_live_results_card_uses_the_podium_and_per_question_shares() -> None:
     from bot.domain.quiz import Question, Quiz
     from bot.domain.runs import StoredAnswer
     from bot.domain.scoring import Standing
-    from cogs.live_presenter import results_card
+    from bot.ui.live_presenter import results_card
 
     quiz = Quiz(id="q", title="Quiz", questions=tuple(Question(f"q{i}", "?", ("a", "b"), 0) for i in range(4)))
     at = datetime(2026, 11, 29, tzinfo=UTC)

@@ -23,7 +23,7 @@ from bot.domain.quiz import letter_of
 from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
 from bot.live.late_clicks import LateClickLog
 from bot.live.manager import LiveQuizManager
-from cogs.embeds import my_answers_embed, shorten
+from bot.ui.live_embeds import my_answers_embed, shorten
 
 log = logging.getLogger(__name__)
 late_clicks = LateClickLog(log)

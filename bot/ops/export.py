@@ -7,8 +7,8 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.answers_csv import write_answers_csv
 from bot.domain.quiz import Quiz, is_valid_quiz_id
+from bot.ops.answers_csv import write_answers_csv
 from bot.quizfiles import QuizCatalog
 from bot.storage import StorageError, open_storage
 from bot.storage.boards import RescoreResult

@@ -14,9 +14,9 @@ from bot.domain.quiz import Quiz
 from bot.domain.runs import Run, RunQuestion, StoredAnswer
 from bot.domain.scoring import Standing
 from bot.live.runner import MessageGoneError, MissingPermissionsError
-from bot.results_card import render_results_card
-from cogs.embeds import intro_embed, question_embed, results_messages, reveal_embed
-from cogs.live_views import MyAnswersButton, StartNowButton, answer_buttons, question_view
+from bot.ui.live_buttons import MyAnswersButton, StartNowButton, answer_buttons, question_view
+from bot.ui.live_embeds import intro_embed, question_embed, results_messages, reveal_embed
+from bot.ui.results_card import render_results_card
 
 log = logging.getLogger(__name__)
 

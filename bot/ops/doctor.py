@@ -12,10 +12,10 @@ from typing import Any, TextIO
 import aiohttp
 import discord
 
-from bot.db_lock import bot_is_running
 from bot.discord_endpoints import point_discord_at
 from bot.quizfiles import QuizCatalog
 from bot.settings import ConfigError, Settings, load_settings
+from bot.storage.db_lock import bot_is_running
 from bot.storage.maintenance import daily_channels, inspect
 from bot.storage.migrations import MIGRATIONS
 

@@ -9,7 +9,7 @@ import discord
 
 from bot.domain.boards import clamp_page, page_count
 from bot.domain.quiz import Quiz
-from cogs.embeds import shorten
+from bot.ui.live_embeds import shorten
 
 PAGE_SIZE = 15
 PAGE_TEMPLATE = r"quizzes:page:(?P<page>\d{1,4})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db_lock import DatabaseBusyError, held_alone
+from bot.storage.db_lock import DatabaseBusyError, held_alone
 from bot.storage.maintenance import checkpoint, inspect, integrity_problems, online_copy
 from bot.storage.migrations import MIGRATIONS
 
