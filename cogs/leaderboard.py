@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.app import QuizBot
 from bot.domain import limits
 from bot.domain.boards import BoardEntry, BoardPage, BoardTarget, Scope, scope_window
+from bot.domain.errors import QuizbotError
 from bot.domain.item_analysis import QuestionReport, QuizReport
 from bot.domain.member_stats import MemberStats
 from bot.domain.quiz import letter_of
@@ -45,7 +46,7 @@ PAGE_TEMPLATE = (
 )
 
 
-class BoardUnavailableError(Exception):
+class BoardUnavailableError(QuizbotError):
     """The board cannot be shown; the message says why and what to do."""
 
 

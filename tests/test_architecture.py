@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.domain.errors import QuizbotError
 
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names)
@@ -81,3 +84,19 @@ def test_yaml_is_only_read_safely(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     unsafe = re.findall(r"yaml\.(?:load|load_all|unsafe_load|full_load)\(|FullLoader|UnsafeLoader|yaml\.Loader\b", text)
     assert unsafe == [], f"{_rel(path)} uses {unsafe}: read YAML with the safe loader only"
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+@pytest.mark.parametrize("path", [p for p in _modules("bot", "cogs") if p.name != "__main__.py"], ids=_rel)
+def test_every_error_shares_one_base(path: Path) -> None:
+    module = importlib.import_module(_module_name(path))
+    errors = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == module.__name__
+    ]
+    strays = [error.__name__ for error in errors if not issubclass(error, QuizbotError)]
+    assert strays == [], f"{_rel(path)} defines {strays}: derive them from bot.domain.errors.QuizbotError"

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.domain.errors import QuizbotError
 from bot.domain.quiz import Question
 
 # Discord accepts nonces of up to 25 characters.
 NONCE_MAX = 25
 
 
-class ChannelUnavailableError(Exception):
+class ChannelUnavailableError(QuizbotError):
     """The channel is gone or the bot may no longer post there; the message says what to fix.
 
     The scheduler pauses the schedule with this message as the reason.

@@ -19,6 +19,7 @@ from bot.daily.presenter import NONCE_MAX, ChannelUnavailableError, DailyPresent
 from bot.daily.questions import find_question, one_question_quiz, question_keys
 from bot.domain.clock import Clock
 from bot.domain.daily import DailyConfig, DailyPost, PostStatus, Slot
+from bot.domain.errors import QuizbotError
 from bot.domain.question_order import pick_next
 from bot.domain.runs import RunStatus, ScoringMode
 from bot.domain.schedule import due_posts, next_post, occurrence_on, reveal_at
@@ -34,7 +35,7 @@ MISSED_NOTE = "missed while the bot was offline"
 UNDELIVERED_NOTE = "not delivered before its reveal time"
 
 
-class NowRefusedError(Exception):
+class NowRefusedError(QuizbotError):
     """`/daily now` cannot post; the message says why and what to do."""
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.clock import Clock
+from bot.domain.errors import QuizbotError
 from bot.domain.quiz import Quiz
 from bot.domain.runs import QuestionState, Run, RunQuestion, RunStatus, StoredAnswer
 from bot.domain.scoring import Standing, standings
@@ -30,11 +31,11 @@ RETRY_SECONDS = 2.0
 MAX_FAILURES = 3
 
 
-class MessageGoneError(Exception):
+class MessageGoneError(QuizbotError):
     """The channel or a message the run needs was deleted."""
 
 
-class MissingPermissionsError(Exception):
+class MissingPermissionsError(QuizbotError):
     """The bot lacks channel permissions; `permissions` names them as Discord's UI does."""
 
     def __init__(self, permissions: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain.errors import QuizbotError
 from bot.storage.db_lock import DatabaseBusyError, held_alone
 from bot.storage.maintenance import checkpoint, inspect, integrity_problems, online_copy
 from bot.storage.migrations import MIGRATIONS
@@ -21,7 +22,7 @@ from bot.storage.migrations import MIGRATIONS
 _COMPANIONS = ("-wal", "-shm")
 
 
-class BackupError(Exception):
+class BackupError(QuizbotError):
     """A backup or restore was refused or failed; the message says why and what to do."""
 
 

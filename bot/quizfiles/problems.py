@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.domain.errors import QuizbotError
 from bot.domain.problems import Problem
 
 # A file with hundreds of problems is usually one structural mistake; the first ones are enough to act on.
@@ -12,7 +13,7 @@ MAX_PROBLEMS_PER_FILE = 100
 
 
 
-class QuizFileError(Exception):
+class QuizFileError(QuizbotError):
     """A quiz file was refused; `.problems` lists every problem found, in file order."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

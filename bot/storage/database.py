@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.errors import QuizbotError
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS = "FULL"
 
 
-class StorageError(Exception):
+class StorageError(QuizbotError):
     """The database cannot be used; the message says why and what to do."""
 
 

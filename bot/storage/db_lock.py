@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from bot.domain.errors import QuizbotError
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock; restore then relies on the admin having stopped the bot.
     fcntl = None  # type: ignore[assignment]
 
 
-class DatabaseBusyError(Exception):
+class DatabaseBusyError(QuizbotError):
     """Another process holds the database in a way that forbids what was asked."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.errors import QuizbotError
 from bot.domain.quiz import Quiz
 from bot.domain.runs import (
     AnswerOutcome,
@@ -25,7 +26,7 @@ from bot.storage.database import Database, from_timestamp, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
 
-class ChannelBusyError(Exception):
+class ChannelBusyError(QuizbotError):
     """A live quiz is already running in this channel."""
 
     def __init__(self, run: Run) -> None:
