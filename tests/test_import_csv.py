@@ -122,3 +122,30 @@ def test_a_header_without_rows_has_no_questions() -> None:
     result = parse_csv("question,A,B,answer\n", "empty.csv")
 
     assert result.quiz is None and not result.found_questions
+
+
+def test_an_answer_that_is_both_an_option_number_and_another_options_text_is_refused() -> None:
+    # Options that are numbers: `1` is option A by number but option D by text; never pick one silently.
+    assert errors("question,A,B,C,D,answer\nWhich?,5,6,0,1,1\n") == [
+        "quiz.csv:2: question 1: answer '1' is ambiguous: as an option number it names option A ('5') and "
+        "as an option's exact text it names option D ('1'); write the letter instead (A or D)"
+    ]
+    assert errors("question,A,B,C,answer\nLetters as options?,C,B,A,A\n") == [
+        "quiz.csv:2: question 1: answer 'A' is ambiguous: as a letter it names option A ('C') and as an "
+        "option's exact text it names option C ('A'); write the letter instead (A or C)"
+    ]
+
+
+def test_an_answer_that_is_exactly_one_options_text_is_accepted_even_when_it_is_a_number() -> None:
+    text = (
+        "question,A,B,C,D,answer\n"
+        "Out of range as a number?,5,6,7,8,8\n"
+        "Zero?,5,6,0,1,0\n"
+        "Number and text agree?,1,2,3,4,2\n"
+        "Letter and text agree?,a,b,c,d,c\n"
+    )
+
+    result = parse_csv(text, "numbers.csv")
+
+    assert result.errors == [] and result.quiz is not None
+    assert [question.answer_letter for question in result.quiz.questions] == ["D", "C", "B", "C"]
