@@ -399,7 +399,7 @@ def test_answer_letter_may_be_lower_case() -> None:
 def test_quiz_id_from_file_name_must_match_pattern() -> None:
     assert problems_of(ONE_QUESTION, quiz_id="Day 48") == [
         "quizzes/sample.yaml:1: 'Day 48' is not a valid quiz id; rename the file to lowercase letters, "
-        "digits, '-' and '_' (at most 32 characters) followed by .yaml"
+        "digits, '-' and '_' (at most 32 characters) followed by .yaml or .yml"
     ]
 
 
@@ -525,7 +525,8 @@ def test_catalog_keeps_loading_when_one_file_is_bad(
 ) -> None:
     (quiz_folder / "broken.yaml").write_text("title: Broken\nquestions:\n  - prompt: yes\n")
     (quiz_folder / "Upper.yaml").write_text(ONE_QUESTION)
-    (quiz_folder / "old.yml").write_text(ONE_QUESTION)
+    (quiz_folder / "short.yml").write_text(ONE_QUESTION)
+    (quiz_folder / "loud.YAML").write_text(ONE_QUESTION)
     (quiz_folder / "notes.txt").write_text("not a quiz")
     (tmp_path / "outside.yaml").write_text(ONE_QUESTION)
     os.symlink(tmp_path / "outside.yaml", quiz_folder / "escape.yaml")
@@ -533,18 +534,18 @@ def test_catalog_keeps_loading_when_one_file_is_bad(
     with caplog.at_level(logging.WARNING, logger="bot.quizfiles.catalog"):
         catalog = QuizCatalog.load(quiz_folder)
 
-    assert catalog.ids() == ["day48", "day49", "python-basics"]
+    assert catalog.ids() == ["day48", "day49", "python-basics", "short"]
     broken = quiz_folder / "broken.yaml"
     assert [str(p) for p in catalog.problems()] == [
         f"{quiz_folder / 'Upper.yaml'}:1: 'Upper' is not a valid quiz id; rename the file to lowercase "
-        "letters, digits, '-' and '_' (at most 32 characters) followed by .yaml",
+        "letters, digits, '-' and '_' (at most 32 characters) followed by .yaml or .yml",
         f"{broken}:3: question 1: prompt must be text, but yes is read as a YAML boolean; "
         'write it in quotes: "yes"',
         f"{broken}:3: question 1: 'choices' is missing; add a 'choices:' list of 2 to 5 answers",
         f"{broken}:3: question 1: 'answer' is missing; add 'answer:' with the letter of the correct choice",
         f"{quiz_folder / 'escape.yaml'}:1: refused: not a regular file inside the quiz folder (a symlink "
         "pointing outside?); copy the quiz file into the folder instead",
-        f"{quiz_folder / 'old.yml'}:1: quiz files end in .yaml; rename it to old.yaml",
+        f"{quiz_folder / 'loud.YAML'}:1: quiz files end in lower-case .yaml or .yml; rename it to loud.yaml",
     ]
     assert (
         f"refused {broken}: line 3: question 1: prompt must be text, but yes is read as a YAML boolean; "
@@ -717,7 +718,7 @@ def test_validate_defaults_to_the_quiz_folder(quiz_folder: Path, capsys: pytest.
 
 def test_validate_an_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_validate([tmp_path]) == 1
-    assert capsys.readouterr().out == f"{tmp_path}: no quiz files (*.yaml) here; add one or check the path\n"
+    assert capsys.readouterr().out == f"{tmp_path}: no quiz files (*.yaml or *.yml) here; add one or check the path\n"
 
 
 def test_the_documented_example_is_valid() -> None:

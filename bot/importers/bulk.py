@@ -14,9 +14,9 @@ from pathlib import Path
 from bot.domain.problems import Problem
 from bot.domain.quiz import question_count_text
 from bot.importers.convert import Conversion, convert_file
+from bot.quizfiles.names import DEFAULT_SUFFIX, spellings, twin_message
 
 SOURCE_SUFFIXES = frozenset({".md", ".txt", ".csv"})
-QUIZ_SUFFIX = ".yaml"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,12 @@ def plan(sources: list[Source], out_dir: Path, *, force: bool, fmt: str | None) 
                 )
             continue
         outcome = same[0]
-        target = out_dir / f"{quiz_id}{QUIZ_SUFFIX}"
+        # A quiz already kept as `<id>.yml` is updated there: a second file would make the bot refuse both.
+        existing = [path for path in spellings(out_dir, quiz_id) if path.exists()]
+        if len(existing) > 1:
+            outcome.extra_errors.append(Problem(str(outcome.source.path), 0, twin_message(quiz_id, existing)))
+            continue
+        target = existing[0] if existing else out_dir / f"{quiz_id}{DEFAULT_SUFFIX}"
         outcome.target = target
         if target.exists() and not force:
             outcome.extra_errors.append(

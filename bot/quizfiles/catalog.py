@@ -8,25 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.quiz import Quiz, is_valid_quiz_id
-from bot.quizfiles.loader import bad_quiz_id_message, load_quiz_file
+from bot.quizfiles.loader import load_quiz_file
+from bot.quizfiles.names import is_quiz_suffix, name_problem, spellings, twin_message
 from bot.quizfiles.problems import Problem, QuizFileError, summarize
 
 log = logging.getLogger(__name__)
 
-QUIZ_SUFFIX = ".yaml"
 CLOSE_ENOUGH = 0.5
 
 
 def resolve_quiz_path(folder: Path, quiz_id: str) -> Path | None:
     """Return the file of `quiz_id` inside `folder`, or None if the id or where it leads is refused.
 
-    Only ids matching QUIZ_ID_PATTERN are considered (no `..`, `/`, NUL or upper case), and the file,
-    after following symlinks, must be a regular file inside the folder.
+    Only ids matching QUIZ_ID_PATTERN are considered (no `..`, `/`, NUL or upper case), and the file
+    (`<id>.yaml`, else `<id>.yml`), after following symlinks, must be a regular file inside the folder.
     """
     if not isinstance(quiz_id, str) or not is_valid_quiz_id(quiz_id):
         return None
-    candidate = folder / f"{quiz_id}{QUIZ_SUFFIX}"
-    return candidate if _stays_inside(folder, candidate) else None
+    return next((path for path in spellings(folder, quiz_id) if _stays_inside(folder, path)), None)
 
 
 def _stays_inside(folder: Path, candidate: Path) -> bool:
@@ -47,7 +46,7 @@ class QuizCatalog:
 
     @classmethod
     def load(cls, folder: Path) -> QuizCatalog:
-        """Load every `<id>.yaml` in `folder`; a bad file is logged and skipped, never fatal."""
+        """Load every `<id>.yaml` and `<id>.yml` in `folder`; a bad file is logged and skipped, never fatal."""
         quizzes: dict[str, Quiz] = {}
         problems: list[Problem] = []
         try:
@@ -60,8 +59,9 @@ class QuizCatalog:
             )
             log.warning("no quizzes loaded: %s", problem)
             return cls(folder, {}, (problem,))
+        twins = _twins(entries)
         for path in entries:
-            file_problems = _entry_problems(folder, path)
+            file_problems = twins.get(path) or _entry_problems(folder, path)
             if file_problems is None:
                 continue
             if not file_problems:
@@ -121,18 +121,29 @@ class QuizCatalog:
         return [quiz_id for _, quiz_id in sorted(scored)[: max(n, 0)]]
 
 
+def _twins(entries: list[Path]) -> dict[Path, list[Problem]]:
+    """Problems of the files whose quiz id another file also has (`day48.yaml` and `day48.yml`)."""
+    by_id: dict[str, list[Path]] = {}
+    for path in entries:
+        if not path.name.startswith(".") and name_problem(path) is None:
+            by_id.setdefault(path.stem, []).append(path)
+    return {
+        path: [Problem(str(path), 1, twin_message(quiz_id, paths))]
+        for quiz_id, paths in by_id.items()
+        if len(paths) > 1
+        for path in paths
+    }
+
+
 def _entry_problems(folder: Path, path: Path) -> list[Problem] | None:
     """Return why a folder entry cannot be a quiz ([] if it can be loaded), or None to ignore it quietly."""
     shown = str(path)
-    if path.name.startswith("."):
+    if path.name.startswith(".") or not is_quiz_suffix(path):
         return None
-    if path.suffix == ".yml":
-        return [Problem(shown, 1, f"quiz files end in .yaml; rename it to {path.stem}{QUIZ_SUFFIX}")]
-    if path.suffix != QUIZ_SUFFIX:
-        return None
-    if not is_valid_quiz_id(path.stem):
-        return [Problem(shown, 1, bad_quiz_id_message(path.stem))]
-    if resolve_quiz_path(folder, path.stem) is None:
+    problem = name_problem(path)
+    if problem is not None:
+        return [Problem(shown, 1, problem)]
+    if not _stays_inside(folder, path):
         return [
             Problem(
                 shown,

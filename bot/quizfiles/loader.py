@@ -25,6 +25,7 @@ from bot.domain.quiz import (
     letter_of,
 )
 from bot.quizfiles import rules
+from bot.quizfiles.names import bad_quiz_id_message
 from bot.quizfiles.problems import Problem, QuizFileError, capped
 from bot.quizfiles.safe_yaml import MAX_FILE_BYTES, STR_TAG, compose_untrusted, too_big_message
 
@@ -77,13 +78,6 @@ def parse_quiz_text(text: str, quiz_id: str, path: str) -> Quiz:
     if problems or quiz is None:
         raise QuizFileError(capped(problems))
     return quiz
-
-
-def bad_quiz_id_message(quiz_id: str) -> str:
-    return (
-        f"'{quiz_id}' is not a valid quiz id; rename the file to lowercase letters, digits, "
-        "'-' and '_' (at most 32 characters) followed by .yaml"
-    )
 
 
 def _size_on_disk(path: Path) -> int:

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from bot.domain.errors import QuizbotError
 from bot.domain.problems import Problem
 
+__all__ = ["MAX_PROBLEMS_PER_FILE", "Problem", "QuizFileError", "capped", "summarize"]
+
 # A file with hundreds of problems is usually one structural mistake; the first ones are enough to act on.
 MAX_PROBLEMS_PER_FILE = 100
-
-
 
 
 class QuizFileError(QuizbotError):

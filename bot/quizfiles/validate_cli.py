@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.domain.quiz import Quiz, question_count_text
-from bot.quizfiles.catalog import QUIZ_SUFFIX, QuizCatalog
+from bot.quizfiles.catalog import QuizCatalog
 from bot.quizfiles.loader import load_quiz_file
+from bot.quizfiles.names import name_problem, twin_message, twins
 from bot.quizfiles.problems import Problem, QuizFileError
 
 DEFAULT_FOLDER = Path("quizzes")
@@ -37,11 +38,18 @@ def _check(path: Path) -> tuple[list[Quiz], list[Problem]]:
         catalog = QuizCatalog.load(path)
         if not catalog.quizzes() and not catalog.problems():
             return [], [
-                Problem(str(path), 0, f"no quiz files (*{QUIZ_SUFFIX}) here; add one or check the path")
+                Problem(str(path), 0, "no quiz files (*.yaml or *.yml) here; add one or check the path")
             ]
         return catalog.quizzes(), catalog.problems()
     if not path.exists():
         return [], [Problem(str(path), 0, "no such file or folder; check the path")]
+    # The bot only loads files named by the same rule, so a file it would skip or refuse is not "OK".
+    problem = name_problem(path)
+    if problem is not None:
+        return [], [Problem(str(path), 1, problem)]
+    others = twins(path)
+    if others:
+        return [], [Problem(str(path), 1, twin_message(path.stem, [path, *others]))]
     try:
         return [load_quiz_file(path)], []
     except QuizFileError as error:
