@@ -53,7 +53,7 @@ def test_a_folder_mixing_every_layout_and_format_imports_in_one_command(
     assert f"ok geography 2 questions ({MIXED / 'geography.txt'} -> {out / 'geography.yaml'})" in lines
     assert f"skip {MIXED / 'README.md'}: no questions found, not a quiz" in lines
     assert any(line.startswith(f"warning {MIXED / 'day12-attention.md'}:28: question 2:") for line in lines)
-    assert lines[-1] == f"imported 10 of 11 sources into {out}: 0 failed, 1 skipped, 3 warnings"
+    assert lines[-1] == f"imported 10 of 11 sources into {out}: 0 unchanged, 0 failed, 1 skipped, 3 warnings"
 
 
 def test_existing_files_are_never_overwritten_without_force(
@@ -73,6 +73,28 @@ def test_existing_files_are_never_overwritten_without_force(
 
     assert run([MIXED], out, force=True) == 0
     assert load_quiz_file(kept).title == "Day 3 Quiz: Gradient Descent"
+
+
+def test_re_running_an_import_reports_unchanged_files_and_succeeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "quizzes"
+    assert run([MIXED], out) == 0
+    edited = out / "day07.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    capsys.readouterr()
+
+    code = run([MIXED], out)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1  # only the edited file differs, and it is kept
+    assert f"unchanged day03 3 questions ({out / 'day03.yaml'} already holds it)" in lines
+    assert f"error {MIXED / 'days/day-07/quiz.md'}: {edited} already exists; pass --force to overwrite it" in lines
+    assert lines[-1] == f"imported 0 of 11 sources into {out}: 9 unchanged, 1 failed, 1 skipped, 3 warnings"
+    assert edited.read_text(encoding="utf-8").endswith("# my note\n")
+    single = out / "day03.yaml"
+    assert run([MIXED / "day-03.md"], single) == 0
+    assert capsys.readouterr().out.startswith("unchanged day03 3 questions")
 
 
 def test_a_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,7 +140,9 @@ def test_a_failing_source_makes_the_exit_code_1_but_the_good_ones_are_written(
     assert f"error {bad}:3: question 1 has no answer;" in output
     assert f"error {tmp_path / 'missing.md'}: no such file or folder; check the path" in output
     assert (out / "day10.yaml").is_file()
-    assert output.splitlines()[-1] == f"imported 1 of 2 sources into {out}: 2 failed, 0 skipped, 0 warnings"
+    assert output.splitlines()[-1] == (
+        f"imported 1 of 2 sources into {out}: 0 unchanged, 2 failed, 0 skipped, 0 warnings"
+    )
 
 
 def test_a_quiz_the_bot_would_refuse_points_at_the_question_in_the_source(
@@ -227,7 +251,7 @@ def test_stray_notes_in_a_folder_are_skipped_but_named_files_must_be_quizzes(
     write(tmp_path / "src" / "day-02.md", SMALL_QUIZ.format(day=2))
 
     assert run([tmp_path / "src"], tmp_path / "out") == 0
-    assert capsys.readouterr().out.splitlines()[-1].endswith(": 0 failed, 2 skipped, 0 warnings")
+    assert capsys.readouterr().out.splitlines()[-1].endswith(": 0 unchanged, 0 failed, 2 skipped, 0 warnings")
     assert run([notes, tmp_path / "src" / "day-02.md"], tmp_path / "out2") == 1
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.domain.problems import Problem
-from bot.importers.bulk import Outcome, Source, report_lines, run_bulk, write_quiz_file
+from bot.importers.bulk import Outcome, Source, check_target, report_lines, run_bulk, write_quiz_file
 from bot.importers.convert import convert_file
 from bot.importers.detect import FORMATS
 from bot.quizfiles.names import is_quiz_suffix, name_problem, twins
@@ -50,11 +50,9 @@ def _usage(message: str) -> int:
 def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, fmt: str | None) -> int:
     # With -o the file name is the quiz id, exactly as the bot will read it back.
     conversion = convert_file(source, fmt=fmt, quiz_id=out.stem if out is not None else None)
-    outcome = Outcome(Source(source, named=True), conversion, target=out)
-    if out is not None and out.exists() and not force and conversion.ok:
-        outcome.extra_errors.append(
-            Problem(str(source), 0, f"{out} already exists; pass --force to overwrite it")
-        )
+    outcome = Outcome(Source(source, named=True), conversion)
+    if out is not None:
+        check_target(outcome, out, force=force)
     outcome.extra_errors.extend(
         Problem(
             str(source),
@@ -72,7 +70,7 @@ def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, f
         if conversion.yaml_text is not None:
             sys.stdout.write(conversion.yaml_text)
         return 0 if outcome.ok else 1
-    if outcome.ok and out is not None and conversion.yaml_text is not None and not dry_run:
+    if outcome.ok and not outcome.unchanged and out is not None and conversion.yaml_text is not None and not dry_run:
         write_quiz_file(out, conversion.yaml_text)
     for line in report_lines(outcome, dry_run=dry_run):
         print(line)
