@@ -86,6 +86,16 @@ def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
     assert result.stdout.startswith(f"{bad}:2: ")
 
 
+def test_validate_of_a_folder_prints_each_problem_once(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("title: Broken\nquestions: []\n")
+
+    result = quizbot("validate", str(tmp_path))
+
+    assert result.returncode == 1
+    assert result.stdout == f"{tmp_path / 'bad.yaml'}:2: questions is empty; add at least 1 question\n"
+    assert result.stderr == ""
+
+
 def test_import_of_the_seed_equals_the_shipped_quiz(tmp_path: Path) -> None:
     seed = ROOT.parent / "shared" / "seeds" / "000_410bd2ece56a659a.txt"
     assert seed.is_file(), f"the Day 48 seed is expected at {seed} (shared/ beside the clone)"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.quiz import Quiz, is_valid_quiz_id
-from bot.quizfiles.loader import load_quiz_file
+from bot.quizfiles.loader import LoadedQuiz, read_quiz_file
 from bot.quizfiles.names import is_quiz_suffix, name_problem, spellings, twin_message
 from bot.quizfiles.problems import Problem, QuizFileError, summarize
 
@@ -47,35 +47,13 @@ class QuizCatalog:
     @classmethod
     def load(cls, folder: Path) -> QuizCatalog:
         """Load every `<id>.yaml` and `<id>.yml` in `folder`; a bad file is logged and skipped, never fatal."""
-        quizzes: dict[str, Quiz] = {}
-        problems: list[Problem] = []
-        try:
-            entries = sorted(folder.iterdir())
-        except OSError as error:
-            problem = Problem(
-                str(folder),
-                0,
-                f"cannot read the quiz folder ({error.strerror}); create it or set QUIZBOT_QUIZZES",
-            )
-            log.warning("no quizzes loaded: %s", problem)
-            return cls(folder, {}, (problem,))
-        twins = _twins(entries)
-        for path in entries:
-            file_problems = twins.get(path) or _entry_problems(folder, path)
-            if file_problems is None:
-                continue
-            if not file_problems:
-                try:
-                    quiz = load_quiz_file(path)
-                except QuizFileError as error:
-                    file_problems = error.problems
-                else:
-                    quizzes[quiz.id] = quiz
-            if file_problems:
-                log.warning("refused %s: %s", path, summarize(file_problems))
-                problems.extend(file_problems)
-        log.info("loaded %d quizzes from %s", len(quizzes), folder)
-        return cls(folder, quizzes, tuple(problems))
+        scan = scan_folder(folder)
+        if scan.unreadable is not None:
+            log.warning("no quizzes loaded: %s", scan.unreadable)
+        for path, file_problems in scan.refused.items():
+            log.warning("refused %s: %s", path, summarize(file_problems))
+        log.info("loaded %d quizzes from %s", len(scan.loaded), folder)
+        return cls(folder, {loaded.quiz.id: loaded.quiz for loaded in scan.loaded}, tuple(scan.problems()))
 
     def reload(self) -> QuizCatalog:
         """Return a fresh catalog of the same folder (this one is left unchanged)."""
@@ -119,6 +97,45 @@ class QuizCatalog:
                 scored.append((-matcher.ratio(), quiz_id))
         # Equally close ids come out in alphabetical order, so suggestions are stable.
         return [quiz_id for _, quiz_id in sorted(scored)[: max(n, 0)]]
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """What a quiz folder holds: the quizzes that load and, by file, why the others are refused."""
+
+    loaded: list[LoadedQuiz]
+    refused: dict[Path, list[Problem]]
+    unreadable: Problem | None = None  # the folder itself cannot be listed
+
+    def problems(self) -> list[Problem]:
+        head = [self.unreadable] if self.unreadable is not None else []
+        return head + [problem for problems in self.refused.values() for problem in problems]
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """Check every quiz file of `folder` as the bot loads it, without logging (validate prints instead)."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        problem = Problem(
+            str(folder), 0, f"cannot read the quiz folder ({error.strerror}); create it or set QUIZBOT_QUIZZES"
+        )
+        return FolderScan([], {}, problem)
+    loaded: list[LoadedQuiz] = []
+    refused: dict[Path, list[Problem]] = {}
+    twins = _twins(entries)
+    for path in entries:
+        file_problems = twins.get(path) or _entry_problems(folder, path)
+        if file_problems is None:
+            continue
+        if not file_problems:
+            try:
+                loaded.append(read_quiz_file(path))
+            except QuizFileError as error:
+                file_problems = error.problems
+        if file_problems:
+            refused[path] = file_problems
+    return FolderScan(loaded, refused)
 
 
 def _twins(entries: list[Path]) -> dict[Path, list[Problem]]:

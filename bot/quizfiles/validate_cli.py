@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.domain.quiz import Quiz, question_count_text
-from bot.quizfiles.catalog import QuizCatalog
+from bot.quizfiles.catalog import scan_folder
 from bot.quizfiles.loader import load_quiz_file
 from bot.quizfiles.names import name_problem, twin_message, twins
 from bot.quizfiles.problems import Problem, QuizFileError
@@ -35,12 +35,13 @@ def run_validate(paths: list[Path], default_folder: Path = DEFAULT_FOLDER) -> in
 
 def _check(path: Path) -> tuple[list[Quiz], list[Problem]]:
     if path.is_dir():
-        catalog = QuizCatalog.load(path)
-        if not catalog.quizzes() and not catalog.problems():
+        # Not QuizCatalog.load: it also logs each refused file, which printed every problem twice.
+        scan = scan_folder(path)
+        if not scan.loaded and not scan.problems():
             return [], [
                 Problem(str(path), 0, "no quiz files (*.yaml or *.yml) here; add one or check the path")
             ]
-        return catalog.quizzes(), catalog.problems()
+        return sorted((loaded.quiz for loaded in scan.loaded), key=lambda quiz: quiz.id), scan.problems()
     if not path.exists():
         return [], [Problem(str(path), 0, "no such file or folder; check the path")]
     # The bot only loads files named by the same rule, so a file it would skip or refuse is not "OK".
