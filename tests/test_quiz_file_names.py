@@ -10,7 +10,7 @@ from bot.importers.cli import run_import
 from bot.quizfiles import QuizCatalog, resolve_quiz_path
 from bot.quizfiles.validate_cli import run_validate
 
-QUIZ = "title: Short\nquestions:\n  - prompt: Two?\n    choices: [a, b]\n    answer: A\n"
+QUIZ = "title: Short\nquestions:\n  - prompt: Two?\n    choices: [a, b]\n    answer: A\n    explanation: A.\n"
 SOURCE = "# Day 4 Quiz: T\n\n1. **Q?**\n   - A) x\n   - B) y\n\n**Answers:** 1-b\n"
 
 

@@ -695,8 +695,13 @@ def test_writer_round_trips_the_valid_fixture() -> None:
 def test_validate_lists_quizzes_when_all_are_valid(
     quiz_folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    advice = "add `explanation:` (shown after the question closes; strongly recommended)"
+
     assert run_validate([quiz_folder]) == 0
     assert capsys.readouterr().out.splitlines() == [
+        f"{quiz_folder / 'day48.yaml'}:2: warning: no question has an explanation; {advice}",
+        f"{quiz_folder / 'day49.yaml'}:2: warning: no question has an explanation; {advice}",
+        f"{quiz_folder / 'python-basics.yaml'}:21: warning: question 2 has no explanation; {advice}",
         'day48: 1 question, "Day 48 Quiz: LoRA & QLoRA"',
         'day49: 1 question, "Day 49 Quiz: Quantization"',
         'python-basics: 2 questions, "Python basics: warm-up"',
@@ -710,15 +715,21 @@ def test_validate_prints_every_problem_and_fails(
     bad.write_text("title: Bad\nquestions:\n  - prompt: Two?\n    choices: [a, b]\n    answer: C\n")
 
     assert run_validate([quiz_folder, bad, tmp_path / "missing.yaml"]) == 1
-    assert capsys.readouterr().out.splitlines() == [
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
         f"{bad}:5: question 1: answer 'C' is not one of the choices A..B",
         f"{tmp_path / 'missing.yaml'}: no such file or folder; check the path",
     ]
+    assert all(": warning: " in line for line in lines[2:]) and len(lines) == 5
 
 
 def test_validate_defaults_to_the_quiz_folder(quiz_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_validate([], default_folder=quiz_folder) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines() if ": warning: " not in line] == [
+        "day48",
+        "day49",
+        "python-basics",
+    ]
 
 
 def test_validate_an_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
