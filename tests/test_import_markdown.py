@@ -393,8 +393,8 @@ def test_every_markdown_example_in_the_docs_imports_cleanly() -> None:
 
     results = [parse_markdown(example, "docs/quiz-format.md") for example in examples]
 
-    assert len(examples) == 7
-    assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 7
+    assert len(examples) == 8
+    assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 8
     assert all(result.quiz is not None and result.quiz.questions for result in results)
 
 
@@ -430,3 +430,53 @@ def test_parsers_import_only_the_standard_library_the_domain_and_each_other(modu
         return top in sys.stdlib_module_names or name.startswith("bot.domain") or pure_sibling
 
     assert sorted(name for name in imported if not allowed(name)) == []
+
+
+def test_topic_and_points_headings_with_bold_questions_and_a_lowercase_one_line_key() -> None:
+    # `## Question 1: CDC Fundamentals (10 points)`, the question in bold below, `1. b, 2. c, ...` under `## Answers`.
+    result = parse_fixture("day30-cdc.md")
+
+    assert result.errors == [] and result.warnings == []
+    quiz = result.quiz
+    assert quiz is not None
+    assert "".join(question.answer_letter for question in quiz.questions) == "BCBB"
+    assert [question.prompt for question in quiz.questions[:2]] == [
+        "What does Change Data Capture record?",
+        "Which component reads the database log in a Debezium setup?",
+    ]
+    assert [question.tags for question in quiz.questions] == [
+        ("cdc-fundamentals",),
+        ("debezium",),
+        ("log-based-cdc",),
+        ("ordering",),
+    ]
+    assert not any("point" in question.prompt for question in quiz.questions)
+
+
+def test_a_question_heading_that_is_the_question_keeps_it_as_the_prompt_without_its_points() -> None:
+    text = (
+        "# Points\n\n## Question 1: What does CDC record? (10 points)\n\n**Hint:** think of the log.\n\n"
+        "a) Rows\nb) Plans\n\n## Answers\n\n1. a\n"
+    )
+
+    quiz = parse_markdown(text, "points.md").quiz
+
+    assert quiz is not None
+    assert quiz.questions[0].prompt == "What does CDC record?\n\n**Hint:** think of the log."
+    assert quiz.questions[0].tags == ()
+
+
+def test_lines_that_look_like_a_key_but_are_ignored_are_named_with_their_line() -> None:
+    questions = "# Ignored Keys\n\n1. **One?**\n   - A) x\n   - B) y\n\n2. **Two?**\n   - A) x\n   - B) y\n\n"
+    outside = parse_markdown(questions + "1. b, 2. a\n", "outside.md")
+    garbled = parse_markdown(questions + "## Answers\n\nThe answers are 1. b, 2. a\n", "garbled.md")
+
+    assert messages(outside, "warnings") == [
+        "outside.md:11: this line looks like an answer key but is not under an answer heading such as "
+        "`## Answers`; ignored"
+    ]
+    assert messages(garbled, "warnings") == [
+        "garbled.md:13: this line looks like answers but was not understood; ignored. Write one answer per "
+        "line (`1. B`) or the whole key on one line (`1. b, 2. c, 3. a`)"
+    ]
+    assert [problem.line for problem in garbled.errors] == [3, 7]  # both questions still lack an answer
