@@ -85,7 +85,8 @@ def test_names_the_bot_would_not_load_are_refused_by_validate_and_import(
     assert run_validate([loud, notes]) == 1
     assert capsys.readouterr().out.splitlines() == [
         f"{loud}:1: quiz files end in lower-case .yaml or .yml; rename it to loud.yaml",
-        f"{notes}:1: quiz files are named <id>.yaml or <id>.yml; rename it to notes.yaml",
+        f"{notes}:1: not a quiz file: quiz files are named <id>.yaml or <id>.yml, and the bot would not load "
+        "this one (`quizbot import` turns markdown, Aiken or CSV quizzes into quiz files)",
     ]
     assert QuizCatalog.load(tmp_path).ids() == []
     assert run_import([source], tmp_path / "day04.YML", force=False, dry_run=False, fmt=None) == 2

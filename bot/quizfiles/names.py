@@ -32,7 +32,10 @@ def name_problem(path: PurePath) -> str | None:
     if path.suffix not in QUIZ_SUFFIXES:
         if is_quiz_suffix(path):
             return f"quiz files end in lower-case .yaml or .yml; rename it to {path.stem}{path.suffix.lower()}"
-        return f"quiz files are named <id>.yaml or <id>.yml; rename it to {path.stem}{DEFAULT_SUFFIX}"
+        return (
+            "not a quiz file: quiz files are named <id>.yaml or <id>.yml, and the bot would not load this one "
+            "(`quizbot import` turns markdown, Aiken or CSV quizzes into quiz files)"
+        )
     if not is_valid_quiz_id(path.stem):
         return bad_quiz_id_message(path.stem)
     return None
