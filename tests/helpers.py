@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import Clock
@@ -11,6 +12,9 @@ from bot.domain.quiz import Quiz
 from bot.domain.runs import RunKind, ScoringMode
 from bot.settings import Settings
 from bot.storage import Storage
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # bot/, docs/, quizzes/: the same from any test folder
+TEST_DATA = REPO_ROOT / "tests" / "data"  # input files tests read (import sources, quiz files)
 
 
 async def open_first_question(

@@ -11,10 +11,11 @@ import pytest
 from bot.importers.cli import run_import
 from bot.importers.markdown import parse_markdown
 from bot.importers.result import ImportResult
+from tests.helpers import REPO_ROOT, TEST_DATA
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SEED = REPO.parent / "shared" / "seeds" / "000_410bd2ece56a659a.txt"
-FIXTURES = Path(__file__).resolve().parent / "data" / "import"
+FIXTURES = TEST_DATA / "import"
 
 
 def seed_path() -> Path:

@@ -26,8 +26,9 @@ from bot.quizfiles import (
     safe_yaml,
 )
 from bot.quizfiles.validate_cli import run_validate
+from tests.helpers import REPO_ROOT, TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "quizzes"
+DATA = TEST_DATA / "quizzes"
 PATH = "quizzes/sample.yaml"
 
 ONE_QUESTION = """\
@@ -721,7 +722,7 @@ def test_validate_an_empty_folder_fails(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_the_documented_example_is_valid() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "quiz-format.md").read_text(encoding="utf-8")
+    doc = (REPO_ROOT / "docs" / "quiz-format.md").read_text(encoding="utf-8")
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
 
     quiz = parse_quiz_text(example, "day48", "docs/quiz-format.md")
@@ -748,7 +749,7 @@ def test_pure_python_loader_gives_the_same_results(monkeypatch: pytest.MonkeyPat
 
 
 def test_only_safe_yaml_loaders_are_used() -> None:
-    sources = (Path(__file__).resolve().parent.parent / "bot").rglob("*.py")
+    sources = (REPO_ROOT / "bot").rglob("*.py")
     unsafe = re.compile(
         r"yaml\.(load|load_all|unsafe_load|full_load)\(|\b(Full|Unsafe)?Loader=yaml\.(Loader|FullLoader|UnsafeLoader)\b"
     )

@@ -9,7 +9,7 @@ import time
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
-from tests.test_live_quiz import bot_factory, clock, fast_settings, start_fast_quiz
+from tests.e2e.test_live_quiz import bot_factory, clock, fast_settings, start_fast_quiz
 
 __all__ = ["bot_factory", "clock"]
 BURST = 200

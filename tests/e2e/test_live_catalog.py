@@ -14,8 +14,8 @@ from bot.domain.clock import FakeClock
 from bot.settings import Settings
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory, settings_for
+from tests.e2e.test_live_quiz import question_message, titled
 from tests.helpers import clocked_bot_factory
-from tests.test_live_quiz import question_message, titled
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SMALL_QUIZZES = 20

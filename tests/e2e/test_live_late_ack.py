@@ -14,8 +14,8 @@ from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory
+from tests.e2e.test_live_quiz import START, fast_settings, right, start_fast_quiz
 from tests.helpers import clocked_bot_factory
-from tests.test_live_quiz import START, fast_settings, right, start_fast_quiz
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from bot.settings import Settings
 from bot.ui import live_buttons
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
-from tests.helpers import clocked_bot_factory
-from tests.test_live_quiz import (
+from tests.e2e.test_live_quiz import (
     EDIT_ROUTE,
     START,
     eventually,
@@ -31,6 +30,7 @@ from tests.test_live_quiz import (
     titled,
     wrong,
 )
+from tests.helpers import clocked_bot_factory
 
 CALLBACK_ROUTE = "/interactions/{interaction_id}/{interaction_token}/callback"
 DEFERRED_CHANNEL_MESSAGE = 5

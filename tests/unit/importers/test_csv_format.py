@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.importers.csv_format import parse_csv
+from tests.helpers import TEST_DATA
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "import"
+FIXTURES = TEST_DATA / "import"
 
 
 def errors(text: str, name: str = "quiz.csv") -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from tests.discord_testbed import TestBed
+from tests.helpers import REPO_ROOT
 
-README = Path(__file__).parent / "discord_testbed" / "README.md"
+README = REPO_ROOT / "tests" / "discord_testbed" / "README.md"
 
 
 def _readme_example() -> Callable[..., Awaitable[None]]:

@@ -10,8 +10,9 @@ import pytest
 from bot.importers.cli import run_import
 from bot.importers.detect import detect_format
 from bot.quizfiles import load_quiz_file
+from tests.helpers import TEST_DATA
 
-MIXED = Path(__file__).resolve().parent / "data" / "import" / "mixed"
+MIXED = TEST_DATA / "import" / "mixed"
 MIXED_IDS = [
     "bold-numbers",
     "day03",

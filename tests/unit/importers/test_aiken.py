@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.importers.aiken import parse_aiken
+from tests.helpers import TEST_DATA
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "import"
+FIXTURES = TEST_DATA / "import"
 
 
 def test_the_fixture_imports_with_title_and_id_from_the_file_name() -> None:
