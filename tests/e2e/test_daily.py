@@ -9,22 +9,11 @@ import pytest
 from bot.domain.clock import FakeClock
 from bot.domain.daily import Slot
 from tests.discord_testbed.model import Permission
-from tests.discord_testbed.runner import BotFactory
 from tests.discord_testbed.testbed import TestBed
-from tests.helpers import clocked_bot_factory
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before the 09:00 post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
+pytestmark = pytest.mark.fake_clock(START)
 
 
 async def test_set_now_answer_reveal_and_streak(testbed: TestBed, running_bot: object, clock: FakeClock) -> None:

@@ -8,23 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.clock import FakeClock
-from tests.discord_testbed.runner import BotFactory
 from tests.discord_testbed.testbed import TestBed
-from tests.helpers import clocked_bot_factory
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before the 09:00 post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
 POST = "/channels/{channel_id}/messages"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
+pytestmark = pytest.mark.fake_clock(START)
 
 
 async def test_quiz_master_status_off_and_only_the_schedule_left_on_posts(

@@ -6,12 +6,14 @@ import logging
 import statistics
 import time
 
+import pytest
+
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
-from tests.e2e.test_live_quiz import bot_factory, clock, fast_settings, start_fast_quiz
+from tests.e2e.test_live_quiz import fast_settings, start_fast_quiz
 
-__all__ = ["bot_factory", "clock"]
+pytestmark = pytest.mark.fake_clock
 BURST = 200
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.settings import Settings
 from tests.discord_testbed import TestBed
-from tests.discord_testbed.runner import BotFactory, settings_for
+from tests.discord_testbed.runner import settings_for
 from tests.e2e.test_live_quiz import question_message, titled
-from tests.helpers import clocked_bot_factory
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SMALL_QUIZZES = 20
 LONG_QUESTIONS = 40
+pytestmark = pytest.mark.fake_clock(START)
 
 
 def write_quiz(folder: Path, quiz_id: str, title: str, questions: int, explanation: str) -> None:
@@ -38,16 +38,6 @@ def write_quiz(folder: Path, quiz_id: str, title: str, questions: int, explanati
         ],
     }
     (folder / f"{quiz_id}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
 from tests.e2e.test_live_quiz import (
     EDIT_ROUTE,
-    START,
     eventually,
     fast_settings,
     question_message,
@@ -30,24 +29,13 @@ from tests.e2e.test_live_quiz import (
     titled,
     wrong,
 )
-from tests.helpers import clocked_bot_factory
 
 CALLBACK_ROUTE = "/interactions/{interaction_id}/{interaction_token}/callback"
 DEFERRED_CHANNEL_MESSAGE = 5
 EPHEMERAL = 1 << 6
 SLOW_COMMIT_SECONDS = 0.3
 EDIT_WINDOW_SECONDS = 0.5
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
-
+pytestmark = pytest.mark.fake_clock
 
 
 async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(

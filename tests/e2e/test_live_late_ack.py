@@ -11,16 +11,10 @@ import logging
 import pytest
 
 from bot.app import QuizBot
-from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
-from tests.discord_testbed.runner import BotFactory
-from tests.e2e.test_live_quiz import START, fast_settings, right, start_fast_quiz
-from tests.helpers import clocked_bot_factory
+from tests.e2e.test_live_quiz import fast_settings, right, start_fast_quiz
 
-
-@pytest.fixture
-def bot_factory() -> BotFactory:
-    return clocked_bot_factory(FakeClock(START))
+pytestmark = pytest.mark.fake_clock
 
 
 async def test_a_click_acknowledged_too_late_logs_one_line_and_keeps_the_answer(

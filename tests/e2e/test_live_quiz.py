@@ -17,22 +17,11 @@ from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.model import Channel, Message, User
 from tests.discord_testbed.runner import BotFactory, InProcessBot
-from tests.helpers import clocked_bot_factory
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
 GREEN, GREY = 3, 2
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
-
+pytestmark = pytest.mark.fake_clock(START)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 3.0, what: str = "") -> None:

@@ -6,7 +6,6 @@ test on any request Discord would refuse (50035), so playing a maximal quiz thro
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,10 @@ from bot.domain.clock import FakeClock
 from bot.quizfiles.loader import parse_quiz_text
 from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
-from tests.discord_testbed.runner import BotFactory, settings_for
-from tests.helpers import clocked_bot_factory
+from tests.discord_testbed.runner import settings_for
 
 QUESTIONS = 12
+pytestmark = pytest.mark.fake_clock
 
 
 def _text(mark: str, size: int) -> str:
@@ -53,21 +52,11 @@ def maximal_quiz_yaml() -> str:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2024, 5, 1, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
 def bot_settings(testbed: TestBed, tmp_path: Path) -> Settings:
     folder = tmp_path / "quizzes"
     folder.mkdir()
     (folder / "big.yaml").write_text(maximal_quiz_yaml(), encoding="utf-8")
     return settings_for(testbed, tmp_path, quizzes_dir=folder)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
 
 
 def test_the_maximal_quiz_is_valid() -> None:

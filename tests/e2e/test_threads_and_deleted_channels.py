@@ -12,23 +12,11 @@ from bot.domain.clock import FakeClock
 from bot.domain.quiz import letter_of
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.model import Message
-from tests.discord_testbed.runner import BotFactory
-from tests.helpers import clocked_bot_factory
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before a 09:00 daily post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
 NINE_IN_BERLIN = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def bot_factory(clock: FakeClock) -> BotFactory:
-    return clocked_bot_factory(clock)
-
+pytestmark = pytest.mark.fake_clock(START)
 
 
 def titled(prefix: str) -> Callable[[Message], bool]:
