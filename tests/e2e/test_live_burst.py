@@ -11,7 +11,7 @@ import pytest
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
-from tests.e2e.test_live_quiz import fast_settings, start_fast_quiz
+from tests.helpers import fast_settings, start_fast_quiz
 
 pytestmark = pytest.mark.fake_clock
 BURST = 200

@@ -14,7 +14,7 @@ from bot.domain.clock import FakeClock
 from bot.settings import Settings
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import settings_for
-from tests.e2e.test_live_quiz import question_message, titled
+from tests.helpers import question_message, titled
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SMALL_QUIZZES = 20
@@ -49,7 +49,6 @@ def bot_settings(testbed: TestBed, tmp_path: Path) -> Settings:
     # 40 explanations of ~900 characters: about 36 000 characters, far over one message's 6 000.
     write_quiz(folder, "long", "Long quiz", LONG_QUESTIONS, "because " * 110)
     return settings_for(testbed, tmp_path, quizzes_dir=folder)
-
 
 
 async def test_the_quiz_list_pages_with_previous_and_next(testbed: TestBed, bot: QuizBot) -> None:

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.ui import live_buttons
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
-from tests.e2e.test_live_quiz import (
+from tests.helpers import (
     EDIT_ROUTE,
     eventually,
     fast_settings,

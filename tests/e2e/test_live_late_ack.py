@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import QuizBot
 from tests.discord_testbed import TestBed
-from tests.e2e.test_live_quiz import fast_settings, right, start_fast_quiz
+from tests.helpers import fast_settings, right, start_fast_quiz
 
 pytestmark = pytest.mark.fake_clock
 

@@ -2,59 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.app import QuizBot
 from bot.domain.clock import FakeClock
-from bot.domain.quiz import Quiz, letter_of
+from bot.domain.quiz import letter_of
 from bot.domain.runs import QuestionState, RunStatus
 from bot.settings import Settings
 from tests.discord_testbed import Permission, TestBed
-from tests.discord_testbed.model import Channel, Message, User
-from tests.discord_testbed.runner import BotFactory, InProcessBot
+from tests.discord_testbed.runner import BotFactory
+from tests.helpers import (
+    EDIT_ROUTE,
+    eventually,
+    fast_settings,
+    question_message,
+    restart,
+    revealed,
+    right,
+    start_fast_quiz,
+    titled,
+    wrong,
+)
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
 GREEN, GREY = 3, 2
 pytestmark = pytest.mark.fake_clock(START)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 3.0, what: str = "") -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-def titled(prefix: str) -> Callable[[Message], bool]:
-    return lambda m: m.embed is not None and str(m.embed.get("title", "")).startswith(prefix)
-
-
-async def question_message(tb: TestBed, channel: Channel, number: int, total: int) -> Message:
-    return await tb.wait_for_message(channel, titled(f"Question {number}/{total}"))
-
-
-async def revealed(tb: TestBed, message: Message) -> None:
-    await tb.wait_until(lambda: "closed" in str(message.embed and message.embed.get("title")), what="the reveal")
-
-
-async def fast_settings(tb: TestBed, admin: User) -> None:
-    reply = await tb.slash("quiz-settings", {"lead_seconds": 0, "reveal_seconds": 0}, user=admin)
-    assert reply.ephemeral and "Lead before the first question: 0 s" in reply.message.content
-
-
-def wrong(quiz: Quiz, index: int) -> str:
-    return letter_of((quiz.questions[index].answer + 1) % len(quiz.questions[index].choices))
-
-
-def right(quiz: Quiz, index: int) -> str:
-    return quiz.questions[index].answer_letter
 
 
 async def test_three_members_play_day48_to_the_leaderboard(testbed: TestBed, bot: QuizBot, clock: FakeClock) -> None:
@@ -137,22 +111,6 @@ async def test_three_members_play_day48_to_the_leaderboard(testbed: TestBed, bot
     mine = await testbed.click(results, "My answers", user=bob)
     assert mine.ephemeral and "0 of 10 right" in mine.message.text()
     assert f"you: **{wrong(quiz, 0)}** · correct: **{right(quiz, 0)}**" in mine.message.text()
-
-
-async def start_fast_quiz(tb: TestBed, starter: User, channel: Channel | None = None) -> Message:
-    """Start day48 with no lead and no reveal pause; return question 1 once it is posted."""
-    channel = channel or tb.general
-    started = await tb.slash("quiz", {"name": "day48"}, user=starter, channel=channel)
-    assert started.ephemeral and "Starting" in started.message.content, started.message.content
-    return await question_message(tb, channel, 1, 10)
-
-
-async def restart(tb: TestBed, bot: QuizBot, factory: BotFactory, settings: Settings) -> QuizBot:
-    """Stop the bot (its tasks die with it) and start a fresh one on the same database and clock."""
-    await bot.close()
-    fresh = await InProcessBot(tb, factory, settings).start()
-    assert isinstance(fresh, QuizBot)
-    return fresh
 
 
 async def test_a_restart_resumes_closing_overdue_questions_and_keeping_the_open_one(

@@ -10,6 +10,7 @@ import pytest
 from bot.settings import Settings
 from tests.discord_testbed import Message, TestBed
 from tests.discord_testbed.runner import BotProcess
+from tests.helpers import titled
 
 TINY_QUIZ = """\
 title: Tiny restart quiz
@@ -34,10 +35,6 @@ def bot_settings(bot_settings: Settings, tmp_path: Path) -> Settings:
     folder.mkdir()
     (folder / "tiny.yaml").write_text(TINY_QUIZ, encoding="utf-8")
     return replace(bot_settings, quizzes_dir=folder)
-
-
-def titled(prefix: str) -> object:
-    return lambda m: m.embed is not None and str(m.embed.get("title", "")).startswith(prefix)
 
 
 def count_titled(tb: TestBed, prefix: str) -> int:

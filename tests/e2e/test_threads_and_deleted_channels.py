@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -11,16 +10,12 @@ from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from bot.domain.quiz import letter_of
 from tests.discord_testbed import Permission, TestBed
-from tests.discord_testbed.model import Message
+from tests.helpers import titled
 
 # Monday 2026-06-01, 07:00 in Berlin: two hours before a 09:00 daily post.
 START = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
 NINE_IN_BERLIN = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 pytestmark = pytest.mark.fake_clock(START)
-
-
-def titled(prefix: str) -> Callable[[Message], bool]:
-    return lambda m: m.embed is not None and str(m.embed.get("title", "")).startswith(prefix)
 
 
 async def test_a_live_quiz_runs_in_a_thread_to_its_results(testbed: TestBed, bot: QuizBot) -> None:

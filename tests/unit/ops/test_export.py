@@ -13,7 +13,10 @@ from bot.domain.boards import BoardTarget, Scope
 from bot.ops.answers_csv import read_answers_csv
 from bot.quizfiles.writer import dump_quiz
 from bot.storage import open_storage
-from tests.unit.storage.test_boards import GUILD, QUIZ, T0, seed_run
+from tests.helpers import SEED_AT as T0
+from tests.helpers import SEED_GUILD as GUILD
+from tests.helpers import SEED_QUIZ as QUIZ
+from tests.helpers import seed_run
 
 
 async def _seed(db: Path) -> int:

@@ -12,64 +12,17 @@ import pytest
 from bot.domain.boards import BoardTarget, Scope, TimeWindow, scope_window
 from bot.domain.item_analysis import QuestionFlag
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import RunKind, RunStatus, ScoringMode
+from bot.domain.runs import RunKind
 from bot.domain.scoring import Score, rank
 from bot.ops.answers_csv import read_answers_csv, write_answers_csv
 from bot.storage import Storage
+from tests.helpers import SEED_AT as T0
+from tests.helpers import SEED_GUILD as GUILD
+from tests.helpers import SEED_QUIZ as QUIZ
+from tests.helpers import SeedAnswer as Answer
+from tests.helpers import seed_run
 
-GUILD = 10
-T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
-QUIZ = Quiz(
-    id="lora",
-    title="LoRA basics",
-    series="finetuning",
-    tags=("ml",),
-    questions=(
-        Question("q1", "Rank?", ("r", "alpha", "both"), 0, tags=("lora",)),
-        Question("q2", "Bits?", ("4", "8", "16"), 1, tags=("quantization",)),
-        Question("q3", "Easy?", ("yes", "no"), 0, tags=("lora", "quantization")),
-    ),
-)
 OTHER = Quiz(id="other", title="Other", questions=(Question("x1", "X?", ("a", "b"), 1),))
-
-
-Answer = tuple[int, int, str, int, float]  # (question index, user id, name, choice, seconds)
-
-
-async def seed_run(
-    storage: Storage,
-    answers: list[Answer],
-    *,
-    quiz: Quiz = QUIZ,
-    at: datetime = T0,
-    kind: RunKind = RunKind.LIVE,
-    guild_id: int = GUILD,
-) -> int:
-    """A finished run whose questions all opened at `at`, answered through the click path."""
-    run = await storage.runs.create_run(
-        guild_id=guild_id,
-        channel_id=random.randrange(1, 2**40),
-        kind=kind,
-        quiz=quiz,
-        started_by=1,
-        now=at,
-        seconds_per_question=30,
-        scoring_mode=ScoringMode.ACCURACY,
-    )
-    for index in range(len(quiz.questions)):
-        assert await storage.runs.open_question(run.id, index, now=at, deadline=at + timedelta(days=1))
-    for index, user_id, name, choice, seconds in answers:
-        result = await storage.runs.record_answer(
-            run_id=run.id,
-            index=index,
-            user_id=user_id,
-            user_name=name,
-            choice=choice,
-            now=at + timedelta(seconds=seconds),
-        )
-        assert result.outcome == "recorded"
-    await storage.runs.finish_run(run.id, status=RunStatus.FINISHED, now=at)
-    return run.id
 
 
 def lines(page) -> list[tuple[int, str, int, float]]:
