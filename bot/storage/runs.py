@@ -22,7 +22,7 @@ from bot.domain.runs import (
     StoredAnswer,
 )
 from bot.storage.answer_batch import AnswerBatcher, Click
-from bot.storage.database import Database, from_timestamp, to_timestamp
+from bot.storage.database import Database, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
 
@@ -55,7 +55,7 @@ def _run_from_row(row: Any) -> Run:
         quiz_title=row["quiz_title"],
         series=row["series"],
         started_by=row["started_by"],
-        created_at=from_timestamp(row["created_at"]),  # type: ignore[arg-type]
+        created_at=instant(row["created_at"]),
         status=RunStatus(row["status"]),
         seconds_per_question=row["seconds_per_question"],
         scoring_mode=ScoringMode(row["scoring_mode"]),
@@ -325,7 +325,7 @@ class RunStore:
                 user_name=row[3],
                 choice=row[4],
                 correct=bool(row[5]),
-                answered_at=from_timestamp(row[6]),  # type: ignore[arg-type]
+                answered_at=instant(row[6]),
                 seconds=row[7],
             )
             for row in rows

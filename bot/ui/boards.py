@@ -7,7 +7,7 @@ so paging works after a restart; the board service decides what the request mean
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -15,11 +15,8 @@ from bot.boards import BoardRequest, ShownBoard
 from bot.domain import limits
 from bot.domain.boards import BoardEntry, Scope
 from bot.domain.scoring import MEDALS
-from bot.ui.failures import answers_failures
+from bot.ui.failures import answers_failures, client_of
 from bot.ui.text import NO_MENTIONS, plain, shorten
-
-if TYPE_CHECKING:
-    from bot.app import QuizBot
 
 NAME_WIDTH = 32
 PAGE_TEMPLATE = (
@@ -85,7 +82,7 @@ class LeaderboardPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], temp
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Item[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> LeaderboardPageButton:
         try:
             scope = Scope(match["scope"])
@@ -97,7 +94,7 @@ class LeaderboardPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], temp
         )
         return cls(match["dir"], request)
 
-    async def interaction_check(self, interaction: discord.Interaction[QuizBot]) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         owner = self.request.viewer_id
         if interaction.user.id == owner:
             return True
@@ -109,7 +106,7 @@ class LeaderboardPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], temp
         return False
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if self.request.is_expired(interaction.created_at):
             expired = discord.ui.View(timeout=None)
             for direction in "pn":
@@ -117,7 +114,7 @@ class LeaderboardPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], temp
             await interaction.response.edit_message(view=expired)
             await interaction.followup.send(EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        shown = await interaction.client.boards.show(self.request)
+        shown = await client_of(interaction).boards.show(self.request)
         await interaction.response.edit_message(
             embed=board_embed(shown), view=board_view(shown), allowed_mentions=NO_MENTIONS
         )

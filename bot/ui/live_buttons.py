@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -22,12 +22,9 @@ from bot.domain.quiz import letter_of
 from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
 from bot.live.late_clicks import LateClickLog
 from bot.ui.access import member_of
-from bot.ui.failures import UNKNOWN_INTERACTION, answers_failures, send_private
+from bot.ui.failures import UNKNOWN_INTERACTION, answers_failures, client_of, send_private
 from bot.ui.live_embeds import my_answers_embed
 from bot.ui.text import NO_MENTIONS, shorten
-
-if TYPE_CHECKING:
-    from bot.app import QuizBot
 
 log = logging.getLogger(__name__)
 late_clicks = LateClickLog(log)
@@ -56,7 +53,7 @@ LAST_DEFER_AGE_SECONDS = 2.75
 LATE_ACK_LOG_SECONDS = 1.0
 
 
-def _age(interaction: discord.Interaction[QuizBot]) -> float:
+def _age(interaction: discord.Interaction[Any]) -> float:
     return (discord.utils.utcnow() - interaction.created_at).total_seconds()
 
 
@@ -93,12 +90,13 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnswerButton:
-        return cls(int(match["run"]), int(match["q"]), int(match["c"]), item.label)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["run"]), int(match["q"]), int(match["c"]), label)
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self._answer(interaction)
         except discord.NotFound as error:
@@ -113,9 +111,9 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
                 _age(interaction),
             )
 
-    async def _answer(self, interaction: discord.Interaction[QuizBot]) -> None:
+    async def _answer(self, interaction: discord.Interaction[Any]) -> None:
         """The hot path: commit the answer, then reply; defer first if the commit runs late."""
-        client = interaction.client
+        client = client_of(interaction)
         age = _age(interaction)
         if age > LATE_ACK_LOG_SECONDS:
             late_clicks.note(age, self.run_id, self.index)
@@ -184,13 +182,13 @@ class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ST
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StartNowButton:
         return cls(int(match["run"]))
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
-        started = await interaction.client.live.start_now(self.run_id, member_of(interaction))
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        started = await client_of(interaction).live.start_now(self.run_id, member_of(interaction))
         await send_private(interaction, "Starting now." if started else "This quiz has already started.")
 
 
@@ -210,13 +208,13 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_T
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> NextButton:
         return cls(int(match["run"]), int(match["q"]))
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
-        closed = await interaction.client.live.close_question(self.run_id, self.index, member_of(interaction))
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        closed = await client_of(interaction).live.close_question(self.run_id, self.index, member_of(interaction))
         await send_private(interaction, "Closing this question now." if closed else "This question is closed.")
 
 
@@ -231,13 +229,13 @@ class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> MyAnswersButton:
         return cls(int(match["run"]))
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
-        quiz, mine = await interaction.client.live.answers_of(self.run_id, interaction.user.id)
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        quiz, mine = await client_of(interaction).live.answers_of(self.run_id, interaction.user.id)
         await interaction.response.send_message(
             embed=my_answers_embed(quiz, mine), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -251,12 +249,12 @@ class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[QuizBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> UnknownQuizButton:
         return cls(match.string)
 
     @answers_failures
-    async def callback(self, interaction: discord.Interaction[QuizBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         log.info("unknown quiz button %r clicked by %d", shorten(self.custom_id, 100), interaction.user.id)
         await send_private(interaction, NO_LONGER_ACTIVE)
 
