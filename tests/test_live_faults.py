@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.ui import live_buttons
 from tests.discord_testbed import Permission, TestBed
 from tests.discord_testbed.runner import BotFactory
-from tests.helpers import clocked_bot_factory
+from tests.helpers import clocked_bot_factory, stored_choice
 from tests.test_live_quiz import (
     EDIT_ROUTE,
     START,
@@ -80,7 +80,7 @@ async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(
     assert click.response_type == DEFERRED_CHANNEL_MESSAGE
     assert committed_at and callback.at < committed_at[0], "the defer must reach Discord before the commit ends"
     assert final.ephemeral and final.content == f"Locked in: {right(quiz, 0)}"
-    assert await bot.storage.runs.member_answer(1, 0, alice.id) == quiz.questions[0].answer
+    assert await stored_choice(bot.storage, 1, 0, alice.id) == quiz.questions[0].answer
     # Teardown fails the test on any late-response (10062) or double-ack (40060) violation.
 
 

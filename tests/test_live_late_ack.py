@@ -14,7 +14,7 @@ from bot.app import QuizBot
 from bot.domain.clock import FakeClock
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.runner import BotFactory
-from tests.helpers import clocked_bot_factory
+from tests.helpers import clocked_bot_factory, stored_choice
 from tests.test_live_quiz import START, fast_settings, right, start_fast_quiz
 
 
@@ -44,4 +44,4 @@ async def test_a_click_acknowledged_too_late_logs_one_line_and_keeps_the_answer(
     assert click.response_type is None
     ours = [r for r in caplog.records if r.name.startswith(("cogs", "bot", "discord"))]  # not GC noise of others
     assert not [r for r in ours if r.exc_info or r.levelno >= logging.ERROR], "no traceback, no error"
-    assert await running_bot.storage.runs.member_answer(1, 0, alice.id) == quiz.questions[0].answer
+    assert await stored_choice(running_bot.storage, 1, 0, alice.id) == quiz.questions[0].answer

@@ -190,13 +190,6 @@ class RunStore:
         )
         return None if row is None else _run_from_row(row)
 
-    async def active_runs(self, kind: RunKind | None = None) -> list[Run]:
-        rows = await self._db.fetch_all(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
-        )
-        runs = [_run_from_row(row) for row in rows]
-        return [run for run in runs if kind is None or run.kind is kind]
-
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
         rows = await self._db.fetch_all(
@@ -330,13 +323,6 @@ class RunStore:
             )
             for row in rows
         ]
-
-    async def member_answer(self, run_id: int, index: int, user_id: int) -> int | None:
-        row = await self._db.fetch_one(
-            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
-            (run_id, index, user_id),
-        )
-        return None if row is None else int(row[0])
 
     async def finish_run(self, run_id: int, *, status: RunStatus, now: datetime) -> bool:
         """End an active run and close whatever question is still open; False if it had ended already."""
