@@ -108,6 +108,22 @@ async def seed_run(
     return run.id
 
 
+async def active_run_ids(storage: Storage, kind: RunKind | None = None) -> list[int]:
+    """Ids of the runs still in their lobby or running, read straight from the database."""
+    rows = await storage.database.fetch_all(
+        "SELECT id, kind FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
+    )
+    return [int(row[0]) for row in rows if kind is None or row[1] == kind.value]
+
+
+async def stored_choice(storage: Storage, run_id: int, index: int, user_id: int) -> int | None:
+    """The choice a member's stored answer holds, or None, read straight from the database."""
+    row = await storage.database.fetch_one(
+        "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+    )
+    return None if row is None else int(row[0])
+
+
 # -- the bot ---------------------------------------------------------------------------------------
 
 

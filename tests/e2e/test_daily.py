@@ -93,7 +93,7 @@ async def test_lost_permission_pauses_and_status_says_why(
         "daily set", {"channel": channel, "time": "09:00", "timezone": "Europe/Berlin", "quizzes": "all"}, user=admin
     )
     testbed.deny(channel, Permission.SEND_MESSAGES)
-    scheduler = running_bot.get_cog("Daily").scheduler  # type: ignore[attr-defined]
+    scheduler = running_bot.scheduler
     await clock.advance_to(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))
     await scheduler.wait_idle()
     assert [r.status for r in testbed.calls("POST", "/channels/{channel_id}/messages")] == [403]

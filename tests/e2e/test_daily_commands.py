@@ -67,7 +67,7 @@ async def test_quiz_master_status_off_and_only_the_schedule_left_on_posts(
     assert "paused" in (await refused_now.wait_final()).content
 
     # 09:00 Berlin: the schedule that is off posts nothing; the other's slot was taken by /daily now.
-    scheduler = running_bot.get_cog("Daily").scheduler  # type: ignore[attr-defined]
+    scheduler = running_bot.scheduler
     await clock.advance_to(datetime(2026, 6, 1, 7, 0, tzinfo=UTC))
     await scheduler.wait_idle()
     assert not [m for m in testbed.visible_messages(maths) if m.buttons]

@@ -26,6 +26,7 @@ from tests.helpers import (
     revealed,
     right,
     start_fast_quiz,
+    stored_choice,
     titled,
     wrong,
 )
@@ -68,7 +69,7 @@ async def test_a_slow_commit_is_deferred_ephemerally_then_confirmed(
     assert click.response_type == DEFERRED_CHANNEL_MESSAGE
     assert committed_at and callback.at < committed_at[0], "the defer must reach Discord before the commit ends"
     assert final.ephemeral and final.content == f"Locked in: {right(quiz, 0)}"
-    assert await bot.storage.runs.member_answer(1, 0, alice.id) == quiz.questions[0].answer
+    assert await stored_choice(bot.storage, 1, 0, alice.id) == quiz.questions[0].answer
     # Teardown fails the test on any late-response (10062) or double-ack (40060) violation.
 
 

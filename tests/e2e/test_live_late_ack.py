@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import QuizBot
 from tests.discord_testbed import TestBed
-from tests.helpers import fast_settings, right, start_fast_quiz
+from tests.helpers import fast_settings, right, start_fast_quiz, stored_choice
 
 pytestmark = pytest.mark.fake_clock
 
@@ -38,4 +38,4 @@ async def test_a_click_acknowledged_too_late_logs_one_line_and_keeps_the_answer(
     assert click.response_type is None
     ours = [r for r in caplog.records if r.name.startswith(("cogs", "bot", "discord"))]  # not GC noise of others
     assert not [r for r in ours if r.exc_info or r.levelno >= logging.ERROR], "no traceback, no error"
-    assert await running_bot.storage.runs.member_answer(1, 0, alice.id) == quiz.questions[0].answer
+    assert await stored_choice(running_bot.storage, 1, 0, alice.id) == quiz.questions[0].answer

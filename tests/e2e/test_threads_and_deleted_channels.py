@@ -85,7 +85,7 @@ async def test_a_deleted_daily_channel_pauses_its_schedule_and_other_guilds_stil
     testbed.delete_channel(deleted)
     await testbed.wait_until(lambda: bot.get_channel(deleted.id) is None, what="the bot to see the deletion")
     await clock.advance_to(NINE_IN_BERLIN)
-    await bot.get_cog("Daily").scheduler.wait_idle()  # type: ignore[union-attr]
+    await bot.scheduler.wait_idle()
 
     post = await testbed.wait_for_message(surviving, lambda m: bool(m.buttons))
     assert "Daily question #1" in post.text()

@@ -20,6 +20,7 @@ from bot.quizfiles import QuizCatalog
 from bot.storage import Storage, open_storage
 from bot.storage.runs import insert_run
 from bot.ui.daily_texts import reveal_body
+from tests.helpers import active_run_ids
 
 GUILD_A, GUILD_B = 1001, 2002
 CHANNEL_A, CHANNEL_B = 11, 22
@@ -282,7 +283,7 @@ async def test_a_crash_while_creating_the_posts_run_leaves_no_orphan_run(
     crashed.start()
     with pytest.raises(ProcessCrash):
         await crashed.wait_idle()
-    assert await storage.runs.active_runs(RunKind.DAILY) == []  # the run's rows were rolled back
+    assert await active_run_ids(storage, RunKind.DAILY) == []  # the run's rows were rolled back
     claimed = await storage.daily.get_post(1, Slot(DAY1.date()))
     assert claimed is not None and claimed.status is PostStatus.CLAIMED and claimed.run_id is None
 
@@ -291,7 +292,7 @@ async def test_a_crash_while_creating_the_posts_run_leaves_no_orphan_run(
         pass  # the restart re-sends the claimed post with a fresh run
     post = await storage.daily.get_post(1, Slot(DAY1.date()))
     assert post is not None and post.status is PostStatus.POSTED
-    assert [run.id for run in await storage.runs.active_runs(RunKind.DAILY)] == [post.run_id]
+    assert await active_run_ids(storage, RunKind.DAILY) == [post.run_id]
     assert len(discord.questions) == 1
 
 

@@ -574,7 +574,7 @@ def test_catalog_search_matches_id_or_title_prefix_first(quiz_folder: Path) -> N
     assert [q.id for q in catalog.search("", limit=1)] == ["day48"]
     # "48" is inside the id "day48" and the title; it ranks after any prefix match
     (quiz_folder / "48-review.yaml").write_text(ONE_QUESTION)
-    assert [q.id for q in catalog.reload().search("48")] == ["48-review", "day48"]
+    assert [q.id for q in QuizCatalog.load(quiz_folder).search("48")] == ["48-review", "day48"]
 
 
 def test_catalog_closest_suggests_similar_ids(quiz_folder: Path) -> None:
@@ -590,7 +590,7 @@ def test_catalog_reload_sees_new_files_and_missing_folder(quiz_folder: Path, tmp
     (quiz_folder / "day50.yaml").write_text(ONE_QUESTION)
 
     assert "day50" not in catalog.ids()
-    assert "day50" in catalog.reload().ids()
+    assert "day50" in QuizCatalog.load(quiz_folder).ids()
     missing = QuizCatalog.load(tmp_path / "nowhere")
     assert missing.ids() == []
     assert [str(p) for p in missing.problems()] == [

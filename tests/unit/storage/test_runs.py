@@ -10,7 +10,7 @@ import pytest
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import AnswerOutcome, QuestionState, RunKind, RunStatus, ScoringMode
 from bot.storage import ChannelBusyError, Storage
-from tests.helpers import open_first_question
+from tests.helpers import active_run_ids, open_first_question
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 QUIZ = Quiz(
@@ -140,7 +140,7 @@ async def test_finish_closes_the_open_question_and_frees_the_channel(storage: St
     question = await storage.runs.get_question(run_id, 0)
     assert question is not None and question.state is QuestionState.CLOSED
     assert await storage.runs.active_live_run(20) is None
-    assert await storage.runs.active_runs() == []
+    assert await active_run_ids(storage) == []
 
 
 async def test_guild_settings_defaults_and_update(storage: Storage) -> None:
