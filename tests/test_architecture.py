@@ -149,3 +149,10 @@ def test_every_error_shares_one_base(path: Path) -> None:
     ]
     strays = [error.__name__ for error in errors if not issubclass(error, QuizbotError)]
     assert strays == [], f"{_rel(path)} defines {strays}: derive them from bot.domain.errors.QuizbotError"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests").rglob("test_*.py")), ids=_rel)
+def test_no_test_module_imports_another(path: Path) -> None:
+    """Shared steps live in tests/helpers.py and fixtures in a conftest.py, never in a test module."""
+    borrowed = [m for m in _imports(path) if m.startswith("tests.") and m.split(".")[-1].startswith("test_")]
+    assert borrowed == [], f"{_rel(path)} imports {borrowed}: move what it needs to tests/helpers.py"
