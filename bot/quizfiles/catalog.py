@@ -55,10 +55,6 @@ class QuizCatalog:
         log.info("loaded %d quizzes from %s", len(scan.loaded), folder)
         return cls(folder, {loaded.quiz.id: loaded.quiz for loaded in scan.loaded}, tuple(scan.problems()))
 
-    def reload(self) -> QuizCatalog:
-        """Return a fresh catalog of the same folder (this one is left unchanged)."""
-        return QuizCatalog.load(self.folder)
-
     def get(self, quiz_id: str) -> Quiz | None:
         """Return the quiz with this (untrusted) id, or None; only well-formed ids are looked up."""
         if not isinstance(quiz_id, str) or not is_valid_quiz_id(quiz_id):

@@ -89,7 +89,7 @@ def _structure_problems(text: str, path: str) -> list[Problem]:
     documents = 0
     depth = 0
     for event in yaml.parse(text, Loader=FastLoader):
-        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
