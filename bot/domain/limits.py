@@ -25,3 +25,7 @@ QUIZ_TITLE = EMBED_TITLE - 20
 PROMPT = 1500
 CHOICE = 400
 EXPLANATION = 1000
+# Why one choice is right or wrong: shown privately to a member who picked it, under their answer.
+CHOICE_EXPLANATION = 500
+# Discord's limit for an embed image URL (the OpenAPI spec's RichEmbedImage.url maxLength).
+IMAGE_URL = 2048

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 LETTERS = "ABCDE"
 MIN_CHOICES = 2
@@ -52,6 +54,10 @@ class Question:
     answer: int
     explanation: str = ""
     tags: tuple[str, ...] = ()
+    image: str = ""  # an https URL, shown in the question's embed
+    # Aligned with `choices`, "" for a choice without one; () when no choice has one.
+    choice_explanations: tuple[str, ...] = ()
+    shuffle_choices: bool | None = None  # None: as the quiz says
 
     @property
     def answer_letter(self) -> str:
@@ -60,6 +66,10 @@ class Question:
     @property
     def answer_text(self) -> str:
         return self.choices[self.answer]
+
+    def choice_explanation(self, choice: int) -> str:
+        """Why choice `choice` is right or wrong, shown to a member who picked it ("" if the file says nothing)."""
+        return self.choice_explanations[choice] if 0 <= choice < len(self.choice_explanations) else ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,47 @@ class Quiz:
     day: int | None = None
     seconds_per_question: int = DEFAULT_SECONDS
     tags: tuple[str, ...] = field(default=())
+    shuffle_choices: bool = False  # live runs show each question's choices in a new order
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def shuffles(self, question: Question) -> bool:
+        """Whether a live run re-letters `question`'s choices: its own setting, else the quiz's."""
+        return self.shuffle_choices if question.shuffle_choices is None else question.shuffle_choices
+
+
+# A run's order of one question's choices: order[p] is the file's index of the choice shown at position p.
+ChoiceOrder = tuple[int, ...]
+
+
+def reorder_choices(question: Question, order: Sequence[int]) -> Question:
+    """`question` as shown with its choices in `order`: the answer and choice explanations follow their choice."""
+    if sorted(order) != list(range(len(question.choices))):
+        raise ValueError(f"not an order of {len(question.choices)} choices: {tuple(order)}")
+    explanations = question.choice_explanations
+    return replace(
+        question,
+        choices=tuple(question.choices[i] for i in order),
+        answer=list(order).index(question.answer),
+        choice_explanations=tuple(explanations[i] for i in order) if explanations else (),
+    )
+
+
+def shuffle_for_run(quiz: Quiz, rng: random.Random) -> tuple[Quiz, tuple[ChoiceOrder | None, ...]]:
+    """The quiz as one live run plays it, and each question's order (None where choices keep the file's order).
+
+    Only questions that shuffle (`Quiz.shuffles`) are re-lettered; the rest are left as they are.
+    """
+    questions: list[Question] = []
+    orders: list[ChoiceOrder | None] = []
+    for question in quiz.questions:
+        if not quiz.shuffles(question):
+            questions.append(question)
+            orders.append(None)
+            continue
+        order = list(range(len(question.choices)))
+        rng.shuffle(order)
+        questions.append(reorder_choices(question, order))
+        orders.append(tuple(order))
+    return replace(quiz, questions=tuple(questions)), tuple(orders)

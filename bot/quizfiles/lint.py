@@ -18,6 +18,12 @@ from bot.quizfiles.loader import LoadedQuiz
 # A key is judged lopsided only from this many questions on: with fewer, chance explains an uneven key.
 LOPSIDED_MIN_QUESTIONS = 8
 _ALL_OF_THE_ABOVE = re.compile(r"^all (of )?(the )?(above|of these|these)$")
+# Choices that point at other choices by place or letter: "None of the above", "Both A and B", "Only C".
+_POINTS_AT_CHOICES = re.compile(
+    r"\b(above|below|previous|preceding)\b"
+    r"|(?<![\w'])[a-e](\s*,\s*[a-e])*\s*(,|\band\b|\bor\b|\bnor\b|&)\s*[a-e](?![\w'])"
+    r"|^(only|just|neither|either|both|not)\s+[a-e]$"
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,24 @@ def _contained_choices(question: Question) -> Iterator[int]:
             yield position
 
 
+def shuffled_pointers(loaded: LoadedQuiz) -> Iterator[QuizWarning]:
+    """A shuffled question's choice that names other choices by place or letter is wrong once re-lettered."""
+    quiz = loaded.quiz
+    for index, question in enumerate(quiz.questions):
+        if not quiz.shuffles(question):
+            continue
+        for position, choice in enumerate(question.choices):
+            if _POINTS_AT_CHOICES.search(_folded(choice)):
+                yield QuizWarning(
+                    "shuffled-pointer",
+                    loaded.path,
+                    _question_line(loaded, index),
+                    f'question {index + 1}: choice {letter_of(position)} "{choice}" points at other choices, '
+                    "but shuffle_choices gives them new letters and places in every live run; "
+                    "add `shuffle_choices: false` to this question",
+                )
+
+
 def lopsided_key(loaded: LoadedQuiz) -> Iterator[QuizWarning]:
     """A key that never uses a letter, or uses one for most answers, can be guessed without the material."""
     questions = loaded.quiz.questions
@@ -162,5 +186,6 @@ CHECKS: tuple[Check, ...] = (
     repeated_prompts,
     all_of_the_above,
     option_inside_answer,
+    shuffled_pointers,
     lopsided_key,
 )

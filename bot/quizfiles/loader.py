@@ -30,8 +30,27 @@ from bot.quizfiles.names import bad_quiz_id_message
 from bot.quizfiles.problems import Problem, QuizFileError, capped
 from bot.quizfiles.safe_yaml import MAX_FILE_BYTES, STR_TAG, compose_untrusted, too_big_message
 
-QUIZ_FIELDS = ("title", "description", "series", "day", "seconds_per_question", "tags", "questions")
-QUESTION_FIELDS = ("id", "prompt", "choices", "answer", "explanation", "tags")
+QUIZ_FIELDS = (
+    "title",
+    "description",
+    "series",
+    "day",
+    "seconds_per_question",
+    "shuffle_choices",
+    "tags",
+    "questions",
+)
+QUESTION_FIELDS = (
+    "id",
+    "prompt",
+    "image",
+    "choices",
+    "answer",
+    "explanation",
+    "choice_explanations",
+    "shuffle_choices",
+    "tags",
+)
 
 _TAG_KINDS = {
     "tag:yaml.org,2002:bool": "a YAML boolean",
@@ -148,6 +167,7 @@ class _QuizReader:
         series = self.optional_text(fields, "series", "", rules.SERIES)
         day = self.optional_int(fields, "day", 0, None)
         seconds = self.optional_int(fields, "seconds_per_question", MIN_SECONDS, MAX_SECONDS)
+        shuffle = self.optional_bool(fields, "shuffle_choices", "")
         tags = self.tags(fields, "")
         questions = self.questions(root, fields)
         if title is None or questions is None:
@@ -161,6 +181,7 @@ class _QuizReader:
             day=day,
             seconds_per_question=DEFAULT_SECONDS if seconds is None else seconds,
             tags=tags,
+            shuffle_choices=bool(shuffle),
         )
 
     def fields(
@@ -249,6 +270,91 @@ class _QuizReader:
             return None
         return number
 
+    def optional_bool(self, fields: dict[str, tuple[Node, Node]], name: str, prefix: str) -> bool | None:
+        if name not in fields:
+            return None
+        node = fields[name][1]
+        value = str(node.value).strip().lower() if isinstance(node, ScalarNode) else None
+        # Only true and false: YAML also reads yes/no/on/off as booleans, which is easy to write by accident.
+        if node.tag != "tag:yaml.org,2002:bool" or value not in ("true", "false"):
+            shown = (node.value or "nothing") if isinstance(node, ScalarNode) else "a list or mapping"
+            self.problem(node, f"{prefix}{name} must be true or false, got {shown}")
+            return None
+        return value == "true"
+
+    def image(self, fields: dict[str, tuple[Node, Node]], prefix: str) -> str | None:
+        if "image" not in fields:
+            return None
+        node = fields["image"][1]
+        what = f"{prefix}image"
+        url = self.text(node, what, limits.IMAGE_URL, optional=True)
+        if url is None:
+            return None
+        problem = rules.image_url_problem(url)
+        if problem is not None:
+            self.problem(node, f"{what} {problem}")
+            return None
+        return url
+
+    def choice_explanations(
+        self, fields: dict[str, tuple[Node, Node]], prefix: str, choice_count: int | None
+    ) -> tuple[str, ...] | None:
+        """The `choice_explanations:` mapping (letter -> text) as a tuple aligned with the choices."""
+        if "choice_explanations" not in fields:
+            return ()
+        key, node = fields["choice_explanations"]
+        what = f"{prefix}choice_explanations"
+        example = "e.g. choice_explanations: {A: why A is wrong, C: why C is wrong}"
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            self.problem(key, f"{what} is empty; write at least one 'letter: text' line or remove the field")
+            return None
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping from a choice letter to its text, {example}")
+            return None
+        if not node.value:
+            self.problem(key, f"{what} is empty; write at least one 'letter: text' line or remove the field")
+            return None
+        letters = f"A..{letter_of((choice_count or len(LETTERS)) - 1)}"
+        texts: dict[int, str] = {}
+        first_line: dict[int, int] = {}
+        ok = True
+        for letter_node, text_node in node.value:
+            raw = letter_node.value if isinstance(letter_node, ScalarNode) else ""
+            letter = raw.strip().upper() if isinstance(raw, str) else ""
+            if letter_node.tag != STR_TAG or len(letter) != 1 or letter not in LETTERS:
+                self.problem(
+                    letter_node,
+                    f"{what}: '{raw or '?'}' is not a choice letter; use the letters of the choices ({letters})",
+                )
+                ok = False
+                continue
+            index = LETTERS.index(letter)
+            if choice_count is not None and index >= choice_count:
+                self.problem(
+                    letter_node,
+                    f"{what}: there is no choice {letter}; the choices are {letters}",
+                )
+                ok = False
+                continue
+            if index in first_line:
+                self.problem(
+                    letter_node,
+                    f"{what}: {letter} appears twice (first on line {first_line[index]}); keep one",
+                )
+                ok = False
+                continue
+            first_line[index] = _line(letter_node)
+            text = self.text(
+                text_node, f"{prefix}choice explanation {letter}", limits.CHOICE_EXPLANATION, optional=False
+            )
+            if text is None:
+                ok = False
+            else:
+                texts[index] = text
+        if not ok or choice_count is None:
+            return None
+        return tuple(texts.get(index, "") for index in range(choice_count))
+
     def tags(self, fields: dict[str, tuple[Node, Node]], prefix: str) -> tuple[str, ...]:
         if "tags" not in fields:
             return ()
@@ -326,6 +432,9 @@ class _QuizReader:
             self.check_unique_id(where, question_id, "id" in fields, number, first_use)
         answer = self.answer(item, fields, prefix, _choice_count(fields))
         explanation = self.optional_text(fields, "explanation", prefix, limits.EXPLANATION)
+        image = self.image(fields, prefix)
+        choice_explanations = self.choice_explanations(fields, prefix, _choice_count(fields))
+        shuffle = self.optional_bool(fields, "shuffle_choices", prefix)
         tags = self.tags(fields, prefix)
         if prompt is not None and choices is not None:
             length = len(rules.question_body(prompt, choices))
@@ -335,9 +444,10 @@ class _QuizReader:
                     f"{prefix}prompt and choices take {length} characters when shown, over the "
                     f"{rules.QUESTION_BODY} that fit one Discord embed; shorten them",
                 )
-        if len(self.problems) > before or None in (question_id, prompt, choices, answer):
+        if len(self.problems) > before or None in (question_id, prompt, choices, answer, choice_explanations):
             return None
         assert prompt is not None and choices is not None and answer is not None and question_id is not None
+        assert choice_explanations is not None
         return Question(
             id=question_id,
             prompt=prompt,
@@ -345,6 +455,9 @@ class _QuizReader:
             answer=answer,
             explanation=explanation or "",
             tags=tags,
+            image=image or "",
+            choice_explanations=choice_explanations,
+            shuffle_choices=shuffle,
         )
 
     def question_id(self, fields: dict[str, tuple[Node, Node]], number: int, prefix: str) -> str | None:

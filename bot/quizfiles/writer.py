@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from bot.domain.quiz import Question, Quiz
+from bot.domain.quiz import Question, Quiz, letter_of
 from bot.quizfiles.safe_yaml import STR_TAG
 
 
@@ -57,6 +57,8 @@ def _quiz_document(quiz: Quiz) -> dict[str, Any]:
     if quiz.day is not None:
         document["day"] = quiz.day
     document["seconds_per_question"] = quiz.seconds_per_question
+    if quiz.shuffle_choices:
+        document["shuffle_choices"] = True
     if quiz.tags:
         document["tags"] = _InlineList(quiz.tags)
     document["questions"] = [_question_document(question) for question in quiz.questions]
@@ -64,14 +66,19 @@ def _quiz_document(quiz: Quiz) -> dict[str, Any]:
 
 
 def _question_document(question: Question) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": question.id,
-        "prompt": question.prompt,
-        "choices": list(question.choices),
-        "answer": question.answer_letter,
-    }
+    document: dict[str, Any] = {"id": question.id, "prompt": question.prompt}
+    if question.image:
+        document["image"] = question.image
+    document["choices"] = list(question.choices)
+    document["answer"] = question.answer_letter
     if question.explanation:
         document["explanation"] = question.explanation
+    if any(question.choice_explanations):
+        document["choice_explanations"] = {
+            letter_of(index): text for index, text in enumerate(question.choice_explanations) if text
+        }
+    if question.shuffle_choices is not None:
+        document["shuffle_choices"] = question.shuffle_choices
     if question.tags:
         document["tags"] = _InlineList(question.tags)
     return document

@@ -23,6 +23,9 @@ def load_snapshot(text: str) -> Quiz:
             answer=q["answer"],
             explanation=q.get("explanation", ""),
             tags=tuple(q.get("tags", ())),
+            image=q.get("image", ""),
+            choice_explanations=tuple(q.get("choice_explanations", ())),
+            shuffle_choices=q.get("shuffle_choices"),
         )
         for q in data["questions"]
     )
@@ -35,4 +38,5 @@ def load_snapshot(text: str) -> Quiz:
         day=data.get("day"),
         seconds_per_question=data.get("seconds_per_question", 30),
         tags=tuple(data.get("tags", ())),
+        shuffle_choices=data.get("shuffle_choices", False),
     )

@@ -102,3 +102,27 @@ def test_each_warning_names_its_check() -> None:
     found = lint_quiz(parse_quiz_source(text, "lint", "lint.yaml"))
 
     assert [warning.code for warning in found] == ["no-explanations", "same-prompt"]
+
+
+def test_shuffled_choices_that_point_at_other_choices() -> None:
+    pointing = [
+        question("One?", ["x", "y", "None of the above"], "C"),
+        question("Two?", ["x", "y", "Both A and B"], "C"),
+        question("Three?", ["x", "y", "Only B"], "A"),
+        question("Four?", ["x", "y", "A, B or C"], "A"),
+    ]
+    fine = [question("Five?", ["A tree", "All of these fruits", "a bee"], "A")]
+    kept = question("Six?", ["x", "y", "Neither A nor B"], "C") + "    shuffle_choices: false\n"
+    shuffled = "title: Lint\nshuffle_choices: true\nquestions:\n" + "".join(pointing + fine) + kept
+    advice = (
+        "points at other choices, but shuffle_choices gives them new letters and places in every live run; "
+        "add `shuffle_choices: false` to this question"
+    )
+
+    assert warnings(shuffled) == [
+        f'lint.yaml:4: warning: question 1: choice C "None of the above" {advice}',
+        f'lint.yaml:8: warning: question 2: choice C "Both A and B" {advice}',
+        f'lint.yaml:12: warning: question 3: choice C "Only B" {advice}',
+        f'lint.yaml:16: warning: question 4: choice C "A, B or C" {advice}',
+    ]
+    assert warnings(quiz_text(*pointing)) == []  # in the file's order they are right where they are

@@ -113,7 +113,7 @@ INVALID_CASES = {
         [
             "quizzes/sample.yaml:6: unknown field 'titel'; did you mean 'title'?",
             "quizzes/sample.yaml:7: unknown field 'colour'; allowed fields are title, description, series, "
-            "day, seconds_per_question, tags, questions",
+            "day, seconds_per_question, shuffle_choices, tags, questions",
         ],
     ),
     "typo in a question field": (
@@ -350,6 +350,221 @@ INVALID_CASES = {
 @pytest.mark.parametrize(("text", "expected"), INVALID_CASES.values(), ids=INVALID_CASES.keys())
 def test_each_rule_reports_exact_problems(text: str, expected: list[str]) -> None:
     assert problems_of(text) == expected
+
+
+# --- images, choice explanations and shuffled choices (issue 14) ------------------------------------------
+
+EXTRAS = """\
+title: Sample
+shuffle_choices: true
+questions:
+  - prompt: What is 2 + 2?
+    image: https://cdn.example.com/sums/2+2.png?size=large#top
+    choices: ["3", "4", "5", All of the above]
+    answer: B
+    choice_explanations:
+      a: One short.
+      C: |-
+        One too many.
+        Count again.
+    shuffle_choices: false
+  - prompt: Which is prime?
+    choices: ["4", "7"]
+    answer: B
+"""
+
+
+def test_image_choice_explanations_and_shuffle_load() -> None:
+    quiz = parse_quiz_text(EXTRAS, "sample", PATH)
+
+    first, second = quiz.questions
+    assert quiz.shuffle_choices is True
+    assert first.image == "https://cdn.example.com/sums/2+2.png?size=large#top"
+    assert first.choice_explanations == ("One short.", "", "One too many.\nCount again.", "")
+    assert [first.choice_explanation(i) for i in (0, 1, 9)] == ["One short.", "", ""]
+    assert (first.shuffle_choices, quiz.shuffles(first)) == (False, False)
+    assert (second.image, second.choice_explanations, second.shuffle_choices) == ("", (), None)
+    assert quiz.shuffles(second)
+
+
+def test_writer_writes_the_additions_canonically_and_reads_them_back() -> None:
+    quiz = parse_quiz_text(EXTRAS, "sample", PATH)
+
+    assert dump_quiz(quiz) == textwrap.dedent(
+        """\
+        title: Sample
+        seconds_per_question: 30
+        shuffle_choices: true
+        questions:
+          - id: q1
+            prompt: What is 2 + 2?
+            image: https://cdn.example.com/sums/2+2.png?size=large#top
+            choices:
+              - '3'
+              - '4'
+              - '5'
+              - All of the above
+            answer: B
+            choice_explanations:
+              A: One short.
+              C: |-
+                One too many.
+                Count again.
+            shuffle_choices: false
+
+          - id: q2
+            prompt: Which is prime?
+            choices:
+              - '4'
+              - '7'
+            answer: B
+        """
+    )
+    assert parse_quiz_text(dump_quiz(quiz), "sample", PATH) == quiz
+
+
+ADDITION_CASES = {
+    "images that are not https URLs Discord can show": (
+        """\
+        title: Sample
+        questions:
+          - prompt: One?
+            image: http://example.com/a.png
+            choices: [a, b]
+            answer: A
+          - prompt: Two?
+            image: https://example.com/a picture.png
+            choices: [a, b]
+            answer: A
+          - prompt: Three?
+            image: https:///a.png
+            choices: [a, b]
+            answer: A
+          - prompt: Four?
+            image: https://example.com/café.png
+            choices: [a, b]
+            answer: A
+          - prompt: Five?
+            image: https://me:secret@example.com/a.png
+            choices: [a, b]
+            answer: A
+          - prompt: Six?
+            image: [https://example.com/a.png]
+            choices: [a, b]
+            answer: A
+          - prompt: Seven?
+            image: ""
+            choices: [a, b]
+            answer: A
+        """,
+        [
+            "quizzes/sample.yaml:4: question 1: image must be an https:// URL, got 'http://example.com/a.png'",
+            "quizzes/sample.yaml:8: question 2: image must be one URL without spaces or line breaks; "
+            "write a space as %20",
+            "quizzes/sample.yaml:12: question 3: image has no host name: 'https:///a.png'; "
+            "write it as https://example.com/picture.png",
+            "quizzes/sample.yaml:16: question 4: image contains 'é', which a URL cannot hold as it is; "
+            "percent-encode it (a space is %20)",
+            "quizzes/sample.yaml:20: question 5: image must not contain a user name or password (user@host); "
+            "link a public image",
+            "quizzes/sample.yaml:24: question 6: image must be text, not a list; put the whole text in quotes",
+            "quizzes/sample.yaml:28: question 7: image is empty; write the text or remove the line",
+        ],
+    ),
+    "choice explanations for letters that do not exist, twice, or not as a mapping": (
+        """\
+        title: Sample
+        questions:
+          - prompt: One?
+            choices: [a, b, c]
+            answer: A
+            choice_explanations:
+              D: there is no D
+              B: fine
+              b: again
+              1: not a letter
+              C: ""
+          - prompt: Two?
+            choices: [a, b]
+            answer: A
+            choice_explanations: [why a, why b]
+          - prompt: Three?
+            choices: [a, b]
+            answer: A
+            choice_explanations: {}
+          - prompt: Four?
+            choices: [a, b]
+            answer: A
+            choice_explanations:
+        """,
+        [
+            "quizzes/sample.yaml:7: question 1: choice_explanations: there is no choice D; the choices are A..C",
+            "quizzes/sample.yaml:9: question 1: choice_explanations: B appears twice (first on line 8); keep one",
+            "quizzes/sample.yaml:10: question 1: choice_explanations: '1' is not a choice letter; use the "
+            "letters of the choices (A..C)",
+            "quizzes/sample.yaml:11: question 1: choice explanation C is empty; write the text",
+            "quizzes/sample.yaml:15: question 2: choice_explanations must be a mapping from a choice letter to "
+            "its text, e.g. choice_explanations: {A: why A is wrong, C: why C is wrong}",
+            "quizzes/sample.yaml:19: question 3: choice_explanations is empty; write at least one "
+            "'letter: text' line or remove the field",
+            "quizzes/sample.yaml:23: question 4: choice_explanations is empty; write at least one "
+            "'letter: text' line or remove the field",
+        ],
+    ),
+    "shuffle_choices that is not true or false": (
+        """\
+        title: Sample
+        shuffle_choices: yes
+        questions:
+          - prompt: One?
+            choices: [a, b]
+            answer: A
+            shuffle_choices: "true"
+          - prompt: Two?
+            choices: [a, b]
+            answer: A
+            shuffle_choices: [true]
+        """,
+        [
+            "quizzes/sample.yaml:2: shuffle_choices must be true or false, got yes",
+            "quizzes/sample.yaml:7: question 1: shuffle_choices must be true or false, got true",
+            "quizzes/sample.yaml:11: question 2: shuffle_choices must be true or false, got a list or mapping",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), ADDITION_CASES.values(), ids=ADDITION_CASES.keys())
+def test_each_addition_rule_reports_exact_problems(text: str, expected: list[str]) -> None:
+    assert problems_of(text) == expected
+
+
+def test_image_and_choice_explanation_length_limits() -> None:
+    url = "https://example.com/" + "a" * (2048 - len("https://example.com/"))
+    text = f"""\
+title: Sample
+questions:
+  - prompt: Fits?
+    image: {url}
+    choices: [a, b]
+    answer: A
+    choice_explanations:
+      B: {"w" * 500}
+  - prompt: Too long?
+    image: {url}a
+    choices: [a, b]
+    answer: A
+    choice_explanations:
+      B: {"w" * 501}
+"""
+    assert problems_of(text) == [
+        "quizzes/sample.yaml:10: question 2: image is 2049 characters, over the 2048 Discord can show; shorten it",
+        "quizzes/sample.yaml:14: question 2: choice explanation B is 501 characters, over the 500 "
+        "Discord can show; shorten it",
+    ]
+    fitting = text.split("  - prompt: Too long?")[0]
+    question = parse_quiz_text(fitting, "sample", PATH).questions[0]
+    assert (len(question.image), len(question.choice_explanation(1))) == (2048, 500)
 
 
 def test_discord_length_limits() -> None:

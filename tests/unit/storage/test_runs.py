@@ -164,3 +164,37 @@ async def test_text_is_stored_verbatim(storage: Storage) -> None:
     name = "'); DROP TABLE answers;-- @everyone"
     await storage.runs.record_answer(run_id=run_id, index=0, user_id=5, user_name=name, choice=0, now=NOW)
     assert [a.user_name for a in await storage.runs.answers(run_id)] == [name]
+
+
+async def test_the_snapshot_keeps_images_choice_explanations_and_shuffle_settings(storage: Storage) -> None:
+    quiz = Quiz(
+        id="extras",
+        title="Extras",
+        shuffle_choices=True,
+        questions=(
+            Question(
+                "q1",
+                "Which?",
+                ("a", "b", "c"),
+                1,
+                image="https://example.com/q1.png",
+                choice_explanations=("not a", "", "not c"),
+                shuffle_choices=False,
+            ),
+            Question("q2", "Two?", ("x", "y"), 0),
+        ),
+    )
+    run_id = await open_first_question(storage, quiz, now=NOW, deadline=NOW + timedelta(seconds=30))
+    assert await storage.runs.run_quiz(run_id) == quiz
+
+
+async def test_a_snapshot_from_before_the_additions_reads_with_defaults(storage: Storage) -> None:
+    run_id = await _open_run(storage)
+    old = (
+        '{"id":"tiny","title":"Tiny quiz","questions":[{"id":"q1","prompt":"One?","choices":["a","b","c"],'
+        '"answer":1,"explanation":"because b","tags":[]},{"id":"q2","prompt":"Two?","choices":["x","y"],'
+        '"answer":0,"explanation":"","tags":[]}],"description":"","series":null,"day":null,'
+        '"seconds_per_question":30,"tags":[]}'
+    )
+    await storage.database.connection.execute("UPDATE runs SET quiz_snapshot = ? WHERE id = ?", (old, run_id))
+    assert await storage.runs.run_quiz(run_id) == QUIZ
