@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from PIL import Image
 
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import Clock
-from bot.domain.quiz import Question, Quiz, letter_of
+from bot.domain.quiz import ChoiceOrder, Question, Quiz, letter_of, reorder_choices
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.settings import Settings
 from bot.storage import Storage
@@ -80,17 +81,27 @@ async def seed_run(
     at: datetime = SEED_AT,
     kind: RunKind = RunKind.LIVE,
     guild_id: int = SEED_GUILD,
+    orders: tuple[ChoiceOrder | None, ...] = (),
 ) -> int:
-    """A finished run whose questions all opened at `at`, answered through the click path."""
+    """A finished run whose questions all opened at `at`, answered through the click path.
+
+    With `orders` the run shows those questions' choices shuffled (as `shuffle_for_run` deals them), and
+    the choices in `answers` are positions as shown.
+    """
+    shown = tuple(
+        question if order is None else reorder_choices(question, order)
+        for question, order in zip(quiz.questions, orders + (None,) * (len(quiz.questions) - len(orders)), strict=True)
+    )
     run = await storage.runs.create_run(
         guild_id=guild_id,
         channel_id=random.randrange(1, 2**40),
         kind=kind,
-        quiz=quiz,
+        quiz=replace(quiz, questions=shown),
         started_by=1,
         now=at,
         seconds_per_question=30,
         scoring_mode=ScoringMode.ACCURACY,
+        choice_orders=orders,
     )
     for index in range(len(quiz.questions)):
         assert await storage.runs.open_question(run.id, index, now=at, deadline=at + timedelta(days=1))

@@ -15,6 +15,7 @@ class QuestionFlag(enum.StrEnum):
 class QuestionReport:
     question_id: str
     prompt: str
+    # Choices as the quiz file letters them, whatever order a shuffled run showed them in.
     key: int  # index of the correct choice
     picks: tuple[int, ...]  # how many members picked each choice
     median_seconds: float | None
@@ -68,6 +69,6 @@ class AnswerRow:
     question_id: str
     user_id: int
     user_name: str
-    choice: int
+    choice: int  # the quiz file's index of the picked choice (a shuffled run may have shown another letter)
     correct: bool
     seconds: float

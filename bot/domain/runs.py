@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.quiz import ChoiceOrder
+
 
 class RunKind(enum.StrEnum):
     LIVE = "live"
@@ -70,6 +72,8 @@ class RunQuestion:
     deadline: datetime | None = None
     closed_at: datetime | None = None
     revealed: bool = False
+    # Shuffled choices: choice_order[p] is the quiz file's index of the choice shown at position p.
+    choice_order: ChoiceOrder | None = None
 
 
 class AnswerOutcome(enum.StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import NotFoundError, QuizbotError
 from bot.domain.guild_settings import GuildSettings
 from bot.domain.permissions import Member, require_may_control_run, require_may_run_quizzes
-from bot.domain.quiz import Quiz
+from bot.domain.quiz import Quiz, shuffle_for_run
 from bot.domain.runs import Run, RunKind, RunStatus, StoredAnswer
 from bot.live.answers import NO_LONGER_ACTIVE
 from bot.live.runner import LiveRun, Presenter
@@ -37,13 +38,21 @@ def message_link(run: Run) -> str:
 
 class LiveQuizManager:
     def __init__(
-        self, storage: Storage, clock: Clock, presenter: Presenter, catalog: Callable[[], QuizCatalog]
+        self,
+        storage: Storage,
+        clock: Clock,
+        presenter: Presenter,
+        catalog: Callable[[], QuizCatalog],
+        *,
+        rng: random.Random | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._presenter = presenter
         # A callable: the catalog object is replaced when the quiz folder is reloaded.
         self._catalog = catalog
+        # Deals shuffled choices (quiz files with shuffle_choices); tests pass a seeded one.
+        self._rng = rng or random.Random()
         self._runs: dict[int, LiveRun] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
@@ -88,11 +97,15 @@ class LiveQuizManager:
         seconds: int | None,
         settings: GuildSettings,
     ) -> Run:
+        # The run stores the quiz as it will show it, so every later step (buttons, reveal, results,
+        # My answers) reads the same letters; the orders let reports and rescore map back to the file.
+        played, orders = shuffle_for_run(quiz, self._rng)
         run = await self._storage.runs.create_run(
             guild_id=guild_id,
             channel_id=channel_id,
             kind=RunKind.LIVE,
-            quiz=quiz,
+            quiz=played,
+            choice_orders=orders,
             started_by=started_by,
             now=now,
             seconds_per_question=seconds or settings.default_seconds or quiz.seconds_per_question,

@@ -22,6 +22,12 @@ from bot.storage.database import Database, to_timestamp
 from bot.storage.quiz_snapshot import load_snapshot
 
 SECONDS_PER_DAY = 86400
+# A stored choice is a position as the run showed it; reports, export and rescore speak the quiz file's
+# letters. `q` is the answer's run question (choice_order NULL: shown in the file's order, see migration 4).
+_FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, a.choice + 1, 1) AS INTEGER), a.choice)"
+_FILE_KEY = "coalesce(CAST(substr(q.choice_order, q.correct_choice + 1, 1) AS INTEGER), q.correct_choice)"
+# The other way, for rescore: where a run showed the file's choice :key.
+_SHOWN_KEY = "coalesce(instr(choice_order, CAST(:key AS TEXT)) - 1, :key)"
 
 # Each scope yields (user_id, user_name, correct, answered, seconds) per member; parameters are named.
 _NAMES = "LEFT JOIN board_totals AS n ON n.guild_id = :guild_id AND n.bucket = 'all' AND n.user_id = s.user_id"
@@ -251,16 +257,17 @@ class BoardStore:
         in_runs = "(SELECT value FROM json_each(:runs))"
         # Each question id is described by the latest run that asked it (its key after any rescore).
         latest = await self._db.fetch_all(
-            "SELECT q.question_id, q.run_id, q.idx, q.correct_choice, q.choice_count FROM run_questions AS q "
+            f"SELECT q.question_id, q.run_id, q.idx, {_FILE_KEY} AS correct_choice, q.choice_count "
+            "FROM run_questions AS q "
             f"JOIN (SELECT question_id, max(run_id) AS run_id FROM run_questions WHERE run_id IN {in_runs} "
             "GROUP BY question_id) AS l ON l.run_id = q.run_id AND l.question_id = q.question_id "
             "ORDER BY q.run_id DESC, q.idx",
             {"runs": runs_json},
         )
         picks = await self._db.fetch_all(
-            "SELECT q.question_id, a.choice, count(*) FROM answers AS a "
+            f"SELECT q.question_id, {_FILE_CHOICE} AS file_choice, count(*) FROM answers AS a "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
-            f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, a.choice",
+            f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, file_choice",
             {"runs": runs_json},
         )
         medians = await self._db.fetch_all(
@@ -322,7 +329,7 @@ class BoardStore:
             "since": None if since is None else to_timestamp(since),
         }
         sql = (
-            "SELECT a.run_id, q.question_id, a.user_id, a.user_name, a.choice, a.correct, a.seconds "
+            f"SELECT a.run_id, q.question_id, a.user_id, a.user_name, {_FILE_CHOICE}, a.correct, a.seconds "
             "FROM runs AS r JOIN answers AS a ON a.run_id = r.id "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             "WHERE r.guild_id = :guild_id AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id) "
@@ -354,9 +361,11 @@ class BoardStore:
         skipped: list[str] = []
         async with self._db.transaction() as connection:
             for question in quiz.questions:
+                # The file's key, at the position where each run showed that choice (instr finds the
+                # file index among the run's digits; NULL order: the file's own position).
                 cursor = await connection.execute(
-                    "UPDATE run_questions SET correct_choice = :key WHERE question_id = :qid "
-                    "AND choice_count = :n AND correct_choice != :key "
+                    f"UPDATE run_questions SET correct_choice = {_SHOWN_KEY} WHERE question_id = :qid "
+                    f"AND choice_count = :n AND correct_choice != {_SHOWN_KEY} "
                     "AND run_id IN (SELECT id FROM runs WHERE quiz_id = :quiz)",
                     {"key": question.answer, "qid": question.id, "n": len(question.choices), "quiz": quiz.id},
                 )

@@ -299,4 +299,11 @@ MIGRATIONS: list[str] = [
     FROM answers AS a JOIN run_question_tags AS t ON t.run_id = a.run_id AND t.idx = a.idx
     GROUP BY a.guild_id, a.user_id, t.tag;
     """,
+    # 4: a live run of a quiz with shuffle_choices shows a question's choices in its own order, and
+    # answers.choice and correct_choice are positions as shown. The order is kept as digits, the quiz
+    # file's index of the choice shown at each position ('2031' shows the file's C first), so reports,
+    # export and rescore can speak the file's letters. NULL: the file's order (every run before this).
+    """
+    ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
+    """,
 ]

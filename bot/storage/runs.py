@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.domain.errors import QuizbotError
-from bot.domain.quiz import Quiz
+from bot.domain.quiz import ChoiceOrder, Quiz
 from bot.domain.runs import (
     AnswerOutcome,
     AnswerResult,
@@ -41,7 +42,7 @@ _RUN_COLUMNS = (
 )
 _QUESTION_COLUMNS = (
     "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
-    "closed_at, revealed"
+    "closed_at, revealed, choice_order"
 )
 
 
@@ -82,6 +83,7 @@ def _question_from_row(row: Any) -> RunQuestion:
         deadline=from_timestamp(row["deadline"]),
         closed_at=from_timestamp(row["closed_at"]),
         revealed=bool(row["revealed"]),
+        choice_order=None if row["choice_order"] is None else tuple(int(digit) for digit in row["choice_order"]),
     )
 
 
@@ -97,8 +99,13 @@ async def insert_run(
     seconds_per_question: int,
     scoring_mode: ScoringMode,
     starts_at: datetime | None = None,
+    choice_orders: Sequence[ChoiceOrder | None] = (),
 ) -> int:
-    """Insert a run in the lobby and its pending questions inside the caller's transaction; its id."""
+    """Insert a run in the lobby and its pending questions inside the caller's transaction; its id.
+
+    `quiz` is the quiz as this run shows it; `choice_orders` (from `shuffle_for_run`) says where each
+    shuffled question's choices came from in the file.
+    """
     cursor = await connection.execute(
         "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, "
         "created_at, status, seconds_per_question, scoring_mode, question_count, starts_at, "
@@ -121,11 +128,21 @@ async def insert_run(
     )
     run_id = cursor.lastrowid
     assert run_id is not None
+    orders = list(choice_orders) + [None] * (len(quiz.questions) - len(choice_orders))
     await connection.executemany(
-        "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) VALUES (?, ?, ?, ?, ?)",
-        [(run_id, i, q.id, q.answer, len(q.choices)) for i, q in enumerate(quiz.questions)],
+        "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count, choice_order) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (run_id, i, q.id, q.answer, len(q.choices), dump_choice_order(order))
+            for i, (q, order) in enumerate(zip(quiz.questions, orders, strict=True))
+        ],
     )
     return run_id
+
+
+def dump_choice_order(order: ChoiceOrder | None) -> str | None:
+    """(2, 0, 3, 1) -> '2031', the form migration 4 stores and the report and rescore SQL read."""
+    return None if order is None else "".join(str(index) for index in order)
 
 
 class RunStore:
@@ -148,8 +165,12 @@ class RunStore:
         seconds_per_question: int,
         scoring_mode: ScoringMode,
         starts_at: datetime | None = None,
+        choice_orders: Sequence[ChoiceOrder | None] = (),
     ) -> Run:
-        """Create a run in the lobby with all its questions pending; ChannelBusyError if one is live here."""
+        """Create a run in the lobby with all its questions pending; ChannelBusyError if one is live here.
+
+        `quiz` is the quiz as the run shows it (`shuffle_for_run`), with `choice_orders` for shuffled ones.
+        """
         try:
             async with self._db.transaction() as connection:
                 run_id = await insert_run(
@@ -163,6 +184,7 @@ class RunStore:
                     seconds_per_question=seconds_per_question,
                     scoring_mode=scoring_mode,
                     starts_at=starts_at,
+                    choice_orders=choice_orders,
                 )
         except sqlite3.IntegrityError:
             existing = await self.active_live_run(channel_id)
@@ -178,7 +200,7 @@ class RunStore:
         return None if row is None else _run_from_row(row)
 
     async def run_quiz(self, run_id: int) -> Quiz | None:
-        """The quiz as it was when the run started."""
+        """The quiz as it was when the run started, and as it showed it (shuffled choices in their order)."""
         row = await self._db.fetch_one("SELECT quiz_snapshot FROM runs WHERE id = ?", (run_id,))
         return None if row is None else load_snapshot(row[0])
 

@@ -280,6 +280,41 @@ async def test_rescore_fixes_answers_and_the_boards_follow(storage: Storage) -> 
     assert (await storage.boards.rescore(changed_shape)).skipped == ("q3",)
 
 
+async def test_shuffled_runs_report_export_and_rescore_in_the_file_letters(storage: Storage) -> None:
+    # q1 is "r" (A), "alpha" (B), "both" (C), key A. The second run showed both, r, alpha as A, B, C.
+    plain = await seed_run(storage, [(0, 1, "ann", 0, 1.0), (0, 2, "ben", 1, 1.0)])
+    shuffled = await seed_run(
+        storage, [(0, 3, "cy", 1, 1.0), (0, 4, "dan", 0, 1.0)], orders=((2, 0, 1),)
+    )
+    questions = await storage.runs.questions(shuffled)
+    assert (questions[0].correct_choice, questions[0].choice_order, questions[1].choice_order) == (1, (2, 0, 1), None)
+    assert [(a.user_name, a.choice, a.correct) for a in await storage.runs.answers(shuffled)] == [
+        ("cy", 1, True),  # as shown: B, which was "r"
+        ("dan", 0, False),  # A, which was "both"
+    ]
+
+    everything = await storage.boards.quiz_report(GUILD, "lora")
+    assert everything is not None
+    assert (everything.questions[0].picks, everything.questions[0].key) == ((2, 1, 1), 0)  # r, alpha, both
+    one = await storage.boards.quiz_report(GUILD, "lora", shuffled)
+    assert one is not None and (one.questions[0].picks, one.questions[0].key) == ((1, 0, 1), 0)
+    rows = [row async for row in storage.boards.answer_rows(GUILD, run_id=shuffled)]
+    assert [(r.user_name, r.choice, r.correct) for r in rows] == [("cy", 0, True), ("dan", 2, False)]
+
+    both = replace(QUIZ, questions=(replace(QUIZ.questions[0], answer=2), *QUIZ.questions[1:]))
+    result = await storage.boards.rescore(both)
+    assert (result.answers_changed, result.keys_changed) == (3, 2)  # ann and cy lose it, dan gains it
+    assert (await storage.runs.get_question(plain, 0)).correct_choice == 2
+    assert (await storage.runs.get_question(shuffled, 0)).correct_choice == 0  # "both" was shown as A
+    assert [(a.user_name, a.correct) for a in await storage.runs.answers(shuffled)] == [
+        ("cy", False),
+        ("dan", True),
+    ]
+    rescored = await storage.boards.quiz_report(GUILD, "lora")
+    assert rescored is not None and (rescored.questions[0].key, rescored.questions[0].correct) == (2, 1)
+    assert (await storage.boards.rescore(QUIZ)).answers_changed == 3  # and back
+
+
 async def test_summaries_equal_a_fresh_count_after_deleting_a_run(storage: Storage) -> None:
     keep = await seed_run(storage, [(0, 1, "ann", 0, 1.0)])
     drop = await seed_run(storage, [(0, 1, "ann", 1, 1.0), (0, 2, "ben", 0, 2.0)])

@@ -48,6 +48,8 @@ async def test_upgrade_keeps_rows(tmp_path: Path, start_version: int) -> None:
         assert await storage.schema_version() == len(MIGRATIONS)
         answers = await storage.runs.answers(1)
         assert [(a.user_name, a.choice, a.correct, a.seconds) for a in answers] == [("bob", 1, True, 2.0)]
+        questions = await storage.runs.questions(1)
+        assert [(q.correct_choice, q.choice_order) for q in questions] == [(1, None)]  # the file's order
     finally:
         await storage.close()
 
