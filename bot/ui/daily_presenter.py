@@ -9,6 +9,7 @@ import discord
 from bot.daily import ChannelUnavailableError, QuestionPost, RevealPost
 from bot.ui.daily_texts import question_body, question_title, reveal_body, reveal_title
 from bot.ui.live_buttons import answer_buttons
+from bot.ui.live_embeds import with_image
 from bot.ui.text import NO_MENTIONS
 
 MISSING_PERMISSIONS = 50013
@@ -54,7 +55,7 @@ class DiscordDailyPresenter:
             raise self._forbidden(channel_id) from None
 
     async def post_question(self, post: QuestionPost) -> int:
-        embed = discord.Embed(title=question_title(post), description=question_body(post))
+        embed = with_image(discord.Embed(title=question_title(post), description=question_body(post)), post.question)
         view = answer_buttons(post.run_id, 0, post.question.choices)
         # A nonce makes Discord return the earlier message if this exact post is sent again.
         message = await self._send(post.channel_id, embed=embed, view=view, nonce=post.nonce)

@@ -23,7 +23,7 @@ from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
 from bot.live.late_clicks import LateClickLog
 from bot.ui.access import member_of
 from bot.ui.failures import UNKNOWN_INTERACTION, answers_failures, client_of, send_private
-from bot.ui.live_embeds import my_answers_embed
+from bot.ui.live_embeds import my_answers_messages
 from bot.ui.text import NO_MENTIONS, shorten
 
 log = logging.getLogger(__name__)
@@ -236,9 +236,11 @@ class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
     @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         quiz, mine = await client_of(interaction).live.answers_of(self.run_id, interaction.user.id)
-        await interaction.response.send_message(
-            embed=my_answers_embed(quiz, mine), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        # A long quiz with choice explanations may not fit one message: the rest follow, privately too.
+        first, *rest = my_answers_messages(quiz, mine)
+        await interaction.response.send_message(embeds=first, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        for embeds in rest:
+            await interaction.followup.send(embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNKNOWN_TEMPLATE):

@@ -53,7 +53,7 @@ def question_embed(run: Run, quiz: Quiz, question: RunQuestion, answered: int) -
         colour=COLOUR_OPEN,
     )
     embed.set_footer(text=f"{shorten(quiz.title, 200)} · answered: {answered}")
-    return embed
+    return with_image(embed, content)
 
 
 def _bar(percent: int) -> str:
@@ -76,6 +76,13 @@ def reveal_embed(run: Run, quiz: Quiz, question: RunQuestion, counts: Sequence[i
         colour=COLOUR_CLOSED,
     )
     embed.set_footer(text=f"{shorten(quiz.title, 200)} · answered: {total}")
+    return with_image(embed, content)
+
+
+def with_image(embed: discord.Embed, question: Question) -> discord.Embed:
+    """The question's image (an https URL the quiz file checked) below the embed's text, if it has one."""
+    if question.image:
+        embed.set_image(url=question.image)
     return embed
 
 
@@ -148,24 +155,27 @@ def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[li
     return pack_messages(leaderboard) + pack_messages(explanations)
 
 
-def my_answers_embed(quiz: Quiz, mine: Sequence[StoredAnswer]) -> discord.Embed:
-    by_index = {a.index: a for a in mine}
-    lines = []
-    for i, question in enumerate(quiz.questions):
-        answer = by_index.get(i)
-        if answer is None:
-            lines.append(f"**{i + 1}.** no answer · correct: **{question.answer_letter}**")
-        else:
-            mark = "✅" if answer.correct else "❌"
-            lines.append(
-                f"**{i + 1}.** {mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
-                f" · {answer.seconds:.1f} s"
-            )
-    right = sum(1 for a in mine if a.correct)
-    embed = discord.Embed(
-        title=shorten(f"Your answers: {quiz.title}", limits.EMBED_TITLE),
-        description=shorten("\n".join(lines), DESCRIPTION_BUDGET),
-        colour=COLOUR_RESULTS,
+def my_answer_block(number: int, question: Question, answer: StoredAnswer | None) -> str:
+    """One question in "My answers": the member's letter and the correct one, as their run showed them, and
+    the file's explanation of the choice they picked, if it has one."""
+    if answer is None:
+        return f"**{number}.** no answer · correct: **{question.answer_letter}**"
+    mark = "✅" if answer.correct else "❌"
+    line = (
+        f"**{number}.** {mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
+        f" · {answer.seconds:.1f} s"
     )
-    embed.set_footer(text=f"{right} of {len(quiz.questions)} right")
-    return embed
+    why = question.choice_explanation(answer.choice)
+    if why:
+        line += "\n" + "\n".join(f"> {text}" for text in why.splitlines())
+    return line
+
+
+def my_answers_messages(quiz: Quiz, mine: Sequence[StoredAnswer]) -> list[list[discord.Embed]]:
+    """ "My answers" as message-sized groups of embeds: every question, whatever the quiz's size."""
+    by_index = {a.index: a for a in mine}
+    blocks = [my_answer_block(i + 1, question, by_index.get(i)) for i, question in enumerate(quiz.questions)]
+    embeds = _embeds_for(shorten(f"Your answers: {quiz.title}", 180), blocks, COLOUR_RESULTS, "\n")
+    right = sum(1 for a in mine if a.correct)
+    embeds[-1].set_footer(text=f"{right} of {len(quiz.questions)} right")
+    return pack_messages(embeds)

@@ -1,4 +1,5 @@
-"""Issue 14's quiz format additions, played end to end: shuffled choices (and what every screen says about them)."""
+"""Issue 14's quiz format additions played end to end: shuffled choices (what every screen and report says about
+them), question images, and the choice explanations a member sees under their answer."""
 
 from __future__ import annotations
 
@@ -26,13 +27,21 @@ shuffle_choices: true
 questions:
   - id: prime
     prompt: Which number is prime?
+    image: https://example.com/numbers/prime.png
     choices: ["4", "7", "9", "10", "12"]
     answer: B
     explanation: 7 has no divisor but 1 and itself.
+    choice_explanations:
+      A: |-
+        4 is 2 × 2.
+        Even numbers above 2 are never prime.
+      C: 9 is 3 × 3.
   - id: even
     prompt: Which number is even?
     choices: ["3", "5", "8", "11", "13"]
     answer: C
+    choice_explanations:
+      E: 13 leaves 1 when halved.
   - id: square
     prompt: Which number is a square?
     choices: ["2", "3", "5", "16", "6"]
@@ -93,8 +102,11 @@ async def test_shuffled_choices_agree_on_every_screen_and_reports_use_the_file_l
         assert locked.message.content == f"Locked in: {right}"
         missed = await testbed.click(message, wrong, user=bob)
         assert missed.message.content == f"Locked in: {wrong}"
+        image = (message.embed or {}).get("image", {}).get("url")
+        assert image == (question.image or None)
         await testbed.click(message, "Next", user=alice)
         await revealed(testbed, message)
+        assert (message.embed or {}).get("image", {}).get("url") == image  # the reveal keeps it
         assert [b.label.split(")")[0] for b in message.buttons if b.style == GREEN] == [right]
         assert f"✅ **{right})** {right_text}" in message.text() and "1 of 2 right" in message.text()
 
@@ -115,6 +127,12 @@ async def test_shuffled_choices_agree_on_every_screen_and_reports_use_the_file_l
         right_text, wrong_text = PICKS[question.id]
         you, correct = letter_shown(shown, question.id, wrong_text), letter_shown(shown, question.id, right_text)
         assert f"**{number}.** ❌ you: **{you}** · correct: **{correct}**" in mine.message.text()
+    # Each member sees the explanation of the choice they picked, under their answer, and no other.
+    assert "> 4 is 2 × 2.\n> Even numbers above 2 are never prime." in mine.message.text()
+    assert "> 13 leaves 1 when halved." in mine.message.text()
+    assert "9 is 3 × 3" not in mine.message.text()
+    theirs = await testbed.click(results, "My answers", user=alice)
+    assert "4 is 2 × 2" not in theirs.message.text() and "4 of 4 right" in theirs.message.text()
 
     # The report and its CSV count in the file's letters: bob's "4" is A, alice's "7" is the key B.
     report = await (await testbed.slash("quiz-report", {"quiz": "shuffled", "csv": True}, user=admin)).wait_final()
@@ -133,3 +151,17 @@ async def test_shuffled_choices_agree_on_every_screen_and_reports_use_the_file_l
         ("kept", "bob", "A", False),
     }
 
+
+
+async def test_a_daily_post_shows_the_image_and_the_file_order(testbed: TestBed, bot: QuizBot) -> None:
+    admin = testbed.add_member(name="admin", permissions=Permission.MANAGE_GUILD)
+    daily = testbed.add_channel(name="daily")
+    params = {"channel": daily, "time": "09:00", "timezone": "UTC", "quizzes": "shuffled", "order": "sequential"}
+    scheduled = await testbed.slash("daily set", params, user=admin)
+    assert scheduled.ephemeral and "scheduled" in scheduled.message.content
+    await (await testbed.slash("daily now", {"channel": daily}, user=admin)).wait_final()
+
+    post = await testbed.wait_for_message(daily, lambda m: bool(m.buttons))
+    assert "Which number is prime?" in post.text()
+    assert shown_choices(post) == ["4", "7", "9", "10", "12"]  # daily posts are never shuffled
+    assert post.embed is not None and post.embed["image"]["url"] == "https://example.com/numbers/prime.png"

@@ -42,13 +42,21 @@ def maximal_quiz_yaml() -> str:
     for number in range(1, QUESTIONS + 1):
         lines += [
             f'  - prompt: "{_text(f"P{number}", prompt)}"',
+            f"    image: {_image_url(number)}",
             "    choices:",
             *[f'      - "{_text(f"{letter}{number}", choice)}"' for letter in "ABCDE"],
             "    answer: E",
             f'    explanation: "{_text(f"X{number}", limits.EXPLANATION)}"',
+            "    choice_explanations:",
+            *[f'      {letter}: "{_text(f"W{letter}{number}", limits.CHOICE_EXPLANATION)}"' for letter in "ABCDE"],
             f"    tags: [{', '.join(f't{number}-{i}' + 'x' * 26 for i in range(10))}]",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _image_url(number: int) -> str:
+    head = f"https://example.com/q{number}/"
+    return head + "a" * (limits.IMAGE_URL - len(head) - 4) + ".png"
 
 
 @pytest.fixture
@@ -66,6 +74,8 @@ def test_the_maximal_quiz_is_valid() -> None:
     assert {len(c) for q in quiz.questions for c in q.choices} == {limits.CHOICE}
     assert {len(q.explanation or "") for q in quiz.questions} == {limits.EXPLANATION}
     assert {len(q.prompt) for q in quiz.questions} == {limits.PROMPT}
+    assert {len(q.image) for q in quiz.questions} == {limits.IMAGE_URL}
+    assert {len(text) for q in quiz.questions for text in q.choice_explanations} == {limits.CHOICE_EXPLANATION}
 
 
 async def test_a_maximal_quiz_plays_to_the_end_without_a_refused_request(
@@ -95,7 +105,14 @@ async def test_a_maximal_quiz_plays_to_the_end_without_a_refused_request(
     )
     mine = [m for m in testbed.visible_messages(testbed.general) if any(b.label == "My answers" for b in m.buttons)]
     assert mine
-    await testbed.click(mine[-1], "My answers", user=alice)
+    answers = await testbed.click(mine[-1], "My answers", user=alice)
+    # Twelve answers with the longest choice explanations need a second private message.
+    await testbed.wait_until(lambda: answers.followups, what="the rest of My answers")
+    private = [answers.message, *answers.followups]
+    assert len(private) > 1 and all(m.ephemeral for m in private)
+    shown = "\n".join(m.text() for m in private)
+    assert all(f"WE{number}é" in shown for number in range(1, QUESTIONS + 1))
+    assert "12 of 12 right" in private[-1].embeds[-1]["footer"]["text"]
     report = await testbed.slash("quiz-report", {"quiz": "big"}, user=admin)
     assert report.message is not None
     stats = await testbed.slash("stats", user=alice)
