@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 LETTERS = "ABCDE"
 MIN_CHOICES = 2
@@ -25,6 +27,35 @@ def question_count_text(quiz: Quiz) -> str:
     """"1 question", "10 questions": how the CLI and the importer describe a quiz's size."""
     count = len(quiz.questions)
     return f"{count} question" if count == 1 else f"{count} questions"
+
+
+# What RFC 3986 allows in a URI; anything else (spaces, quotes, <>, non-ASCII letters) must be %-encoded.
+_URL_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+
+
+def image_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a question's image (the end of a message starting "image ..."), or None if it can.
+
+    Discord shows an embed image from an http(s) URL of at most 2048 characters; quizzes take https only,
+    so no image is fetched over an unencrypted connection.
+    """
+    if any(character.isspace() for character in url):
+        return "must be one URL without spaces or line breaks; write a space as %20"
+    if not url.lower().startswith("https://"):
+        return f"must be an https:// URL, got '{url[:60]}'"
+    odd = next((character for character in url if character not in _URL_CHARACTERS), None)
+    if odd is not None:
+        return f"contains '{odd}', which a URL cannot hold as it is; percent-encode it (a space is %20)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"is not a valid URL: '{url[:60]}'"
+    if not parts.hostname:
+        return f"has no host name: '{url[:60]}'; write it as https://example.com/picture.png"
+    if "@" in parts.netloc:
+        return "must not contain a user name or password (user@host); link a public image"
+    return None
 
 
 def is_valid_quiz_id(text: str) -> bool:

@@ -29,6 +29,8 @@ class DraftQuestion:
     answer: int
     explanation: str = ""
     tags: tuple[str, ...] = ()
+    image: str = ""
+    choice_explanations: tuple[str, ...] = ()  # aligned with choices, as in Question
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def build_quiz(header: QuizHeader, drafts: list[DraftQuestion], log: ProblemLog)
             answer=draft.answer,
             explanation=draft.explanation,
             tags=draft.tags,
+            image=draft.image,
+            choice_explanations=draft.choice_explanations,
         )
         for position, draft in enumerate(drafts, start=1)
     )

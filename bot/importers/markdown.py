@@ -4,8 +4,10 @@ Layouts read: a `#` title (`Day N` in it gives the day and the id `dayNN`); ques
 `N. **Question**` or `### N. Question`; options `- A) text` / `a. text`; answers inline under each
 question, in `<details>` blocks, in an answer-key section (several entry styles, or the whole key on
 one line: `1. b, 2. c`) or on one `**Answers:** 1-b, 2-c` line. `## Question 1: Topic (10 points)`
-followed by a bold question gives that prompt, the topic as a tag and no points. Sections such as
-instructions or scoring guides are skipped; a line that looks like a key but is not read is warned about.
+followed by a bold question gives that prompt, the topic as a tag and no points. A picture line in a
+question (`![alt](https://...)`) is its image; `- Why wrong: ...` under an option, or `Why not B: ...`
+in the question or its key entry, explains that option. Sections such as instructions or scoring
+guides are skipped; a line that looks like a key but is not read is warned about.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from bot.domain.quiz import LETTERS, letter_of
+from bot.domain.quiz import LETTERS, image_url_problem, letter_of
 from bot.importers import markdown_syntax as syntax
 from bot.importers.answer_key import AnswerClaim, join_lines, resolve_answer
 from bot.importers.drafts import DraftQuestion, QuizHeader, build_quiz, check_choice_count
@@ -33,6 +35,15 @@ class _Option:
 
 
 @dataclass
+class _Why:
+    """A "why wrong" line: the letter of the option it explains, its text (wrapped lines joined later)."""
+
+    letter: str
+    lines: list[str]
+    line: int
+
+
+@dataclass
 class _Question:
     number: int
     line: int
@@ -45,6 +56,9 @@ class _Question:
     # Started by a heading whose text may be a topic, if a bold question follows (see _bold_prompt).
     from_heading: bool = False
     tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    image_line: int = 0
+    whys: list[_Why] = field(default_factory=list)
 
 
 def parse_markdown(text: str, path: str | PurePath, *, quiz_id: str | None = None) -> ImportResult:
@@ -64,6 +78,7 @@ class _Reader:
         self.mode = "questions"  # "questions" | "answers" | "ignored"
         self.questions: list[_Question] = []
         self.key_claims: list[AnswerClaim] = []
+        self.key_whys: list[tuple[int, _Why]] = []  # (question number, line) from the answer key
         self.current: _Question | None = None
         self.last_claim: AnswerClaim | None = None
         self.sink: list[str] | None = None  # where free text goes: an explanation being written
@@ -75,6 +90,7 @@ class _Reader:
         self.in_fence = False
         self.fence_indent = 0
         self.previous_was_option = False
+        self.open_why: _Why | None = None  # the why line just read: an indented next line continues it
 
     # -- dispatch ---------------------------------------------------------------------------------
 
@@ -125,6 +141,9 @@ class _Reader:
         stripped = line.strip()
         was_option = self.previous_was_option
         self.previous_was_option = False
+        open_why, self.open_why = self.open_why, None
+        if open_why is not None and self._continues_why(open_why, line):
+            return
         if not stripped:
             if self.sink is not None:
                 self.sink.append("")
@@ -211,6 +230,8 @@ class _Reader:
         if question is not None:
             self._question_start(question[0], question[1], number)
             return
+        if self._image_or_why(line, number):
+            return
         current = self.current
         if current is not None and current.phase in ("prompt", "options") and self.sink is None:
             option = syntax.OPTION.match(line)
@@ -257,6 +278,81 @@ class _Reader:
         question.prompt = [bold.group("text").strip()]
         return True
 
+    # -- images and why-wrong lines -----------------------------------------------------------------
+
+    def _image_or_why(self, line: str, number: int) -> bool:
+        return self._image_line(line, number) or self._why_line(line, number)
+
+    def _image_line(self, line: str, number: int) -> bool:
+        """A picture line among a question's prompt and options is its image (in an explanation, it is text)."""
+        current = self.current
+        if current is None or self.sink is not None or current.phase not in ("prompt", "options"):
+            return False
+        url = syntax.image_url(line)
+        if url is None:
+            return False
+        self._image(current, url, number)
+        return True
+
+    def _why_line(self, line: str, number: int) -> bool:
+        """A why line after a question's options explains the option it names, or else the one above it."""
+        current = self.current
+        why = syntax.why_wrong(line) if current is not None and current.options else None
+        if current is None or why is None:
+            return False  # before the options a why line is prompt text ("Why is B wrong?" can be a question)
+        letter = why.letter or (current.options[-1].letter if current.phase == "options" else None)
+        if letter is None:
+            self.log.warn(
+                number,
+                f"question {current.number}: this 'why wrong' line follows no option; put it right under "
+                "its option or name the option (`Why not B: ...`); ignored",
+            )
+            return True
+        self.open_why = _Why(letter, [why.text], number)
+        current.whys.append(self.open_why)
+        return True
+
+    def _image(self, question: _Question, url: str, number: int) -> None:
+        label = f"question {question.number}"
+        if question.image is not None:
+            self.log.error(
+                number,
+                f"{label} has a second picture (the first is on line {question.image_line}); "
+                "a question shows one image, keep one",
+            )
+            return
+        problem = image_url_problem(url)
+        if problem is not None:
+            self.log.error(number, f"{label}: image {problem}")
+        question.image, question.image_line = url, number
+
+    def _continues_why(self, why: _Why, line: str) -> bool:
+        """An indented line right under a why line that is nothing else continues its text."""
+        if not line[:1].isspace() or not line.strip() or syntax.OPTION.match(line) or self._is_answer_markup(line):
+            return False
+        if syntax.why_wrong(line) or syntax.image_url(line) or syntax.numbered_question(line):
+            return False
+        why.lines.append(line.strip())
+        self.open_why = why
+        return True
+
+    def _key_why(self, line: str, number: int) -> bool:
+        """`Why not B: ...` in the answer key explains option B of the question the entry above is for."""
+        why = syntax.why_wrong(line)
+        if why is None:
+            return False
+        target = self.last_claim.number if self.last_claim is not None else self.key_target
+        if target is None or why.letter is None:
+            self.log.warn(
+                number,
+                "this 'why wrong' line in the answer key does not say which option it explains; write it as "
+                "`Why not B: ...` under the question's key entry; ignored",
+            )
+            return True
+        self.open_why = _Why(why.letter, [why.text], number)
+        self.key_whys.append((target, self.open_why))
+        return True
+
     def _ignored(self, line: str, number: int) -> None:
         """Say so when a line that reads like an answer key is dropped: its answers would go missing silently."""
         if not syntax.looks_like_key(line):
@@ -281,6 +377,7 @@ class _Reader:
             or syntax.EXPLANATION.match(line)
             or syntax.DETAILS_OPEN.search(line)
             or syntax.answers_list(line)
+            or syntax.why_wrong(line)
         )
 
     def _answer_or_explanation(self, line: str, number: int) -> bool:
@@ -358,7 +455,7 @@ class _Reader:
                 self._inline_claim(claim, number)
                 self.details_answered = True
                 return
-        if self._key_entry(line, number):
+        if self._key_entry(line, number) or self._why_line(line, number):
             return
         if self._answer_or_explanation(line, number):
             self.details_answered = self.details_answered or self.last_claim is not None
@@ -371,6 +468,8 @@ class _Reader:
     # -- answer key -------------------------------------------------------------------------------
 
     def _answer_section_line(self, line: str, number: int) -> None:
+        if self._key_why(line, number):
+            return
         pairs = syntax.key_pairs(line)
         if pairs is not None:
             # The whole key on one line: `1. b, 2. c, 3. b, 4. b`.
@@ -455,6 +554,9 @@ class _Reader:
                 self.log.error(
                     claim.line, f"answer for question {claim.number}, but there is no question {claim.number}"
                 )
+        for question_number, why in self.key_whys:
+            if question_number in by_number:
+                by_number[question_number].whys.append(why)
         drafts = [draft for question in questions if (draft := self._draft(question)) is not None]
         if self.title is None or self.log.errors:
             return self.log.result(None)
@@ -502,8 +604,15 @@ class _Reader:
             claims=question.claims,
             loose_explanation=question.loose_explanation,
         )
-        if not ok or resolved is None:
+        explanations = self._choice_explanations(question, label)
+        if not ok or resolved is None or explanations is None:
             return None
+        if explanations and explanations[resolved.index]:
+            self.log.warn(
+                next(why.line for why in question.whys if why.letter == letter_of(resolved.index)),
+                f"{label}: option {letter_of(resolved.index)} is the answer but has a 'why wrong' line; "
+                "imported as its choice explanation, check the key",
+            )
         return DraftQuestion(
             line=question.line,
             label=label,
@@ -512,4 +621,33 @@ class _Reader:
             answer=resolved.index,
             explanation=resolved.explanation,
             tags=tuple(question.tags),
+            image=question.image or "",
+            choice_explanations=explanations,
         )
+
+    def _choice_explanations(self, question: _Question, label: str) -> tuple[str, ...] | None:
+        """The why lines as a tuple aligned with the options (() if none); None after an error."""
+        count = min(len(question.options), len(LETTERS))
+        texts: dict[int, str] = {}
+        first: dict[int, int] = {}
+        ok = True
+        for why in sorted(question.whys, key=lambda why: why.line):
+            index = LETTERS.index(why.letter)
+            text = join_lines(why.lines)
+            if index >= count:
+                self.log.error(why.line, f"{label}: this 'why wrong' line is for option {why.letter}, which it lacks")
+                ok = False
+            elif index in first:
+                self.log.error(
+                    why.line,
+                    f"{label}: option {why.letter} is explained twice (first on line {first[index]}); keep one",
+                )
+                ok = False
+            elif not text:
+                self.log.error(why.line, f"{label}: this 'why wrong' line has no text; write it or remove the line")
+                ok = False
+            else:
+                texts[index], first[index] = text, why.line
+        if not ok:
+            return None
+        return tuple(texts.get(index, "") for index in range(count)) if texts else ()

@@ -69,6 +69,28 @@ EXPLANATION = re.compile(
 # A line that is only a letter, as answers inside <details> are often written: `B`, `**B) text**`, `b - why`.
 BARE_LETTER = re.compile(rf"^\s*{_BOLD}?\s*{_LETTER}(?P<rest>.*)$")
 BOLD_LINE = re.compile(rf"^\s*{_BOLD}(?P<text>[^*_\d][^:]*?):?{_BOLD}\s*:?\s*$")
+# A picture on its own line: `![diagram](https://...)` (optionally with a "title"), or `<img src="https://...">`.
+IMAGE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:!\[[^\]]*\]\(\s*<?(?P<url>[^\s)>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
+    r"|<img\b[^>]*?\bsrc\s*=\s*[\"'](?P<src>[^\"']*)[\"'][^>]*>)\s*$",
+    re.IGNORECASE,
+)
+# Why an option is wrong: `- Why wrong: text` (or `Why it's wrong:`, `Why incorrect:`, `Why not:`) under the
+# option it explains, or naming it anywhere in the question or its key entry: `Why not B: text`,
+# `**Why B is wrong:** text`, `Why is C wrong? text`.
+_EMPHASIS = rf"(?:{_BOLD}|[*_])?"
+_WHY = (
+    r"why\s+(?:"
+    r"not(?:\s+(?:option\s+|choice\s+)?\(?(?P<not>[A-Ea-e])\)?)?"
+    r"|(?:option\s+|choice\s+)?\(?(?P<named>[A-Ea-e])\)?\s+is\s+(?:wrong|incorrect|not\s+(?:right|correct))"
+    r"|is\s+(?:option\s+|choice\s+)?\(?(?P<asked>[A-Ea-e])\)?\s+(?:wrong|incorrect|not\s+(?:right|correct))"
+    r"|(?:(?:it'?s|it\s+is|this\s+is)\s+)?(?:wrong|incorrect)"
+    r")"
+)
+WHY_WRONG = re.compile(
+    rf"^[\s>*+\-]*{_EMPHASIS}\s*{_WHY}\s*{_EMPHASIS}\s*[:：?]\s*{_EMPHASIS}\s*(?P<text>.*)$",
+    re.IGNORECASE,
+)
 DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.IGNORECASE)
 DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 SUMMARY = re.compile(r"<summary\b[^>]*>(?P<text>.*?)</summary\s*>", re.IGNORECASE)
@@ -82,6 +104,31 @@ _IGNORED_SECTION = re.compile(
     r"|reflection|summary|self[-\s]assessment|further\s+reading|learning\s+objectives?|key\s+takeaways?)\b",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class WhyWrong:
+    """A "why wrong" line: the option it names (None: the option just above it) and its text."""
+
+    letter: str | None
+    text: str
+
+
+def why_wrong(line: str) -> WhyWrong | None:
+    """Read `- Why wrong: ...` or `Why not B: ...` (see WHY_WRONG), or None if the line is not one."""
+    match = WHY_WRONG.match(line)
+    if match is None:
+        return None
+    letter = match.group("not") or match.group("named") or match.group("asked")
+    return WhyWrong(letter.upper() if letter else None, trim_emphasis(match.group("text")))
+
+
+def image_url(line: str) -> str | None:
+    """The URL of a line that is only a picture (`![alt](url)`, `<img src="url">`), or None."""
+    match = IMAGE.match(line)
+    if match is None:
+        return None
+    return (match.group("url") or match.group("src") or "").strip()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.domain.quiz import (
     QUESTION_ID_PATTERN,
     Question,
     Quiz,
+    image_url_problem,
     is_valid_quiz_id,
     letter_of,
 )
@@ -290,7 +291,7 @@ class _QuizReader:
         url = self.text(node, what, limits.IMAGE_URL, optional=True)
         if url is None:
             return None
-        problem = rules.image_url_problem(url)
+        problem = image_url_problem(url)
         if problem is not None:
             self.problem(node, f"{what} {problem}")
             return None

@@ -394,8 +394,8 @@ def test_every_markdown_example_in_the_docs_imports_cleanly() -> None:
 
     results = [parse_markdown(example, "docs/quiz-format.md") for example in examples]
 
-    assert len(examples) == 8
-    assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 8
+    assert len(examples) == 9
+    assert [[str(problem) for problem in result.errors + result.warnings] for result in results] == [[]] * 9
     assert all(result.quiz is not None and result.quiz.questions for result in results)
 
 
@@ -481,3 +481,157 @@ def test_lines_that_look_like_a_key_but_are_ignored_are_named_with_their_line() 
         "line (`1. B`) or the whole key on one line (`1. b, 2. c, 3. a`)"
     ]
     assert [problem.line for problem in garbled.errors] == [3, 7]  # both questions still lack an answer
+
+
+# --- pictures and "why wrong" lines (issue 14) -------------------------------------------------------------
+
+
+def test_picture_lines_and_why_wrong_lines_become_image_and_choice_explanations(tmp_path: Path) -> None:
+    result = parse_fixture("day31-pictures.md")
+
+    assert result.errors == [] and result.warnings == []
+    quiz = result.quiz
+    assert quiz is not None
+    first, second = quiz.questions
+    assert (first.prompt, first.image) == (
+        "How does a Vision Transformer turn an image into tokens?",
+        "https://example.com/vit/patches.png",
+    )
+    assert first.choice_explanations == (
+        "a 224×224 image would give 50,176 tokens, far too many for attention's quadratic cost.",
+        "",
+        "class scores are an output, not an input representation.",
+    )
+    assert first.choices[0] == "One token per pixel"  # the why line is not part of the option
+    assert (second.image, second.explanation) == (
+        "https://example.com/vit/cls.png",
+        "the classification head reads only the [CLS] token.",
+    )
+    assert second.choice_explanations == (
+        "the first patch token stays one patch; [CLS] is an extra learned token.",
+        "",
+        "position embeddings are added to every token; they are not an output.",
+    )
+    out = tmp_path / "day31.yaml"
+    assert run_import([FIXTURES / "day31-pictures.md"], out, force=False, dry_run=False, fmt=None) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "    image: https://example.com/vit/patches.png\n    choices:\n" in text
+    assert "    choice_explanations:\n      A: a 224×224 image" in text
+
+
+def test_why_lines_after_an_inline_answer_and_in_details_name_their_option() -> None:
+    text = """\
+# Quiz
+
+### 1. Which token ends a sequence?
+a) `<eos>`
+b) `<pad>`
+c) `<unk>`
+
+**Answer: a) `<eos>`**
+**Explanation:** `<eos>` tells the model where the text stops.
+**Why not B:** padding only fills a batch to one length.
+Why is C wrong? it stands for unknown words.
+
+### 2. Why is B wrong here?
+- A) It is right
+- B) It is wrong
+<details><summary>Answer</summary>A
+Why B is wrong: the prompt says so.
+</details>
+"""
+    result = parse_markdown(text, "inline.md")
+
+    assert messages(result) == [] and messages(result, "warnings") == []
+    assert result.quiz is not None
+    first, second = result.quiz.questions
+    assert first.explanation == "`<eos>` tells the model where the text stops."
+    assert first.choice_explanations == (
+        "",
+        "padding only fills a batch to one length.",
+        "it stands for unknown words.",
+    )
+    assert second.prompt == "Why is B wrong here?"  # before the options a why-like line is the question
+    assert second.choice_explanations == ("", "the prompt says so.")
+
+
+def test_a_picture_inside_an_explanation_stays_explanation_text() -> None:
+    text = """\
+# Quiz
+
+1. **Which curve is convex?**
+   - A) x²
+   - B) sin x
+
+**Answer: A**
+**Explanation:** its second derivative is positive, see
+![curve](https://example.com/convex.png)
+"""
+    result = parse_markdown(text, "explained.md")
+
+    assert result.quiz is not None
+    question = result.quiz.questions[0]
+    assert question.image == ""
+    assert question.explanation.endswith("![curve](https://example.com/convex.png)")
+
+
+def test_picture_and_why_problems_are_reported_at_their_lines() -> None:
+    text = """\
+# Quiz
+
+1. **One?**
+   ![a](http://example.com/a.png)
+   - A) a
+   - B) b
+     - Why wrong: b is right.
+   Why not C: there is no C.
+   Why not A:
+
+2. **Two?**
+   ![a](https://example.com/a.png)
+   ![b](https://example.com/b.png)
+   - A) a
+     - Why wrong: first.
+   Why not A: again.
+   - B) b
+
+## Answers
+
+1. B
+2. A
+Why wrong: which one?
+"""
+    result = parse_markdown(text, "bad.md")
+
+    assert messages(result) == [
+        "bad.md:4: question 1: image must be an https:// URL, got 'http://example.com/a.png'",
+        "bad.md:8: question 1: this 'why wrong' line is for option C, which it lacks",
+        "bad.md:9: question 1: this 'why wrong' line has no text; write it or remove the line",
+        "bad.md:13: question 2 has a second picture (the first is on line 12); a question shows one image, "
+        "keep one",
+        "bad.md:16: question 2: option A is explained twice (first on line 15); keep one",
+    ]
+    assert messages(result, "warnings") == [
+        "bad.md:23: this 'why wrong' line in the answer key does not say which option it explains; write it as "
+        "`Why not B: ...` under the question's key entry; ignored",
+    ]
+
+
+def test_a_why_wrong_line_for_the_answer_is_kept_with_a_warning() -> None:
+    text = """\
+# Quiz
+
+1. **One?**
+   - A) a
+     - Why wrong: the key may be wrong.
+   - B) b
+
+**Answers:** 1-a
+"""
+    result = parse_markdown(text, "key.md")
+
+    assert result.quiz is not None and result.quiz.questions[0].choice_explanations == ("the key may be wrong.", "")
+    assert messages(result, "warnings") == [
+        "key.md:5: question 1: option A is the answer but has a 'why wrong' line; imported as its choice "
+        "explanation, check the key"
+    ]
