@@ -24,6 +24,8 @@ _POINTS_AT_CHOICES = re.compile(
     r"|(?<![\w'])[a-e](\s*,\s*[a-e])*\s*(,|\band\b|\bor\b|\bnor\b|&)\s*[a-e](?![\w'])"
     r"|^(only|just|neither|either|both|not)\s+[a-e]$"
 )
+# An explanation naming a choice by its letter: "option B", "answer C", "(D)", "A)".
+_NAMES_A_LETTER = re.compile(r"(?i:\b(?:options?|choices?|answers?|letters?)\s+)\(?[A-E]\b|\([A-E]\)|(?<![\w(])[A-E]\)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _contained_choices(question: Question) -> Iterator[int]:
 
 
 def shuffled_pointers(loaded: LoadedQuiz) -> Iterator[QuizWarning]:
-    """A shuffled question's choice that names other choices by place or letter is wrong once re-lettered."""
+    """A shuffled question's choice or explanation that names choices by place or letter is wrong once re-lettered."""
     quiz = loaded.quiz
     for index, question in enumerate(quiz.questions):
         if not quiz.shuffles(question):
@@ -153,6 +155,21 @@ def shuffled_pointers(loaded: LoadedQuiz) -> Iterator[QuizWarning]:
                     f'question {index + 1}: choice {letter_of(position)} "{choice}" points at other choices, '
                     "but shuffle_choices gives them new letters and places in every live run; "
                     "add `shuffle_choices: false` to this question",
+                )
+        texts = [("the explanation", question.explanation)]
+        texts += [
+            (f"the choice explanation of {letter_of(position)}", text)
+            for position, text in enumerate(question.choice_explanations)
+        ]
+        for what, text in texts:
+            found = _NAMES_A_LETTER.search(text)
+            if found is not None:
+                yield QuizWarning(
+                    "shuffled-letter",
+                    loaded.path,
+                    _question_line(loaded, index),
+                    f'question {index + 1}: {what} says "{found.group(0)}", but shuffle_choices gives the '
+                    "choices new letters in every live run; name the choice by its text instead",
                 )
 
 

@@ -126,3 +126,30 @@ def test_shuffled_choices_that_point_at_other_choices() -> None:
         f'lint.yaml:16: warning: question 4: choice C "A, B or C" {advice}',
     ]
     assert warnings(quiz_text(*pointing)) == []  # in the file's order they are right where they are
+
+
+def test_shuffled_explanations_that_name_a_choice_by_its_letter() -> None:
+    text = """\
+title: Lint
+shuffle_choices: true
+questions:
+  - prompt: One?
+    choices: [x, y, z]
+    answer: A
+    explanation: Unlike option B, x is right.
+    choice_explanations:
+      C: (B) would be closer.
+  - prompt: Two?
+    choices: [x, y]
+    answer: A
+    explanation: A plain reason, naming x, with a Unicode letter é) and (a) lower case.
+    choice_explanations:
+      B: y is close to x but not x.
+"""
+    fix = "but shuffle_choices gives the choices new letters in every live run; name the choice by its text instead"
+
+    assert warnings(text) == [
+        f'lint.yaml:4: warning: question 1: the explanation says "option B", {fix}',
+        f'lint.yaml:4: warning: question 1: the choice explanation of C says "(B)", {fix}',
+    ]
+    assert warnings(text.replace("shuffle_choices: true\n", "")) == []
