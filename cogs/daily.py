@@ -20,6 +20,7 @@ from bot.domain.daily import DailyConfig
 from bot.domain.limits import AUTOCOMPLETE_CHOICES, MESSAGE_CONTENT
 from bot.domain.schedule import MAX_REVEAL_HOURS, MIN_REVEAL_HOURS, format_weekdays, timezone_suggestions
 from bot.ui.daily_texts import discord_time, plain, question_body, question_title, reveal_body, reveal_title
+from bot.ui.delivery_errors import DELIVERY_ERRORS, delivery_error
 from bot.ui.live_buttons import AnswerButton, answer_buttons
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,16 @@ class DiscordDailyPresenter:
         )
 
     async def _send(self, channel_id: int, **kwargs: Any) -> discord.Message:
-        channel = await self._channel(channel_id)
         try:
+            channel = await self._channel(channel_id)
             return await channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
         except discord.NotFound:
             raise self._deleted(channel_id) from None
         except discord.Forbidden:
             raise self._forbidden(channel_id) from None
+        except DELIVERY_ERRORS as error:
+            # Refused (4xx) or failed on the way (5xx, network): the scheduler's rules differ (issue 13).
+            raise delivery_error(error, "posting in the daily channel") from error
 
     async def post_question(self, post: QuestionPost) -> int:
         embed = discord.Embed(title=question_title(post), description=question_body(post))
