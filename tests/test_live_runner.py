@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.clock import FakeClock
-from bot.domain.delivery import RefusedError, TransientError
+from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
 from bot.domain.scoring import Standing
@@ -476,3 +476,27 @@ async def test_an_unexpected_error_in_the_finale_is_tried_three_times_then_the_r
     run = await storage.runs.get_run(run_id)
     assert run is not None and run.status is RunStatus.FINISHED
     assert (run.results_parts, run.results_done) == (0, True)
+
+
+async def test_a_refused_reveal_is_left_out_and_the_quiz_goes_on(
+    storage: Storage, clock: FakeClock, quiz: Quiz, caplog: pytest.LogCaptureFixture
+) -> None:
+    presenter = FakePresenter(clock)
+    presenter.fail("reveal", RefusedError("revealing question 1: 400 Bad Request (code 50035): Invalid Form Body"))
+    run_id = await _played(storage, clock, quiz, presenter)
+
+    assert [c.index for c in presenter.of("reveal")] == [0, 1, 2]
+    assert [c.index for c in presenter.of("question")] == [0, 1, 2]
+    run = await storage.runs.get_run(run_id)
+    assert run is not None and run.status is RunStatus.FINISHED
+    await _results_recorded(storage, run_id)
+    (line,) = _one_line_each(caplog)
+    assert "reveal of question 1 left out" in line
+
+
+def test_the_back_off_doubles_and_fits_in_discords_nonce_window() -> None:
+    assert [RETRY.delay(n).total_seconds() for n in range(1, RETRY.tries)] == [2, 4, 8, 16]
+    assert RETRY.total == timedelta(seconds=30)
+    assert not RETRY.exhausted(RETRY.tries - 1) and RETRY.exhausted(RETRY.tries)
+    with pytest.raises(ValueError, match="positive"):
+        Backoff(first_seconds=0, tries=3)
