@@ -15,8 +15,11 @@
 #
 # Exit statuses, which compose.yaml's `restart: on-failure:3` acts on:
 #   2    quizbot refused its configuration (missing or refused token, bad setting). Restarting cannot
-#        fix that, as in the systemd unit (RestartPreventExitStatus=2): Docker retries 3 times within a
-#        second, then leaves the container "Exited (2)".
+#        fix that, as in the systemd unit (RestartPreventExitStatus=2). The refusal is remembered in
+#        $QUIZBOT_REFUSED_FILE (default /tmp/quizbot.config-refused), in the container's own layer: it
+#        survives Docker's restarts of this container, which then exit 2 at once without starting the
+#        bot, and goes with the container when it is recreated, which is also what applies a new .env.
+#        So Docker's 3 retries take under a second, and the container stays "Exited (2)".
 #   143  stopped by SIGTERM (`docker compose stop`, a host shutdown), 130 by SIGINT. Non-zero on purpose:
 #        Docker starts an on-failure container again after a reboot only if it exited non-zero.
 #   0    quizbot ended by itself with status 0; not restarted.
@@ -40,6 +43,14 @@ max_delay=${QUIZBOT_RESTART_MAX_DELAY:-600}
 stable_after=${QUIZBOT_RESTART_STABLE_AFTER:-600}
 state_file=${QUIZBOT_RESTART_STATE:-/data/.restart-backoff}
 pid_file=${QUIZBOT_PID_FILE:-/tmp/quizbot.pid}
+refused_file=${QUIZBOT_REFUSED_FILE:-/tmp/quizbot.config-refused}
+recreate="docker compose -f deploy/compose.yaml up -d --force-recreate"
+
+if [ -e "$refused_file" ]; then
+    echo "quizbot-supervise: this container's configuration was refused before ($(cat "$refused_file" 2>/dev/null));" \
+        "not starting quizbot with it again. Fix .env, then: $recreate" >&2
+    exit 2
+fi
 
 child=""
 stop_status=""
@@ -120,8 +131,9 @@ while :; do
         exit 0
     fi
     if [ "$status" = 2 ]; then
+        date -u +"at %Y-%m-%d %H:%M:%S UTC" > "$refused_file" 2>/dev/null || true
         echo "quizbot-supervise: quizbot refused its configuration (the line above says why); not restarting." \
-            "Fix .env, then: docker compose -f deploy/compose.yaml up -d --force-recreate" >&2
+            "Fix .env, then: $recreate" >&2
         exit 2
     fi
     echo "quizbot-supervise: quizbot exited with status $status" >&2

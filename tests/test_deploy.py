@@ -29,6 +29,8 @@ def test_crashing_bot_is_restarted_after_the_back_off_and_sigterm_ends_the_loop(
         "QUIZBOT_RESTART_MIN_DELAY": "1",
         "QUIZBOT_RESTART_MAX_DELAY": "1",
         "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
+        "QUIZBOT_PID_FILE": str(tmp_path / "quizbot.pid"),
+        "QUIZBOT_REFUSED_FILE": str(tmp_path / "refused"),
     }
     wrapper = subprocess.Popen(["/bin/sh", str(ENTRYPOINT)], env=env, stderr=subprocess.PIPE, text=True)
     # The real shell sleep is what is under test: wait for the second start it lets through, no longer.
@@ -68,6 +70,7 @@ def test_a_configuration_error_ends_the_container_with_status_2(tmp_path: Path) 
         "QUIZBOT_RESTART_MIN_DELAY": "1",
         "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
         "QUIZBOT_PID_FILE": str(tmp_path / "quizbot.pid"),
+        "QUIZBOT_REFUSED_FILE": str(tmp_path / "refused"),
     }
     wrapper = subprocess.Popen(["/bin/sh", str(ENTRYPOINT)], env=env, stderr=subprocess.PIPE, text=True)
     # No signal is sent: the wrapper must end by itself instead of idling "Up" or backing off to a retry.
@@ -78,6 +81,14 @@ def test_a_configuration_error_ends_the_container_with_status_2(tmp_path: Path) 
     assert "refused its configuration" in stderr and "not restarting" in stderr
     assert "starting quizbot in" not in stderr
     assert not (tmp_path / "quizbot.pid").exists()
+
+    # Docker's on-failure policy starts the same container again (same /tmp, same environment): it must
+    # end at once, without the back-off and without another login attempt.
+    again = subprocess.run(["/bin/sh", str(ENTRYPOINT)], env=env, capture_output=True, text=True, timeout=10)
+    assert again.returncode == 2
+    assert len(starts.read_text().split()) == 1, "quizbot was not started again"
+    assert "configuration was refused before (at " in again.stderr and "--force-recreate" in again.stderr
+    assert "starting quizbot in" not in again.stderr
 
 
 def test_any_other_command_runs_once_in_place_of_the_wrapper(tmp_path: Path) -> None:

@@ -71,6 +71,7 @@ def long_running_bot(tmp_path: Path) -> dict[str, str]:
         "QUIZBOT_RESTART_MIN_DELAY": "60",  # a crash leaves the wrapper in its back-off for the whole test
         "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
         "QUIZBOT_PID_FILE": str(tmp_path / "quizbot.pid"),
+        "QUIZBOT_REFUSED_FILE": str(tmp_path / "refused"),
     }
 
 
