@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.storage import open_storage
-from tests.deploy_helpers import DEPLOY, REPO, fake_executable
+from tests.helpers import DEPLOY, REPO_ROOT, fake_executable
 
 SCRIPT = DEPLOY / "backup-nightly.sh"
 CRON_PATH = "/usr/bin:/bin"  # what cron gives a job; quizbot is not on it
@@ -146,7 +146,7 @@ def test_an_uncreatable_target_says_how_to_create_it(tmp_path: Path) -> None:
 
 def test_a_real_backup_with_the_quizbot_beside_the_script_and_cron_s_path(tmp_path: Path) -> None:
     """No QUIZBOT_BIN: the script finds this checkout's .venv/bin/quizbot, as it finds /opt/quizbot/.venv."""
-    assert (REPO / ".venv" / "bin" / "quizbot").is_file(), "the README's install creates .venv in the checkout"
+    assert (REPO_ROOT / ".venv" / "bin" / "quizbot").is_file(), "the README's install creates .venv in the checkout"
     db = tmp_path / "data" / "quizbot.db"
     db.parent.mkdir()
 

@@ -8,7 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.deploy_helpers import line_count, wait_until
+from tests.helpers import line_count, wait_until
 
 ENTRYPOINT = Path(__file__).resolve().parents[1] / "deploy" / "entrypoint.sh"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.deploy_helpers import DEPLOY, REPO, fake_executable, line_count, wait_until
+from tests.helpers import DEPLOY, REPO_ROOT, fake_executable, line_count, wait_until
 
 DOCKERFILE = DEPLOY / "Dockerfile"
 
@@ -32,7 +32,7 @@ def _installed_from(image_path: str) -> Path:
     for args in _instructions("COPY"):
         *sources, destination = args.split()
         if destination == image_path and len(sources) == 1:
-            return REPO / sources[0]
+            return REPO_ROOT / sources[0]
     raise AssertionError(f"no COPY installs {image_path}")
 
 

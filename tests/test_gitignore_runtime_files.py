@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.deploy_helpers import REPO
+from tests.helpers import REPO_ROOT
 
 RUNTIME_FILES = [
     ".env",
@@ -21,7 +21,7 @@ RUNTIME_FILES = [
 
 def test_runtime_files_are_ignored() -> None:
     result = subprocess.run(
-        ["git", "-C", str(REPO), "check-ignore", "--no-index", "--verbose", "--non-matching", *RUNTIME_FILES],
+        ["git", "-C", str(REPO_ROOT), "check-ignore", "--no-index", "--verbose", "--non-matching", *RUNTIME_FILES],
         capture_output=True,
         text=True,
         timeout=30,
@@ -32,7 +32,6 @@ def test_runtime_files_are_ignored() -> None:
 
 def test_the_deploy_files_themselves_are_not_ignored() -> None:
     tracked = ["deploy/backup-nightly.sh", "deploy/quizbot-backup.timer", ".env.example"]
-    result = subprocess.run(
-        ["git", "-C", str(REPO), "check-ignore", "--no-index", *tracked], capture_output=True, text=True, timeout=30
-    )
+    command = ["git", "-C", str(REPO_ROOT), "check-ignore", "--no-index", *tracked]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and result.stdout == "", result.stdout

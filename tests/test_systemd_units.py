@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.deploy_helpers import DEPLOY, REPO
+from tests.helpers import DEPLOY, REPO_ROOT
 
 INSTALL_DIR = "/opt/quizbot"
 UNITS = sorted([*DEPLOY.glob("*.service"), *DEPLOY.glob("*.timer")])
@@ -39,7 +39,7 @@ def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     assert shutil.which("systemd-analyze"), "it comes with Debian's systemd package: apt-get install systemd"
     assert {unit.name for unit in UNITS} == {"quizbot.service", "quizbot-backup.service", "quizbot-backup.timer"}
     for unit in UNITS:
-        (tmp_path / unit.name).write_text(unit.read_text().replace(INSTALL_DIR, str(REPO)))
+        (tmp_path / unit.name).write_text(unit.read_text().replace(INSTALL_DIR, str(REPO_ROOT)))
 
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *sorted(str(path) for path in tmp_path.iterdir())],
@@ -58,7 +58,7 @@ def test_documentation_points_at_the_installed_docs_not_a_placeholder() -> None:
     for unit in UNITS:
         (url,) = _settings(unit)["Documentation"]
         assert url == f"file://{INSTALL_DIR}/docs/operations.md", unit.name
-        assert (REPO / url.removeprefix(f"file://{INSTALL_DIR}/")).is_file()
+        assert (REPO_ROOT / url.removeprefix(f"file://{INSTALL_DIR}/")).is_file()
 
 
 def test_the_backup_service_runs_the_nightly_script_as_the_bot_user_with_the_bot_environment() -> None:
