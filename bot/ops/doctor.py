@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TextIO
@@ -246,7 +246,11 @@ async def _check_channel(client: discord.Client, guild_id: int, channel_id: int,
 
 
 def effective_permissions(
-    guild: dict[str, Any], roles: list[dict[str, Any]], member: dict[str, Any], channel: dict[str, Any], me: int
+    guild: Mapping[str, Any],
+    roles: Sequence[Mapping[str, Any]],
+    member: Mapping[str, Any],
+    channel: Mapping[str, Any],
+    me: int,
 ) -> int:
     """Discord's permission algorithm: @everyone and role grants, then the channel's overwrites in order."""
     everything = discord.Permissions.all().value

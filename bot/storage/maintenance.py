@@ -86,7 +86,7 @@ def checkpoint(path: Path) -> bool:
     """Fold the WAL into the main file (the bot must be stopped); True when the WAL is now empty."""
     with _connect(path) as connection:
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return busy == 0
+    return bool(busy == 0)
 
 
 def daily_channels(path: Path) -> list[tuple[int, int]]:
