@@ -37,7 +37,14 @@ from bot.ui.live_presenter import DiscordPresenter
 log = logging.getLogger(__name__)
 
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
-EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.settings", "cogs.daily", "cogs.leaderboard", "cogs.reports")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.quiz",
+    "cogs.settings",
+    "cogs.daily",
+    "cogs.leaderboard",
+    "cogs.reports",
+    "cogs.library",
+)
 COMMAND_HASH_KEY = "command_tree_hash"
 
 

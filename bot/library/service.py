@@ -158,9 +158,15 @@ class QuizLibrary:
         log.info("quiz %s removed in guild %d by %d", stored.quiz.id, guild_id, member.user_id)
         return stored.quiz
 
-    def own_quiz(self, guild_id: int, quiz_id: str) -> Quiz:
-        """The server's own quiz (for the remove confirmation); NotFoundError otherwise."""
+    async def removable(self, member: Member, guild_id: int, quiz_id: str) -> Quiz:
+        """The server's own quiz, before asking whether to remove it; NotFoundError otherwise."""
+        await self._require_organiser(guild_id, member)
         return self._own(guild_id, quiz_id).quiz
+
+    def own_quizzes(self, guild_id: int) -> list[Quiz]:
+        """This server's uploads, by id."""
+        own = self._server.get(guild_id, {})
+        return [own[quiz_id].quiz for quiz_id in sorted(own)]
 
     def _own(self, guild_id: int, quiz_id: str) -> StoredQuiz:
         stored = self._server.get(guild_id, {}).get(quiz_id.strip().lower())
