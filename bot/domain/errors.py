@@ -10,3 +10,20 @@ from __future__ import annotations
 
 class QuizbotError(Exception):
     """An expected failure; `str(error)` is safe and useful to show to the member, organiser or admin."""
+
+
+class ConfigError(QuizbotError):
+    """Something the admin must change before trying again: a setting, a path or an argument.
+
+    Commands exit with status 2 on it, which systemd and the Docker entry point do not retry; every other
+    QuizbotError on the command line exits 1 (it may work later, so a supervisor retries).
+    """
+
+
+# Exit statuses of the `quizbot` commands.
+EXIT_FAILURE = 1  # it failed now and may work later: a supervisor retries
+EXIT_CONFIG = 2  # a setting, a path or an argument must change first: supervisors do not retry
+
+
+def exit_code(error: QuizbotError) -> int:
+    return EXIT_CONFIG if isinstance(error, ConfigError) else EXIT_FAILURE

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.domain.errors import QuizbotError
+from bot.domain.errors import ConfigError, QuizbotError
 from bot.storage.db_lock import DatabaseBusyError, held_alone
-from bot.storage.maintenance import checkpoint, inspect, integrity_problems, online_copy
+from bot.storage.maintenance import check_database_file, checkpoint, inspect, integrity_problems, online_copy
 from bot.storage.migrations import MIGRATIONS
 
 # SQLite's companion files of a database in WAL mode; they belong to the main file and move with it.
@@ -24,6 +24,10 @@ _COMPANIONS = ("-wal", "-shm")
 
 class BackupError(QuizbotError):
     """A backup or restore was refused or failed; the message says why and what to do."""
+
+
+class BackupPathError(BackupError, ConfigError):
+    """A path given to backup or restore (QUIZBOT_DB, --db, BACKUP.db) is wrong: fix it and run again."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ def backup_database(source: Path, output: Path, *, overwrite: bool = False) -> B
     """Copy `source` (live or not) to `output`, then prove the copy is intact before naming it `output`."""
     started = time.monotonic()
     if not source.is_file():
-        raise BackupError(f"no database at {source}: check QUIZBOT_DB (or pass --db).")
+        raise BackupPathError(f"no database at {source}: check QUIZBOT_DB (or pass --db).")
+    check_database_file(source)  # not a database, or another program's: refused before any file is written
     if output.resolve() == source.resolve():
         raise BackupError("the backup file must not be the live database: choose another OUT path.")
     if output.exists() and not overwrite:
@@ -77,9 +82,11 @@ def restore_database(backup: Path, target: Path) -> RestoreReport:
     next to it, never deleted.
     """
     if not backup.is_file():
-        raise BackupError(f"no backup file at {backup}.")
+        raise BackupPathError(f"no backup file at {backup}.")
+    if not target.parent.is_dir():
+        raise BackupPathError(f"folder {target.parent} does not exist: check QUIZBOT_DB (or --db).")
     if target.exists() and backup.resolve() == target.resolve():
-        raise BackupError("the backup is the database itself: pass a backup file made by `quizbot backup`.")
+        raise BackupPathError("the backup is the database itself: pass a backup file made by `quizbot backup`.")
     try:
         with held_alone(target):
             version = _verify_backup(backup)

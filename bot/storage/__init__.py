@@ -10,11 +10,11 @@ from pathlib import Path
 
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
-from bot.storage.database import Database, StorageError
+from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 
-__all__ = ["ChannelBusyError", "Storage", "StorageError", "open_storage"]
+__all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
 
 
 class Storage:
