@@ -70,11 +70,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from bot.ops.backup import restore_database
 
     target = args.db or _settings_or_exit().db_path
-    report = restore_database(args.backup, target)
-    if report.previous_moved_to is not None:
+    report = restore_database(args.backup, target, create=args.create)
+    # Absolute paths: the admin sees which file was written, whichever .env this shell read.
+    if report.previous_moved_to is None:
+        written = f"the new file {report.target}"
+    else:
         print(f"kept the previous database as {report.previous_moved_to}")
+        written = str(report.target)
     print(
-        f"restored {report.restored_from} to {report.target} (schema version {report.schema_version}); "
+        f"restored {report.restored_from} to {written} (schema version {report.schema_version}); "
         "start the bot again"
     )
     return 0
@@ -154,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="put a backup in place of the database (stop the bot first; the old file is kept)"
     )
     restore.add_argument("backup", type=Path, metavar="BACKUP.db", help="a file made by `quizbot backup`")
-    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB)")
+    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB); it must exist")
+    restore.add_argument(
+        "--create", action="store_true", help="restore into a new file when there is no database at --db yet"
+    )
     restore.set_defaults(handler=cmd_restore)
 
     doctor = sub.add_parser(

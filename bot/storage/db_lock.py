@@ -7,6 +7,7 @@ Several bot processes may share the database (the lock is shared); `restore` tak
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -28,13 +29,33 @@ def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
+def _open_lock_file(db_path: Path) -> int:
+    path = lock_path(db_path)
+    try:
+        return os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it just now
+        return os.open(path, os.O_RDWR)
+    # A lock file made by root (a root-run restore) must stay usable by the bot's own user, or its flock
+    # silently stops protecting the database: give it the owner of the database (or of its folder).
+    owner = db_path if db_path.exists() else db_path.parent
+    with contextlib.suppress(OSError):
+        stat = owner.stat()
+        if (stat.st_uid, stat.st_gid) != (os.geteuid(), os.getegid()):
+            os.fchown(fd, stat.st_uid, stat.st_gid)
+    return fd
+
+
 @contextmanager
 def _flock(db_path: Path, mode: int, refusal: str) -> Iterator[None]:
     if fcntl is None or str(db_path) == ":memory:":
         yield
         return
     try:
-        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _open_lock_file(db_path)
     except OSError:
         # No folder or no write access: no bot can be using a database there, and opening it will say why.
         yield
