@@ -35,9 +35,6 @@ def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | Non
     if quiz_id is not None and not is_valid_quiz_id(quiz_id):
         print(f"quizbot: --quiz {quiz_id!r} is not a quiz id (lowercase letters, digits, - and _)", file=sys.stderr)
         return 2
-    if not db_path.is_file():
-        print(f"quizbot: no database at {db_path}: check QUIZBOT_DB (or pass --db)", file=sys.stderr)
-        return EXIT_CONFIG
     try:
         count = asyncio.run(_export(db_path, guild_id, output, quiz_id, since_at))
     except QuizbotError as error:
@@ -51,7 +48,8 @@ def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | Non
 
 
 async def _export(db_path: Path, guild_id: int, output: Path, quiz_id: str | None, since: datetime | None) -> int:
-    storage = await open_storage(db_path)
+    # Read-only: exporting from the live database or a backup file changes neither, not even its journal mode.
+    storage = await open_storage(db_path, read_only=True)
     try:
         rows = [row async for row in storage.boards.answer_rows(guild_id, quiz_id=quiz_id, since=since)]
     finally:

@@ -32,6 +32,10 @@ class Storage:
         await self.database.close()
 
 
-async def open_storage(path: Path) -> Storage:
-    """Open (creating and migrating if needed) the database at `path`."""
-    return Storage(await Database.open(path))
+async def open_storage(path: Path, *, read_only: bool = False) -> Storage:
+    """Open (creating and migrating if needed) the database at `path`.
+
+    `read_only` is for commands that only read (export): the file must exist and be a quizbot database,
+    and nothing on disk changes, not even its journal mode.
+    """
+    return Storage(await (Database.open_read_only(path) if read_only else Database.open(path)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -83,6 +84,13 @@ def read_only_uri(path: Path) -> str:
     return uri
 
 
+def _existing_read_only_uri(path: Path) -> str:
+    check_folder(path)
+    if not path.is_file():
+        raise DatabaseSetupError(f"no database at {path}: check QUIZBOT_DB (or pass --db).")
+    return read_only_uri(path)
+
+
 def is_wal_file(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
@@ -114,6 +122,7 @@ class Database:
         self.connection = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -136,6 +145,51 @@ class Database:
         except BaseException:
             await connection.close()
             raise
+        return database
+
+    @classmethod
+    async def open_read_only(cls, path: Path) -> Database:
+        """Open an existing quizbot database of the current schema for reading; nothing on disk changes."""
+        uri = await asyncio.to_thread(_existing_read_only_uri, path)
+        try:
+            connection = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except Exception as error:
+            raise StorageError(f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions.") from error
+        connection.row_factory = aiosqlite.Row
+        database = cls(connection, path)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA query_only = ON")
+            version = await database._check_identity()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise not_a_database(path, error) from None
+        except BaseException:
+            await connection.close()
+            raise
+        if version > len(MIGRATIONS):
+            await connection.close()
+            raise StorageError(
+                f"database {path} has schema version {version}, newer than this quizbot knows "
+                f"({len(MIGRATIONS)}): upgrade quizbot."
+            )
+        if version < len(MIGRATIONS):
+            # An older file (a backup kept for months) is read through a migrated scratch copy, never changed.
+            await connection.close()
+            return await cls._open_migrated_copy(path)
+        return database
+
+    @classmethod
+    async def _open_migrated_copy(cls, path: Path) -> Database:
+        scratch = tempfile.TemporaryDirectory(prefix="quizbot-read-")
+        try:
+            copy = Path(scratch.name) / path.name
+            await asyncio.to_thread(copy_database, path, copy)
+            database = await cls.open(copy)
+        except BaseException:
+            scratch.cleanup()
+            raise
+        database.path, database._scratch = path, scratch
         return database
 
     async def _check_identity(self) -> int:
@@ -196,6 +250,9 @@ class Database:
 
     async def close(self) -> None:
         await self.connection.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
 
 def copy_database(source: Path, destination: Path) -> None:

@@ -90,8 +90,17 @@ def held_alone(db_path: Path) -> AbstractContextManager[None]:
 
 
 def bot_is_running(db_path: Path) -> bool:
+    """Whether a `quizbot run` holds the database now; creates and changes nothing (for the doctor)."""
+    if fcntl is None:
+        return False
     try:
-        with held_alone(db_path):
-            return False
-    except DatabaseBusyError:
+        fd = os.open(lock_path(db_path), os.O_RDONLY)
+    except OSError:
+        return False  # every running bot created the lock file when it started
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    finally:
+        os.close(fd)
+    return False
