@@ -9,11 +9,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
-from bot.domain.errors import EXIT_FAILURE, QuizbotError, exit_code
+from bot.domain.errors import EXIT_FAILURE, ConfigError, QuizbotError, exit_code
 from bot.settings import Settings, load_settings
 
+# `sync --dev-guild` without an id: take it from QUIZBOT_DEV_GUILD, which must then be set. Not a string:
+# argparse would pass a string constant through `type=int`.
+_DEV_GUILD_FROM_SETTINGS = object()
 # Set to see the traceback of an unexpected error (a bug) instead of its one-line summary.
 TRACEBACK_VARIABLE = "QUIZBOT_TRACEBACK"
 
@@ -36,7 +40,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit()
     token = settings.require_token()
-    if args.dev_guild is not None:
+    if args.dev_guild is _DEV_GUILD_FROM_SETTINGS:
+        if settings.dev_guild_id is None:
+            raise ConfigError(
+                "--dev-guild without an id uses QUIZBOT_DEV_GUILD, which is not set: pass the server id "
+                "(quizbot sync --dev-guild 123456789012345678), or leave out --dev-guild to sync globally."
+            )
+    elif args.dev_guild is not None:
         settings = replace(settings, dev_guild_id=args.dev_guild)
     return asyncio.run(sync_commands(settings, token))
 
@@ -113,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done; 1 failed now, may work later (a supervisor retries); "
         "2 a setting or argument must change first.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=cmd_run)
@@ -125,10 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dev-guild",
         type=int,
         nargs="?",
-        const=None,
+        const=_DEV_GUILD_FROM_SETTINGS,
         default=None,
         metavar="GUILD_ID",
-        help="sync to this guild only (instant); without a value uses QUIZBOT_DEV_GUILD",
+        help="sync to this guild only (instant); without a value uses QUIZBOT_DEV_GUILD, which must be set",
     )
     sync.set_defaults(handler=cmd_sync)
 
@@ -187,10 +198,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("quizbot")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run pip install -e . for the version)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure is one line on stderr and exit 1 or 2, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
         return int(args.handler(args))
     except QuizbotError as error:

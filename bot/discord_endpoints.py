@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import aiohttp
 import discord.gateway
 import discord.http
+import discord.voice_client
 import yarl
 
 from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE
@@ -22,6 +23,9 @@ def point_discord_at(api_base: str, gateway_url: str) -> None:
     """
     discord.http.Route.BASE = api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    # This bot has no voice: without PyNaCl and davey, every new client would warn that voice is off.
+    discord.voice_client.VoiceClient.warn_nacl = False
+    discord.voice_client.VoiceClient.warn_dave = False
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ async def run_doctor(settings: Settings, *, out: TextIO, offline: bool = False) 
     if offline:
         report.add(Level.WARN, "discord", "skipped (--offline)")
     elif settings.token is None:
-        report.add(Level.WARN, "discord", "DISCORD_TOKEN is not set, so the token and permissions were not checked")
+        report.add(Level.WARN, "discord", "skipped: no DISCORD_TOKEN to check the token and permissions with")
     else:
         await check_discord(settings, settings.token.reveal(), channels, report)
     for finding in report.findings:
@@ -108,6 +108,11 @@ def check_config(settings: Settings, report: Report) -> None:
         "config",
         f"settings load; commands sync {where}; LOG_LEVEL={settings.log_level} LOG_FORMAT={settings.log_format}",
     )
+    try:
+        settings.require_token()
+    except ConfigError as error:
+        # `quizbot run` stops on this with exit 2, so the doctor cannot call the setup fine.
+        report.add(Level.FAIL, "config", str(error), setting=True)
 
 
 def check_database(settings: Settings, report: Report) -> list[tuple[int, int]]:
