@@ -47,6 +47,18 @@ async def test_sync_to_a_server_the_bot_is_not_in_says_so_in_one_line_and_exits_
     assert testbed.sync_calls == []
 
 
+async def test_run_with_a_dev_guild_the_bot_is_not_in_stops_with_the_same_line_and_exit_2(
+    testbed: TestBed, bot_settings: Settings, tmp_path: Path
+) -> None:
+    stranger = 434343434343
+    env = {**process_env(bot_settings), "QUIZBOT_DEV_GUILD": str(stranger)}
+    result = await aquizbot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    line = _one_error_line(result.stderr)
+    assert f"server {stranger}" in line and "applications.commands" in line, line
+    assert testbed.sync_calls == []
+
+
 @pytest.mark.parametrize("command", ["run", "sync"])
 async def test_an_endpoint_answering_404_is_one_line_naming_the_setting_and_exits_2(
     tmp_path: Path, command: str
