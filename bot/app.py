@@ -1,28 +1,55 @@
-"""The QuizBot: the discord.py client that wires settings, storage, quizzes and the cogs together."""
+"""The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
+
+The services (live runs, daily posts, boards) are built here in setup_hook and reached as attributes
+of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot.boards import BoardService
+from bot.daily import DailyScheduler
+from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
+from bot.live.manager import LiveQuizManager
+from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
+from bot.ui.buttons import PERSISTENT_BUTTONS
+from bot.ui.daily_presenter import DiscordDailyPresenter
+from bot.ui.failures import QuizCommandTree
+from bot.ui.live_presenter import DiscordPresenter
 
 log = logging.getLogger(__name__)
 
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
-EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.daily", "cogs.leaderboard")
+EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.settings", "cogs.daily", "cogs.leaderboard", "cogs.reports")
 COMMAND_HASH_KEY = "command_tree_hash"
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the commands and buttons call; they exist from setup_hook (after login) on."""
+
+    live: LiveQuizManager
+    presenter: DiscordPresenter
+    scheduler: DailyScheduler
+    daily: DailyAdmin
+    boards: BoardService
+    quiz_settings: QuizSettings
 
 
 class QuizBot(commands.Bot):
@@ -33,6 +60,7 @@ class QuizBot(commands.Bot):
             # Prefix commands are never used (no message content intent); Bot needs a prefix anyway.
             command_prefix=commands.when_mentioned,
             help_command=None,
+            tree_cls=QuizCommandTree,
             intents=discord.Intents(guilds=True),
             # Quiz text and member names are user content: nothing the bot sends may ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
@@ -43,9 +71,10 @@ class QuizBot(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.sync_on_start = sync_on_start
-        # Set on SIGTERM: cogs refuse to start new quiz runs while in-flight work finishes (bot/runtime.py).
-        self.shutting_down = False
+        self._shutting_down = False
         self._storage: Storage | None = None
+        self._services: Services | None = None
+        self._resume_task: asyncio.Task[None] | None = None
         self.catalog = QuizCatalog(folder=settings.quizzes_dir)
 
     @property
@@ -54,19 +83,79 @@ class QuizBot(commands.Bot):
             raise RuntimeError("storage is opened in setup_hook; it is not available before login")
         return self._storage
 
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are built in setup_hook; they are not available before login")
+        return self._services
+
+    @property
+    def live(self) -> LiveQuizManager:
+        return self.services.live
+
+    @property
+    def daily(self) -> DailyAdmin:
+        return self.services.daily
+
+    @property
+    def scheduler(self) -> DailyScheduler:
+        return self.services.scheduler
+
+    @property
+    def boards(self) -> BoardService:
+        return self.services.boards
+
+    @property
+    def quiz_settings(self) -> QuizSettings:
+        return self.services.quiz_settings
+
+    @property
+    def shutting_down(self) -> bool:
+        """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
+        return self._shutting_down
+
+    @shutting_down.setter
+    def shutting_down(self, value: bool) -> None:
+        self._shutting_down = value
+        if self._services is not None:
+            self._services.live.accepting = not value
+
+    def _build_services(self, storage: Storage) -> Services:
+        def catalog() -> QuizCatalog:
+            return self.catalog
+
+        presenter = DiscordPresenter(self)
+        live = LiveQuizManager(storage, self.clock, presenter, catalog)
+        scheduler = DailyScheduler(
+            storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
+        )
+        daily = DailyAdmin(storage, self.clock, catalog, scheduler)
+        return Services(live, presenter, scheduler, daily, BoardService(storage, catalog), QuizSettings(storage))
+
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer
         # clicks on old messages from the very first event.
         self._storage = await open_storage(self.settings.db_path)
         await self.reload_quizzes()
+        self._services = self._build_services(self._storage)
+        self.add_dynamic_items(*PERSISTENT_BUTTONS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        # Not waiting for on_ready (which comes seconds after the guilds): posting and editing need only
+        # REST, and an overdue question should close as soon as possible.
+        self._resume_task = asyncio.create_task(self._resume_runs(), name="quiz-resume")
+        self._services.scheduler.start()
         if self.sync_on_start:
             await self.sync_commands_if_changed()
         # Everything loaded so far lives as long as the process: move it out of the garbage collector's
         # sight, so a full collection during a click burst walks only what the burst allocated.
         gc.collect()
         gc.freeze()
+
+    async def _resume_runs(self) -> None:
+        resumed = await self.live.resume_all()
+        if resumed:
+            log.info("resumed %d live quiz run(s)", resumed)
 
     async def reload_quizzes(self) -> QuizCatalog:
         # YAML parsing is CPU work; keep it off the event loop.
@@ -111,6 +200,14 @@ class QuizBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resume_task
+            self._resume_task = None
+        if self._services is not None:
+            await self._services.scheduler.stop()
+            await self._services.live.close()
         await super().close()
         if self._storage is not None:
             await self._storage.close()

@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="convert markdown, Aiken or CSV quizzes into quiz YAML files")
     imp.add_argument("paths", nargs="+", type=Path, help="files and folders to import")
-    imp.add_argument("-o", "--output", type=Path, help="OUT.yaml for one file, or a folder for many")
+    imp.add_argument("-o", "--output", type=Path, help="OUT.yaml (or OUT.yml) for one file, or a folder for many")
     imp.add_argument("--force", action="store_true", help="overwrite existing quiz files")
     imp.add_argument("--dry-run", action="store_true", help="report what would be written, write nothing")
     imp.add_argument("--format", choices=FORMATS, help="skip format detection")

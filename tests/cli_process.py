@@ -12,7 +12,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO_ROOT
+
+__all__ = ["REPO_ROOT", "SHAPED_TOKEN", "aquizbot", "endpoint_answering", "error_lines", "quizbot"]
 # Shaped like a bot token (three dot-separated parts), so settings accept it; no Discord ever sees it.
 SHAPED_TOKEN = "MTA4NjQ2MTk4NzY1NDMyMTA5OA.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 

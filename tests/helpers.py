@@ -1,16 +1,32 @@
-"""Arrange steps several test files share."""
+"""Arrange steps and small checks several test modules share; test modules never import each other."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
 
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import Clock
-from bot.domain.quiz import Quiz
-from bot.domain.runs import RunKind, ScoringMode
+from bot.domain.quiz import Question, Quiz, letter_of
+from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.settings import Settings
 from bot.storage import Storage
+from bot.ui.results_card import FILL, TRACK
+from tests.discord_testbed import TestBed
+from tests.discord_testbed.model import Channel, Message, User
+from tests.discord_testbed.runner import BotFactory, InProcessBot
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # bot/, docs/, quizzes/: the same from any test folder
+TEST_DATA = REPO_ROOT / "tests" / "data"  # input files tests read (import sources, quiz files)
+
+
+# -- storage ---------------------------------------------------------------------------------------
 
 
 async def open_first_question(
@@ -39,6 +55,175 @@ async def open_first_question(
     return run.id
 
 
+SEED_GUILD = 10  # the guild seed_run's runs belong to unless told otherwise
+SEED_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
+SEED_QUIZ = Quiz(
+    id="lora",
+    title="LoRA basics",
+    series="finetuning",
+    tags=("ml",),
+    questions=(
+        Question("q1", "Rank?", ("r", "alpha", "both"), 0, tags=("lora",)),
+        Question("q2", "Bits?", ("4", "8", "16"), 1, tags=("quantization",)),
+        Question("q3", "Easy?", ("yes", "no"), 0, tags=("lora", "quantization")),
+    ),
+)
+
+SeedAnswer = tuple[int, int, str, int, float]  # (question index, user id, name, choice, seconds)
+
+
+async def seed_run(
+    storage: Storage,
+    answers: list[SeedAnswer],
+    *,
+    quiz: Quiz = SEED_QUIZ,
+    at: datetime = SEED_AT,
+    kind: RunKind = RunKind.LIVE,
+    guild_id: int = SEED_GUILD,
+) -> int:
+    """A finished run whose questions all opened at `at`, answered through the click path."""
+    run = await storage.runs.create_run(
+        guild_id=guild_id,
+        channel_id=random.randrange(1, 2**40),
+        kind=kind,
+        quiz=quiz,
+        started_by=1,
+        now=at,
+        seconds_per_question=30,
+        scoring_mode=ScoringMode.ACCURACY,
+    )
+    for index in range(len(quiz.questions)):
+        assert await storage.runs.open_question(run.id, index, now=at, deadline=at + timedelta(days=1))
+    for index, user_id, name, choice, seconds in answers:
+        result = await storage.runs.record_answer(
+            run_id=run.id,
+            index=index,
+            user_id=user_id,
+            user_name=name,
+            choice=choice,
+            now=at + timedelta(seconds=seconds),
+        )
+        assert result.outcome == "recorded"
+    await storage.runs.finish_run(run.id, status=RunStatus.FINISHED, now=at)
+    return run.id
+
+
+async def active_run_ids(storage: Storage, kind: RunKind | None = None) -> list[int]:
+    """Ids of the runs still in their lobby or running, read straight from the database."""
+    rows = await storage.database.fetch_all(
+        "SELECT id, kind FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
+    )
+    return [int(row[0]) for row in rows if kind is None or row[1] == kind.value]
+
+
+async def stored_choice(storage: Storage, run_id: int, index: int, user_id: int) -> int | None:
+    """The choice a member's stored answer holds, or None, read straight from the database."""
+    row = await storage.database.fetch_one(
+        "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?", (run_id, index, user_id)
+    )
+    return None if row is None else int(row[0])
+
+
+# -- the bot ---------------------------------------------------------------------------------------
+
+
 def clocked_bot_factory(clock: Clock) -> Callable[[Settings], QuizBot]:
     """A `bot_factory` for the test bed fixtures: our real bot, with time in the test's hands."""
     return lambda settings: create_bot(settings, clock=clock)
+
+
+async def restart(tb: TestBed, bot: QuizBot, factory: BotFactory, settings: Settings) -> QuizBot:
+    """Stop the bot (its tasks die with it) and start a fresh one on the same database and clock."""
+    await bot.close()
+    fresh = await InProcessBot(tb, factory, settings).start()
+    assert isinstance(fresh, QuizBot)
+    return fresh
+
+
+# -- live quizzes through the test bed -------------------------------------------------------------
+
+EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 3.0, what: str = "") -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def titled(prefix: str) -> Callable[[Message], bool]:
+    return lambda m: m.embed is not None and str(m.embed.get("title", "")).startswith(prefix)
+
+
+async def question_message(tb: TestBed, channel: Channel, number: int, total: int) -> Message:
+    return await tb.wait_for_message(channel, titled(f"Question {number}/{total}"))
+
+
+async def revealed(tb: TestBed, message: Message) -> None:
+    await tb.wait_until(lambda: "closed" in str(message.embed and message.embed.get("title")), what="the reveal")
+
+
+async def fast_settings(tb: TestBed, admin: User) -> None:
+    reply = await tb.slash("quiz-settings", {"lead_seconds": 0, "reveal_seconds": 0}, user=admin)
+    assert reply.ephemeral and "Lead before the first question: 0 s" in reply.message.content
+
+
+def wrong(quiz: Quiz, index: int) -> str:
+    return letter_of((quiz.questions[index].answer + 1) % len(quiz.questions[index].choices))
+
+
+def right(quiz: Quiz, index: int) -> str:
+    return quiz.questions[index].answer_letter
+
+
+async def start_fast_quiz(tb: TestBed, starter: User, channel: Channel | None = None) -> Message:
+    """Start day48 with no lead and no reveal pause; return question 1 once it is posted."""
+    channel = channel or tb.general
+    started = await tb.slash("quiz", {"name": "day48"}, user=starter, channel=channel)
+    assert started.ephemeral and "Starting" in started.message.content, started.message.content
+    return await question_message(tb, channel, 1, 10)
+
+
+# -- results card ----------------------------------------------------------------------------------
+
+
+def bar_runs(image: Image.Image, x: int) -> int:
+    """How many separate vertical runs of bar colour (track or fill) cross column x."""
+    runs, inside = 0, False
+    for y in range(image.height):
+        pixel = image.getpixel((x, y))
+        is_bar = pixel in (TRACK, FILL)
+        if is_bar and not inside:
+            runs += 1
+        inside = is_bar
+    return runs
+
+
+# -- deployment: the scripts in deploy/, run for real under /bin/sh ---------------------------------
+
+DEPLOY = REPO_ROOT / "deploy"
+
+
+def fake_executable(bin_dir: Path, name: str, body: str) -> Path:
+    """Write an executable `/bin/sh` script `bin_dir/name` (the folder is created) and return its path."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "the condition") -> None:
+    """Poll `condition` every 20 ms until it holds; fail after `timeout` seconds (a bound, not a wait)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def line_count(path: Path) -> int:
+    """Lines a fake executable has appended to `path` so far (0 before the first)."""
+    return len(path.read_text().split()) if path.exists() else 0

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.errors import QuizbotError
+from bot.ui.buttons import PERSISTENT_BUTTONS
+from bot.ui.failures import GUARDED_CALLBACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names)
@@ -57,9 +59,56 @@ def test_nothing_in_bot_imports_cogs(path: Path) -> None:
     assert cogs == [], f"{_rel(path)} imports {cogs}: cogs are loaded by name, never imported from bot/"
 
 
-@pytest.mark.parametrize("path", _modules("bot/domain", "bot/storage", "bot/quizfiles", "bot/importers"), ids=_rel)
+SERVICES = ("bot/live", "bot/daily", "bot/boards")
+
+
+@pytest.mark.parametrize(
+    "path", _modules("bot/domain", "bot/storage", "bot/quizfiles", "bot/importers", *SERVICES), ids=_rel
+)
 def test_no_discord_below_the_runtime(path: Path) -> None:
-    assert "discord" not in {_top(m) for m in _imports(path)}, f"{_rel(path)} imports discord"
+    foreign = {_top(m) for m in _imports(path)} & {"discord", "aiohttp"}
+    assert foreign == set(), f"{_rel(path)} imports {foreign}: only bot/ui, cogs and the wiring talk to Discord"
+
+
+@pytest.mark.parametrize("path", _modules("bot/ui"), ids=_rel)
+def test_ui_reads_no_storage(path: Path) -> None:
+    storage = [m for m in _imports(path) if m.startswith("bot.storage")]
+    assert storage == [], f"{_rel(path)} imports {storage}: screens get their data from a service"
+
+
+@pytest.mark.parametrize("path", _modules("cogs"), ids=_rel)
+def test_cogs_import_no_other_cog_and_no_storage(path: Path) -> None:
+    found = [m for m in _imports(path) if _top(m) == "cogs" or m.startswith("bot.storage")]
+    assert found == [], f"{_rel(path)} imports {found}: a cog parses, calls one service and renders"
+
+
+HANDLER_MAX_LINES = 35
+
+
+@pytest.mark.parametrize("path", _modules("cogs", "bot/ui"), ids=_rel)
+def test_handlers_stay_short(path: Path) -> None:
+    """Command handlers and button callbacks parse, call a service and render; rules live elsewhere."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    handlers = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef)
+        and (node.name == "callback" or any(_is_command_decorator(d) for d in node.decorator_list))
+    ]
+    long = {h.name: (h.end_lineno or h.lineno) - h.lineno + 1 for h in handlers}
+    long = {name: lines for name, lines in long.items() if lines > HANDLER_MAX_LINES}
+    assert long == {}, f"{_rel(path)}: handlers longer than {HANDLER_MAX_LINES} lines: {long}"
+
+
+def _is_command_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return isinstance(target, ast.Attribute) and target.attr == "command"
+
+
+def test_every_button_answers_its_failures() -> None:
+    """discord.py only logs a DynamicItem callback's exception: each of ours replies instead."""
+    unguarded = [button.__name__ for button in PERSISTENT_BUTTONS if button.callback not in GUARDED_CALLBACKS]
+    assert unguarded == [], f"decorate the callbacks of {unguarded} with bot.ui.failures.answers_failures"
 
 
 @pytest.mark.parametrize("path", _modules("cogs"), ids=_rel)
@@ -100,3 +149,10 @@ def test_every_error_shares_one_base(path: Path) -> None:
     ]
     strays = [error.__name__ for error in errors if not issubclass(error, QuizbotError)]
     assert strays == [], f"{_rel(path)} defines {strays}: derive them from bot.domain.errors.QuizbotError"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests").rglob("test_*.py")), ids=_rel)
+def test_no_test_module_imports_another(path: Path) -> None:
+    """Shared steps live in tests/helpers.py and fixtures in a conftest.py, never in a test module."""
+    borrowed = [m for m in _imports(path) if m.startswith("tests.") and m.split(".")[-1].startswith("test_")]
+    assert borrowed == [], f"{_rel(path)} imports {borrowed}: move what it needs to tests/helpers.py"

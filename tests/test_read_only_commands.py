@@ -2,11 +2,11 @@
 
 `quizbot export` (and `rescore --db`) on another program's file used to add quizbot's tables to it and
 switch it to WAL; on a backup file, export switched the backup to WAL; `doctor` created `quizbot.db.lock`.
+(That the lock file is ignored by git is tests/test_gitignore_runtime_files.py's business.)
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -15,8 +15,8 @@ import pytest
 
 from bot.storage import open_storage
 from bot.storage.migrations import MIGRATIONS
-from tests.cli_process import REPO_ROOT, quizbot
-from tests.test_boards import GUILD, T0, seed_run
+from tests.cli_process import quizbot
+from tests.helpers import REPO_ROOT, SEED_GUILD, seed_run
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -42,7 +42,7 @@ async def _stopped_bots_database(path: Path) -> Path:
     """A quizbot database with answers, as the bot leaves it on a clean stop: WAL mode, no -wal/-shm files."""
     storage = await open_storage(path)
     try:
-        await seed_run(storage, [(0, 1, "ann", 0, 1.0), (0, 2, "ben", 1, 2.0)], at=T0)
+        await seed_run(storage, [(0, 1, "ann", 0, 1.0), (0, 2, "ben", 1, 2.0)])
     finally:
         await storage.close()
     return path
@@ -75,7 +75,7 @@ async def test_export_from_a_backup_file_leaves_the_backup_as_it_was(tmp_path: P
     assert made.returncode == 0, made.stderr
     before = _snapshot(backups)
     out = tmp_path / "a.csv"
-    result = quizbot("export", "--guild", str(GUILD), "-o", str(out), "--db", str(backups / "b.db"), cwd=tmp_path)
+    result = quizbot("export", "--guild", str(SEED_GUILD), "-o", str(out), "--db", str(backups / "b.db"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"wrote 2 answers to {out}\n"
     assert _snapshot(backups) == before, "the backup stays one rollback-journal file"
@@ -89,7 +89,7 @@ async def test_export_and_doctor_on_a_stopped_bots_database_create_and_change_no
     before = _snapshot(data)
     assert list(before) == ["quizbot.db"] and _journal_mode_on_disk(db) == 2
     env = {"QUIZBOT_DB": str(db), "QUIZBOT_QUIZZES": str(REPO_ROOT / "quizzes")}
-    export = quizbot("export", "--guild", str(GUILD), "-o", str(tmp_path / "a.csv"), env=env, cwd=tmp_path)
+    export = quizbot("export", "--guild", str(SEED_GUILD), "-o", str(tmp_path / "a.csv"), env=env, cwd=tmp_path)
     assert export.returncode == 0 and export.stdout.startswith("wrote 2 answers"), export.stderr
     doctor = quizbot("doctor", "--offline", env={**env, "DISCORD_TOKEN": "a.b.c"}, cwd=tmp_path)
     assert doctor.returncode == 0, doctor.stdout
@@ -106,29 +106,21 @@ async def test_export_reads_an_older_schema_without_migrating_the_file(tmp_path:
             "INSERT INTO runs (id, guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
             "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
             "VALUES (1, ?, 5, 'live', 'lora', 'LoRA', 1, 0, 'finished', 20, 'accuracy', 1, '{}')",
-            (GUILD,),
+            (SEED_GUILD,),
         )
         connection.execute(
             "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) "
             "VALUES (1, 0, 'q1', 0, 4)"
         )
-        connection.execute("INSERT INTO answers VALUES (1, 0, 7, ?, 'cat', 0, 1, 1.0, 1.5)", (GUILD,))
+        connection.execute("INSERT INTO answers VALUES (1, 0, 7, ?, 'cat', 0, 1, 1.0, 1.5)", (SEED_GUILD,))
     connection.execute("PRAGMA user_version = 1")
     connection.close()
     before = _snapshot(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    result = quizbot("export", "--guild", str(GUILD), "-o", str(out / "a.csv"), "--db", str(old), cwd=tmp_path)
+    result = quizbot("export", "--guild", str(SEED_GUILD), "-o", str(out / "a.csv"), "--db", str(old), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"wrote 1 answers to {out / 'a.csv'}\n"
     assert "q1" in (out / "a.csv").read_text() and "cat" in (out / "a.csv").read_text()
     assert _snapshot(tmp_path) == before, "still schema version 1, and no scratch copy left beside it"
 
-
-def test_the_lock_file_and_restore_leftovers_are_ignored_by_git() -> None:
-    patterns = [
-        line.strip() for line in (REPO_ROOT / ".gitignore").read_text().splitlines() if line.strip()
-    ]
-    for name in ("quizbot.db.lock", "data/other.db.lock", "quizbot.db.before-restore-20261128T031500Z"):
-        base = name.rsplit("/", 1)[-1]
-        assert any(fnmatch.fnmatch(base, pattern) for pattern in patterns), f"{name} is not in .gitignore"

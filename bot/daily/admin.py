@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.daily.questions import question_keys
+from bot.daily.scheduler import DailyScheduler
+from bot.domain.clock import Clock
 from bot.domain.daily import DailyConfig, DailyPost
+from bot.domain.errors import InvalidOptionError, NotFoundError
 from bot.domain.guild_settings import DEFAULT_TIMEZONE
+from bot.domain.permissions import Member, require_may_manage_daily
 from bot.domain.question_order import parse_order, pick_next
 from bot.domain.schedule import (
     ALL_DAYS,
@@ -26,6 +32,8 @@ from bot.storage import Storage
 
 # `/daily off` keeps the schedule row (and with it the post history that streaks and the question
 # order are computed from) and pauses it with this reason; `/daily set` turns it back on.
+log = logging.getLogger(__name__)
+
 OFF_REASON = "turned off with /daily off."
 
 
@@ -153,3 +161,85 @@ async def member_streaks(storage: Storage, guild_id: int, user_id: int) -> list[
         if posted:
             found.append((config, streaks(posted, correct, still_open)))
     return found
+
+
+class DailyAdmin:
+    """What /daily does: every command checks the member, changes storage, and re-arms the scheduler."""
+
+    def __init__(
+        self, storage: Storage, clock: Clock, catalog: Callable[[], QuizCatalog], scheduler: DailyScheduler
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._catalog = catalog
+        self._scheduler = scheduler
+
+    async def _require_organiser(self, guild_id: int, member: Member) -> None:
+        require_may_manage_daily(await self._storage.settings.guild_settings(guild_id), member)
+
+    async def _schedule_here(self, guild_id: int, channel_id: int, hint: str) -> DailyConfig:
+        config = await self._storage.daily.schedule_for_channel(channel_id)
+        if config is None or config.guild_id != guild_id:
+            raise NotFoundError(f"There is no daily schedule in <#{channel_id}>. {hint}")
+        return config
+
+    async def set(
+        self,
+        member: Member,
+        guild_id: int,
+        channel_id: int,
+        *,
+        time_text: str,
+        timezone_text: str,
+        quizzes_text: str,
+        order_text: str,
+        reveal_hours: int | None,
+        weekdays_text: str | None,
+    ) -> ScheduleStatus:
+        """Create, change or resume the channel's schedule (the texts as the member typed them)."""
+        await self._require_organiser(guild_id, member)
+        try:
+            request = parse_request(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                time_text=time_text,
+                timezone_text=timezone_text,
+                quizzes_text=quizzes_text,
+                order_text=order_text,
+                reveal_hours=reveal_hours,
+                weekdays_text=weekdays_text,
+                catalog=self._catalog(),
+            )
+        except ValueError as error:
+            raise InvalidOptionError(str(error)) from None
+        config = await save(self._storage, request, created_by=member.user_id, now=self._clock.now())
+        self._scheduler.rearm()
+        log.info("daily set: guild %d channel %d by %d", guild_id, channel_id, member.user_id)
+        return await self.status(config)
+
+    async def turn_off(self, member: Member, guild_id: int, channel_id: int) -> DailyConfig:
+        await self._require_organiser(guild_id, member)
+        await self._schedule_here(guild_id, channel_id, "/daily status lists this server's schedules.")
+        config = await turn_off(self._storage, channel_id)
+        assert config is not None  # the schedule was just found, and schedules are never deleted
+        self._scheduler.rearm()
+        log.info("daily off: guild %d channel %d by %d", guild_id, channel_id, member.user_id)
+        return config
+
+    async def statuses(self, member: Member, guild_id: int) -> list[ScheduleStatus]:
+        await self._require_organiser(guild_id, member)
+        configs = await self._storage.daily.guild_schedules(guild_id)
+        if not configs:
+            raise NotFoundError("No daily questions here yet. Create one with /daily set.")
+        return [await self.status(config) for config in configs]
+
+    async def status(self, config: DailyConfig) -> ScheduleStatus:
+        return await schedule_status(self._storage, self._catalog(), config, self._clock.now())
+
+    async def post_now(self, member: Member, guild_id: int, channel_id: int) -> DailyPost:
+        await self._require_organiser(guild_id, member)
+        await self._schedule_here(guild_id, channel_id, "Create one with /daily set first.")
+        return await self._scheduler.post_now(channel_id)
+
+    async def streaks(self, guild_id: int, user_id: int) -> list[tuple[DailyConfig, Streak]]:
+        return await member_streaks(self._storage, guild_id, user_id)

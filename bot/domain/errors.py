@@ -12,6 +12,14 @@ class QuizbotError(Exception):
     """An expected failure; `str(error)` is safe and useful to show to the member, organiser or admin."""
 
 
+class InvalidOptionError(QuizbotError):
+    """An option the member typed is not valid; the message says what would be."""
+
+
+class NotFoundError(QuizbotError):
+    """What the member asked about does not exist here; the message says how to find what does."""
+
+
 class ConfigError(QuizbotError):
     """Something the admin must change before trying again: a setting, a path or an argument.
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.runs import ScoringMode
 
-MIN_LEAD_SECONDS = 0
 MAX_LEAD_SECONDS = 120
-MIN_REVEAL_SECONDS = 0
 MAX_REVEAL_SECONDS = 60
 DEFAULT_TIMEZONE = "UTC"
 
@@ -22,3 +21,34 @@ class GuildSettings:
     reveal_seconds: int = 5  # pause after a reveal before the next question
     scoring_mode: ScoringMode = ScoringMode.ACCURACY
     timezone: str = DEFAULT_TIMEZONE  # IANA name; week and month leaderboards follow it
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What /quiz-settings was asked to change; None leaves a setting as it is."""
+
+    quiz_master_role_id: int | None = None
+    anyone_can_start: bool = False  # clears the quiz-master role (wins over a role given at the same time)
+    default_seconds: int | None = None
+    lead_seconds: int | None = None
+    reveal_seconds: int | None = None
+    scoring_mode: ScoringMode | None = None
+    timezone: str | None = None  # already a canonical IANA name
+
+    def fields(self) -> dict[str, Any]:
+        """The GuildSettings fields to replace, and their new values."""
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("quiz_master_role_id", self.quiz_master_role_id),
+                ("default_seconds", self.default_seconds),
+                ("lead_seconds", self.lead_seconds),
+                ("reveal_seconds", self.reveal_seconds),
+                ("scoring_mode", self.scoring_mode),
+                ("timezone", self.timezone),
+            )
+            if value is not None
+        }
+        if self.anyone_can_start:
+            changes["quiz_master_role_id"] = None
+        return changes

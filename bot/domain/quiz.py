@@ -64,7 +64,7 @@ class Question:
 
 @dataclass(frozen=True)
 class Quiz:
-    """A quiz as loaded from `quizzes/<id>.yaml`."""
+    """A quiz as loaded from `quizzes/<id>.yaml` (or `<id>.yml`)."""
 
     id: str
     title: str

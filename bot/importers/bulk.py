@@ -14,9 +14,9 @@ from pathlib import Path
 from bot.domain.problems import Problem
 from bot.domain.quiz import question_count_text
 from bot.importers.convert import Conversion, convert_file
+from bot.quizfiles.names import DEFAULT_SUFFIX, spellings, twin_message
 
 SOURCE_SUFFIXES = frozenset({".md", ".txt", ".csv"})
-QUIZ_SUFFIX = ".yaml"
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Outcome:
     conversion: Conversion
     target: Path | None = None
     extra_errors: list[Problem] = field(default_factory=list)
+    # The target already holds exactly this YAML (a re-run): nothing to write, and not a failure.
+    unchanged: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -105,15 +107,34 @@ def plan(sources: list[Source], out_dir: Path, *, force: bool, fmt: str | None) 
                 )
             continue
         outcome = same[0]
-        target = out_dir / f"{quiz_id}{QUIZ_SUFFIX}"
-        outcome.target = target
-        if target.exists() and not force:
-            outcome.extra_errors.append(
-                Problem(
-                    str(outcome.source.path), 0, f"{target} already exists; pass --force to overwrite it"
-                )
-            )
+        # A quiz already kept as `<id>.yml` is updated there: a second file would make the bot refuse both.
+        existing = [path for path in spellings(out_dir, quiz_id) if path.exists()]
+        if len(existing) > 1:
+            outcome.extra_errors.append(Problem(str(outcome.source.path), 0, twin_message(quiz_id, existing)))
+            continue
+        target = existing[0] if existing else out_dir / f"{quiz_id}{DEFAULT_SUFFIX}"
+        check_target(outcome, target, force=force)
     return outcomes
+
+
+def check_target(outcome: Outcome, target: Path, *, force: bool) -> None:
+    """Point `outcome` at `target`: unchanged if it already holds this YAML, refused if it differs (no --force)."""
+    outcome.target = target
+    if not target.exists() or not outcome.conversion.ok:
+        return
+    if _holds(target, outcome.conversion.yaml_text):
+        outcome.unchanged = True
+    elif not force:
+        outcome.extra_errors.append(
+            Problem(str(outcome.source.path), 0, f"{target} already exists; pass --force to overwrite it")
+        )
+
+
+def _holds(target: Path, yaml_text: str | None) -> bool:
+    try:
+        return yaml_text is not None and target.read_text(encoding="utf-8") == yaml_text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def write_quiz_file(target: Path, yaml_text: str) -> None:
@@ -132,8 +153,11 @@ def report_lines(outcome: Outcome, *, dry_run: bool) -> list[str]:
         return [f"skip {outcome.source.path}: no questions found, not a quiz", *warnings]
     if not outcome.ok or result.quiz is None:
         return [*(f"error {problem}" for problem in outcome.errors), *warnings]
+    size = question_count_text(result.quiz)
+    if outcome.unchanged:
+        return [f"unchanged {result.quiz.id} {size} ({outcome.target} already holds it)", *warnings]
     where = "dry run, not written" if dry_run else f"{outcome.source.path} -> {outcome.target}"
-    return [f"ok {result.quiz.id} {question_count_text(result.quiz)} ({where})", *warnings]
+    return [f"ok {result.quiz.id} {size} ({where})", *warnings]
 
 
 def run_bulk(paths: list[Path], out_dir: Path, *, force: bool, dry_run: bool, fmt: str | None) -> int:
@@ -142,9 +166,11 @@ def run_bulk(paths: list[Path], out_dir: Path, *, force: bool, dry_run: bool, fm
     outcomes = plan(sources, out_dir, force=force, fmt=fmt)
     for problem in problems:
         print(f"error {problem}")
-    written = failed = skipped = warnings = 0
+    written = unchanged = failed = skipped = warnings = 0
     for outcome in outcomes:
-        if outcome.ok and outcome.target is not None and outcome.conversion.yaml_text is not None:
+        if outcome.ok and outcome.unchanged:
+            unchanged += 1
+        elif outcome.ok and outcome.target is not None and outcome.conversion.yaml_text is not None:
             if not dry_run:
                 write_quiz_file(outcome.target, outcome.conversion.yaml_text)
             written += 1
@@ -158,7 +184,7 @@ def run_bulk(paths: list[Path], out_dir: Path, *, force: bool, dry_run: bool, fm
     failed += len(problems)
     verb = "would import" if dry_run else "imported"
     print(
-        f"{verb} {written} of {len(outcomes)} sources into {out_dir}: {failed} failed, {skipped} skipped, "
-        f"{warnings} warnings" + ("; dry run, nothing written" if dry_run else "")
+        f"{verb} {written} of {len(outcomes)} sources into {out_dir}: {unchanged} unchanged, {failed} failed, "
+        f"{skipped} skipped, {warnings} warnings" + ("; dry run, nothing written" if dry_run else "")
     )
     return 1 if failed else 0

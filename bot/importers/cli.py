@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 from bot.domain.problems import Problem
-from bot.importers.bulk import Outcome, Source, report_lines, run_bulk, write_quiz_file
+from bot.importers.bulk import Outcome, Source, check_target, report_lines, run_bulk, write_quiz_file
 from bot.importers.convert import convert_file
 from bot.importers.detect import FORMATS
+from bot.quizfiles.names import is_quiz_suffix, name_problem, twins
 
 USAGE_ERROR = 2
-YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 def run_import(paths: list[Path], out: Path | None, *, force: bool, dry_run: bool, fmt: str | None) -> int:
@@ -26,6 +26,10 @@ def run_import(paths: list[Path], out: Path | None, *, force: bool, dry_run: boo
         return _usage("nothing to import; give a quiz file or a folder of them")
     one_file = len(paths) == 1 and not paths[0].is_dir()
     if one_file and (out is None or _is_yaml_file(out)):
+        # The bot's folder rule: `-o OUT` must be a name it will load (`<id>.yaml` or `<id>.yml`).
+        problem = name_problem(out) if out is not None else None
+        if problem is not None:
+            return _usage(f"-o {out}: {problem}")
         return _import_one(paths[0], out, force=force, dry_run=dry_run, fmt=fmt)
     if out is None:
         return _usage("importing a folder or several files needs -o DIR (for example -o quizzes/)")
@@ -35,7 +39,7 @@ def run_import(paths: list[Path], out: Path | None, *, force: bool, dry_run: boo
 
 
 def _is_yaml_file(out: Path) -> bool:
-    return out.suffix.lower() in YAML_SUFFIXES and not out.is_dir()
+    return is_quiz_suffix(out) and not out.is_dir()
 
 
 def _usage(message: str) -> int:
@@ -46,11 +50,18 @@ def _usage(message: str) -> int:
 def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, fmt: str | None) -> int:
     # With -o the file name is the quiz id, exactly as the bot will read it back.
     conversion = convert_file(source, fmt=fmt, quiz_id=out.stem if out is not None else None)
-    outcome = Outcome(Source(source, named=True), conversion, target=out)
-    if out is not None and out.exists() and not force and conversion.ok:
-        outcome.extra_errors.append(
-            Problem(str(source), 0, f"{out} already exists; pass --force to overwrite it")
+    outcome = Outcome(Source(source, named=True), conversion)
+    if out is not None:
+        check_target(outcome, out, force=force)
+    outcome.extra_errors.extend(
+        Problem(
+            str(source),
+            0,
+            f"{twin} already holds quiz {twin.stem}, and the bot refuses a quiz held by two files; "
+            f"import into it (-o {twin}) or remove it",
         )
+        for twin in (twins(out) if out is not None else [])
+    )
     if out is None and not dry_run:
         # stdout carries only the YAML, so it can be redirected into a file.
         for line in report_lines(outcome, dry_run=False):
@@ -59,7 +70,7 @@ def _import_one(source: Path, out: Path | None, *, force: bool, dry_run: bool, f
         if conversion.yaml_text is not None:
             sys.stdout.write(conversion.yaml_text)
         return 0 if outcome.ok else 1
-    if outcome.ok and out is not None and conversion.yaml_text is not None and not dry_run:
+    if outcome.ok and not outcome.unchanged and out is not None and conversion.yaml_text is not None and not dry_run:
         write_quiz_file(out, conversion.yaml_text)
     for line in report_lines(outcome, dry_run=dry_run):
         print(line)

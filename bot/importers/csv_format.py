@@ -2,7 +2,8 @@
 
 Header row (case and order free): `question, A, B, C, D, answer, explanation, seconds`; `E` adds a
 fifth option, `tags` (separated by `;` or `,`) is read too, other columns are ignored with a warning.
-`answer` is a letter, an option number 1-5, or the exact text of an option.
+`answer` is a letter, an option number 1-5, or the exact text of an option; a cell that could mean two
+different options (options `5,6,0,1`, answer `1`) is an error, never a guess.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.importers.naming import title_from_path
 from bot.importers.result import ImportResult, ProblemLog
 
 _OPTION_COLUMN = re.compile(r"^(?:option|choice|answer)?\s*(?P<letter>[a-e])$")
+_NUMBER = re.compile(r"[0-9]{1,2}")
 _KNOWN = ("question", "answer", "explanation", "seconds", "tags")
 _ALIASES = {"prompt": "question", "correct": "answer", "correct answer": "answer", "time": "seconds"}
 
@@ -114,15 +116,26 @@ def _draft(row: _Row, position: int, log: ProblemLog) -> DraftQuestion | None:
         return None
     if not check_choice_count(log, row.line, label, len(options)):
         return None
-    answer = _answer_index(row.cells.get("answer", ""), options)
-    if answer is None:
+    cell = row.cells.get("answer", "")
+    readings = _answer_readings(cell, options)
+    if not readings:
         log.error(
             row.line,
-            f"{label}: answer {row.cells.get('answer', '')!r} is not a letter "
-            f"A-{letter_of(len(options) - 1)}, "
+            f"{label}: answer {cell!r} is not a letter A-{letter_of(len(options) - 1)}, "
             "an option number or an option's text",
         )
         return None
+    if len(readings) > 1:
+        meanings = " and ".join(
+            f"{how} names option {letter_of(index)} ({options[index]!r})" for index, how in readings.items()
+        )
+        letters = " or ".join(letter_of(index) for index in readings)
+        log.error(
+            row.line,
+            f"{label}: answer {cell!r} is ambiguous: {meanings}; write the letter instead ({letters})",
+        )
+        return None
+    (answer,) = readings
     tags = tuple(tag.strip() for tag in re.split(r"[;,]", row.cells.get("tags", "")) if tag.strip())
     return DraftQuestion(
         line=row.line,
@@ -135,15 +148,21 @@ def _draft(row: _Row, position: int, log: ProblemLog) -> DraftQuestion | None:
     )
 
 
-def _answer_index(answer: str, options: list[str]) -> int | None:
-    if len(answer) == 1 and answer.upper() in LETTERS:
-        index = index_of(answer)
-    elif answer.isdigit():
-        index = int(answer) - 1
-    else:
-        matches = [index for index, option in enumerate(options) if normalized(option) == normalized(answer)]
-        index = matches[0] if len(matches) == 1 else -1
-    return index if 0 <= index < len(options) else None
+def _answer_readings(cell: str, options: list[str]) -> dict[int, str]:
+    """Every option the answer cell can name, with how: a letter, an option number or an option's text.
+
+    Options are often numbers themselves (`5,6,0,1`), so a cell such as `1` can be both option A's
+    number and option D's text; the caller refuses that instead of picking one.
+    """
+    readings: dict[int, str] = {}
+    if len(cell) == 1 and cell.upper() in LETTERS and index_of(cell) < len(options):
+        readings[index_of(cell)] = "as a letter it"
+    if _NUMBER.fullmatch(cell) and 1 <= int(cell) <= len(options):
+        readings.setdefault(int(cell) - 1, "as an option number it")
+    for index, option in enumerate(options):
+        if normalized(option) == normalized(cell):
+            readings.setdefault(index, "as an option's exact text it")
+    return readings
 
 
 def _seconds(row: _Row, position: int, log: ProblemLog) -> int | None:

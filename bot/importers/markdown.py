@@ -2,8 +2,10 @@
 
 Layouts read: a `#` title (`Day N` in it gives the day and the id `dayNN`); questions as
 `N. **Question**` or `### N. Question`; options `- A) text` / `a. text`; answers inline under each
-question, in `<details>` blocks, in an answer-key section (several entry styles) or on one
-`**Answers:** 1-b, 2-c` line. Sections such as instructions or scoring guides are skipped.
+question, in `<details>` blocks, in an answer-key section (several entry styles, or the whole key on
+one line: `1. b, 2. c`) or on one `**Answers:** 1-b, 2-c` line. `## Question 1: Topic (10 points)`
+followed by a bold question gives that prompt, the topic as a tag and no points. Sections such as
+instructions or scoring guides are skipped; a line that looks like a key but is not read is warned about.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from bot.domain.quiz import LETTERS, letter_of
 from bot.importers import markdown_syntax as syntax
 from bot.importers.answer_key import AnswerClaim, join_lines, resolve_answer
 from bot.importers.drafts import DraftQuestion, QuizHeader, build_quiz, check_choice_count
+from bot.importers.naming import slug
 from bot.importers.result import ImportResult, ProblemLog
+
+# Tags are at most 32 characters (the quiz file rules); a topic that slugs to nothing is kept as text.
+_TAG_LENGTH = 32
 
 
 @dataclass
@@ -36,6 +42,9 @@ class _Question:
     claims: list[AnswerClaim] = field(default_factory=list)
     loose_explanation: list[str] = field(default_factory=list)
     phase: str = "prompt"  # "prompt" -> "options" -> "answered"
+    # Started by a heading whose text may be a topic, if a bold question follows (see _bold_prompt).
+    from_heading: bool = False
+    tags: list[str] = field(default_factory=list)
 
 
 def parse_markdown(text: str, path: str | PurePath, *, quiz_id: str | None = None) -> ImportResult:
@@ -160,7 +169,7 @@ class _Reader:
             return  # `### 1. B` in a key
         question = syntax.heading_question(text) if level > 1 else None
         if question is not None:
-            self._question_start(question[0], question[1], number)
+            self._question_start(question[0], question[1], number, from_heading=True)
             return
         kind = syntax.section_kind(text)
         if kind == "other":
@@ -177,7 +186,7 @@ class _Reader:
         self.sink = None
         self.last_claim = None
 
-    def _question_start(self, question_number: int, prompt: str, number: int) -> None:
+    def _question_start(self, question_number: int, prompt: str, number: int, *, from_heading: bool = False) -> None:
         if self.mode == "answers":
             # The question repeated in the key: the answer lines that follow belong to it.
             self.key_target = question_number
@@ -186,7 +195,11 @@ class _Reader:
             return
         self._end_question()
         question = _Question(
-            question_number, number, [prompt] if prompt else [], in_ignored_section=self.mode == "ignored"
+            question_number,
+            number,
+            [prompt] if prompt else [],
+            in_ignored_section=self.mode == "ignored",
+            from_heading=from_heading,
         )
         self.questions.append(question)
         self.current = question
@@ -219,8 +232,47 @@ class _Reader:
         if self._answer_or_explanation(line, number):
             return
         target = self._text_target()
+        if current is not None and target is current.prompt and self._bold_prompt(current, line):
+            return
         if target is not None:
             target.append(line.strip())
+        else:
+            self._ignored(line, number)
+
+    @staticmethod
+    def _bold_prompt(question: _Question, line: str) -> bool:
+        """`## Question 1: CDC Fundamentals (10 points)` then `**What does CDC record?**` on its own line:
+        the bold line is the prompt and the heading's text a topic, kept as a tag (the score is dropped).
+        """
+        from_heading, question.from_heading = question.from_heading, False
+        bold = syntax.WHOLE_BOLD.match(line)
+        written = [text for text in question.prompt if text.strip()]
+        if not from_heading or bold is None or len(written) > 1:
+            return False
+        topic = written[0] if written else ""
+        if topic.endswith("?"):
+            return False  # the heading already is the question
+        if topic:
+            question.tags.append(slug(topic) or topic[: _TAG_LENGTH].strip())
+        question.prompt = [bold.group("text").strip()]
+        return True
+
+    def _ignored(self, line: str, number: int) -> None:
+        """Say so when a line that reads like an answer key is dropped: its answers would go missing silently."""
+        if not syntax.looks_like_key(line):
+            return
+        if self.mode == "answers":
+            self.log.warn(
+                number,
+                "this line looks like answers but was not understood; ignored. Write one answer per line "
+                "(`1. B`) or the whole key on one line (`1. b, 2. c, 3. a`)",
+            )
+        else:
+            self.log.warn(
+                number,
+                "this line looks like an answer key but is not under an answer heading such as `## Answers`; "
+                "ignored",
+            )
 
     @staticmethod
     def _is_answer_markup(line: str) -> bool:
@@ -319,6 +371,14 @@ class _Reader:
     # -- answer key -------------------------------------------------------------------------------
 
     def _answer_section_line(self, line: str, number: int) -> None:
+        pairs = syntax.key_pairs(line)
+        if pairs is not None:
+            # The whole key on one line: `1. b, 2. c, 3. b, 4. b`.
+            for question_number, letter in pairs:
+                self.key_claims.append(AnswerClaim(question_number, letter, "", number))
+            self.sink = None
+            self.last_claim = None
+            return
         if self._key_entry(line, number):
             return
         question = syntax.numbered_question(line)
@@ -344,6 +404,8 @@ class _Reader:
             self._start_explanation(explanation.group("text"))
         elif self.sink is not None:
             self.sink.append(line.strip())
+        else:
+            self._ignored(line, number)
 
     def _key_entry(self, line: str, number: int) -> bool:
         entry = syntax.KEY_ENTRY.match(line)
@@ -449,4 +511,5 @@ class _Reader:
             choices=tuple(option.text for option in question.options),
             answer=resolved.index,
             explanation=resolved.explanation,
+            tags=tuple(question.tags),
         )

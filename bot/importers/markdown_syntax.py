@@ -45,6 +45,22 @@ ANSWERS_LIST = re.compile(
     re.IGNORECASE,
 )
 _PAIR = re.compile(r"^(?P<number>\d{1,3})\s*[-–.:)=]\s*\(?(?P<letter>[A-Ea-e])\)?$")
+# `1. b, 2. c, 3. b` or `1-b 2-c 3-a`: a whole key on one line with no `Answers:` label (under a key heading).
+_PAIR_TEXT = r"\d{1,3}\s*[-–.:)=]\s*\(?[A-Ea-e]\)?"
+_PAIR_GAP = r"(?:\s*[,;|]\s*|\s+)"
+KEY_PAIRS = re.compile(
+    rf"^[\s>*+\-]*{_BOLD}?\s*(?P<pairs>{_PAIR_TEXT}(?:{_PAIR_GAP}{_PAIR_TEXT})+)\s*[,;.]?\s*{_BOLD}?\s*$"
+)
+_PAIR_PARTS = re.compile(r"(?P<number>\d{1,3})\s*[-–.:)=]\s*\(?(?P<letter>[A-Ea-e])\)?")
+# A pair anywhere in a line (`... 1-b ...`), to notice a key the parser could not read.
+_PAIR_ANYWHERE = re.compile(r"(?<![\w.])\d{1,3}\s*[-–.:)=]\s*\(?[A-Ea-e]\)?(?![\w'’])")
+# `(10 points)`, `[5 pts]`, `- 2 marks` at the end of a question heading: a score, not part of the question.
+_POINTS = re.compile(
+    r"\s*(?:[(\[]\s*\d+(?:[.,]\d+)?\s*(?:points?|pts?\.?|marks?)\s*[)\]]"
+    r"|[-–—]\s*\d+(?:[.,]\d+)?\s*(?:points?|pts?\.?|marks?))\s*$",
+    re.IGNORECASE,
+)
+WHOLE_BOLD = re.compile(rf"^\s*(?P<bold>{_BOLD})(?P<text>\S(?:.*\S)?)(?P=bold)\s*$")
 EXPLANATION = re.compile(
     rf"^[\s>*+\-]*(?:[^\w\s*_]+\s*)?(?:{_BOLD}|[*_])?\s*(?:explanation|rationale)\s*(?:{_BOLD}|[*_])?\s*[:：]"
     rf"\s*(?:{_BOLD}|[*_])?\s*(?P<text>.*)$",
@@ -153,13 +169,41 @@ def answers_list(line: str) -> list[tuple[int, str]] | None:
     return pairs or None
 
 
+def key_pairs(line: str) -> list[tuple[int, str]] | None:
+    """Read a bare one-line key `1. b, 2. c, 3. b` into [(1, "B"), (2, "C"), (3, "B")], or None."""
+    match = KEY_PAIRS.match(line)
+    if match is None:
+        return None
+    return [
+        (int(pair.group("number")), pair.group("letter").upper())
+        for pair in _PAIR_PARTS.finditer(match.group("pairs"))
+    ]
+
+
+def looks_like_key(line: str) -> bool:
+    """True for a line that reads like answer-key entries (`1. B`, `2) c) text`, `1-a 2-b`), read or not."""
+    plain = re.sub(r"[*_`]", "", line)
+    if len(_PAIR_ANYWHERE.findall(plain)) >= 2:
+        return True
+    entry = KEY_ENTRY.match(line)
+    return entry is not None and letter_claim(entry.group("letter"), entry.group("rest")) is not None
+
+
+def without_points(text: str) -> str:
+    """Drop a score from a question heading: "CDC Fundamentals (10 points)" -> "CDC Fundamentals"."""
+    return _POINTS.sub("", text).strip()
+
+
 def heading_question(text: str) -> tuple[int, str] | None:
-    """Read a heading like `3. **Question**` or `Question 3: ...` as (3, prompt); None if it is not one."""
+    """Read a heading like `3. **Question**` or `Question 3: ...` as (3, prompt); None if it is not one.
+
+    A score at the end (`Question 1: CDC Fundamentals (10 points)`) is dropped.
+    """
     match = HEADING_QUESTION.match(text.strip())
     if match is None:
         return None
     number = int(match.group("n1") or match.group("n2"))
-    return number, strip_emphasis(match.group("text"))
+    return number, without_points(strip_emphasis(match.group("text")))
 
 
 def numbered_question(line: str) -> tuple[int, str] | None:

@@ -1,34 +1,93 @@
-"""All live runs of the process: one task per active run, started on /quiz and resumed from SQLite."""
+"""All live runs of the process: one task per active run, started on /quiz and resumed from SQLite.
+
+Every method a member triggers (start, stop, Start now, Next, My answers) takes the member and
+checks the permission rules first; a refusal is a QuizbotError whose text is the reply.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.domain.clock import Clock
+from bot.domain.errors import NotFoundError, QuizbotError
+from bot.domain.guild_settings import GuildSettings
+from bot.domain.permissions import Member, require_may_control_run, require_may_run_quizzes
 from bot.domain.quiz import Quiz
-from bot.domain.runs import Run, RunKind, RunStatus
+from bot.domain.runs import Run, RunKind, RunStatus, StoredAnswer
+from bot.live.answers import NO_LONGER_ACTIVE
 from bot.live.runner import LiveRun, Presenter
-from bot.storage import Storage
+from bot.quizfiles import QuizCatalog
+from bot.storage import ChannelBusyError, Storage
 
 log = logging.getLogger(__name__)
 
 
+class RunRefusedError(QuizbotError):
+    """A run cannot start (the bot is restarting, or the channel has one); the message says what to do."""
+
+
+def message_link(run: Run) -> str:
+    target = run.intro_message_id or ""
+    return f"https://discord.com/channels/{run.guild_id}/{run.channel_id}/{target}".rstrip("/")
+
+
 class LiveQuizManager:
-    def __init__(self, storage: Storage, clock: Clock, presenter: Presenter) -> None:
+    def __init__(
+        self, storage: Storage, clock: Clock, presenter: Presenter, catalog: Callable[[], QuizCatalog]
+    ) -> None:
         self._storage = storage
         self._clock = clock
         self._presenter = presenter
+        # A callable: the catalog object is replaced when the quiz folder is reloaded.
+        self._catalog = catalog
         self._runs: dict[int, LiveRun] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # False once shutdown began: runs already going finish their writes, new ones are refused.
+        self.accepting = True
+
+    def find_quiz(self, name: str) -> Quiz:
+        """The quiz called `name`; NotFoundError suggests the closest ids."""
+        quiz = self._catalog().get(name.strip().lower())
+        if quiz is not None:
+            return quiz
+        shown = re.sub(r"[^\w .-]", "", name.strip())[:40]  # shown back literally, no markdown
+        closest = self._catalog().closest(name)
+        hint = f"Did you mean {', '.join(f'`{c}`' for c in closest)}?" if closest else "Use /quizzes to list them."
+        raise NotFoundError(f"There is no quiz called “{shown}”. {hint}")
 
     async def start(
-        self, *, guild_id: int, channel_id: int, quiz: Quiz, started_by: int, seconds: int | None = None
+        self, *, guild_id: int, channel_id: int, quiz: Quiz, member: Member, seconds: int | None = None
     ) -> Run:
-        """Create the run (ChannelBusyError if this channel has one) and drive it in the background."""
+        """Create the run and drive it in the background; a refusal says why."""
+        if not self.accepting:
+            raise RunRefusedError("The bot is restarting; start the quiz again in a minute.")
         settings = await self._storage.settings.guild_settings(guild_id)
+        require_may_run_quizzes(settings, member)
         now = self._clock.now()
+        try:
+            run = await self._create(guild_id, channel_id, quiz, member.user_id, now, seconds, settings)
+        except ChannelBusyError as busy:
+            raise RunRefusedError(
+                f"A quiz is already running here: {message_link(busy.run)} — wait for it to end or stop it with "
+                "/quiz-stop."
+            ) from None
+        self._launch(run.id)
+        return run
+
+    async def _create(
+        self,
+        guild_id: int,
+        channel_id: int,
+        quiz: Quiz,
+        started_by: int,
+        now: datetime,
+        seconds: int | None,
+        settings: GuildSettings,
+    ) -> Run:
         run = await self._storage.runs.create_run(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -51,7 +110,6 @@ class LiveQuizManager:
             run.seconds_per_question,
             run.scoring_mode.value,
         )
-        self._launch(run.id)
         return run
 
     async def resume_all(self) -> int:
@@ -84,6 +142,21 @@ class LiveQuizManager:
         """Tell the run to re-read the database now, starting a task for it if it has none."""
         self._launch(run_id)
 
+    async def _controlled_run(self, run_id: int, member: Member, what: str) -> Run:
+        run = await self._storage.runs.get_run(run_id)
+        if run is None:
+            raise NotFoundError(NO_LONGER_ACTIVE)
+        require_may_control_run(run, member, what)
+        return run
+
+    async def stop_in_channel(self, channel_id: int, member: Member) -> bool:
+        """/quiz-stop: end this channel's run early; False if it had ended already."""
+        run = await self._storage.runs.active_live_run(channel_id)
+        if run is None:
+            raise NotFoundError("No live quiz is running in this channel.")
+        require_may_control_run(run, member, "stop it")
+        return await self.stop(run.id)
+
     async def stop(self, run_id: int) -> bool:
         """End the run early (results so far are still published); False if it had ended already."""
         stopped = await self._storage.runs.finish_run(run_id, status=RunStatus.STOPPED, now=self._clock.now())
@@ -92,21 +165,33 @@ class LiveQuizManager:
             self.wake(run_id)
         return stopped
 
-    async def close_question(self, run_id: int, index: int) -> bool:
+    async def close_question(self, run_id: int, index: int, member: Member) -> bool:
         """Close the open question now ("Next"); False if it was not open."""
+        await self._controlled_run(run_id, member, "do that")
         closed = await self._storage.runs.close_question(run_id, index, now=self._clock.now())
         if closed:
             self.wake(run_id)
         return closed
 
-    async def start_now(self, run_id: int) -> bool:
+    async def start_now(self, run_id: int, member: Member) -> bool:
         """Skip the rest of the lead ("Start now"); False if the run is no longer in the lobby."""
-        run = await self._storage.runs.get_run(run_id)
-        if run is None or run.status is not RunStatus.LOBBY:
+        run = await self._controlled_run(run_id, member, "do that")
+        if run.status is not RunStatus.LOBBY:
             return False
         await self._storage.runs.set_starts_at(run_id, self._clock.now())
         self.wake(run_id)
         return True
+
+    async def answers_of(self, run_id: int, user_id: int) -> tuple[Quiz, list[StoredAnswer]]:
+        """ "My answers": the quiz as it was played, and this member's answers to it."""
+        quiz = await self._storage.runs.run_quiz(run_id)
+        if quiz is None:
+            raise NotFoundError(NO_LONGER_ACTIVE)
+        # Filtered in SQL: after a big quiz many members click this, and each would load every answer.
+        mine = await self._storage.runs.answers(run_id, user_id=user_id)
+        if not mine:
+            raise NotFoundError("You did not answer any question of this quiz.")
+        return quiz, mine
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import aiohttp
 import discord
@@ -266,17 +266,7 @@ async def _check_channel(client: discord.Client, guild_id: int, channel_id: int,
             f"daily channel {channel_id} no longer exists: remove or move that daily schedule",
         )
         return
-    # discord.py types these payloads as TypedDicts; the algorithm reads them as plain JSON objects.
-    json_object = dict[str, Any]
-    granted = discord.Permissions(
-        effective_permissions(
-            cast(json_object, guild),
-            cast(list[json_object], roles),
-            cast(json_object, member),
-            cast(json_object, channel),
-            me,
-        )
-    )
+    granted = discord.Permissions(effective_permissions(guild, roles, member, channel, me))
     missing = [name for name, needed in DAILY_CHANNEL_PERMISSIONS if needed and not getattr(granted, name)]
     label = f"#{channel.get('name', channel_id)} ({guild.get('name', guild_id)})"
     if missing:
@@ -291,7 +281,11 @@ async def _check_channel(client: discord.Client, guild_id: int, channel_id: int,
 
 
 def effective_permissions(
-    guild: dict[str, Any], roles: list[dict[str, Any]], member: dict[str, Any], channel: dict[str, Any], me: int
+    guild: Mapping[str, Any],
+    roles: Sequence[Mapping[str, Any]],
+    member: Mapping[str, Any],
+    channel: Mapping[str, Any],
+    me: int,
 ) -> int:
     """Discord's permission algorithm: @everyone and role grants, then the channel's overwrites in order."""
     everything = discord.Permissions.all().value

@@ -8,25 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.quiz import Quiz, is_valid_quiz_id
-from bot.quizfiles.loader import bad_quiz_id_message, load_quiz_file
+from bot.quizfiles.loader import LoadedQuiz, read_quiz_file
+from bot.quizfiles.names import is_quiz_suffix, name_problem, spellings, twin_message
 from bot.quizfiles.problems import Problem, QuizFileError, summarize
 
 log = logging.getLogger(__name__)
 
-QUIZ_SUFFIX = ".yaml"
 CLOSE_ENOUGH = 0.5
 
 
 def resolve_quiz_path(folder: Path, quiz_id: str) -> Path | None:
     """Return the file of `quiz_id` inside `folder`, or None if the id or where it leads is refused.
 
-    Only ids matching QUIZ_ID_PATTERN are considered (no `..`, `/`, NUL or upper case), and the file,
-    after following symlinks, must be a regular file inside the folder.
+    Only ids matching QUIZ_ID_PATTERN are considered (no `..`, `/`, NUL or upper case), and the file
+    (`<id>.yaml`, else `<id>.yml`), after following symlinks, must be a regular file inside the folder.
     """
     if not isinstance(quiz_id, str) or not is_valid_quiz_id(quiz_id):
         return None
-    candidate = folder / f"{quiz_id}{QUIZ_SUFFIX}"
-    return candidate if _stays_inside(folder, candidate) else None
+    return next((path for path in spellings(folder, quiz_id) if _stays_inside(folder, path)), None)
 
 
 def _stays_inside(folder: Path, candidate: Path) -> bool:
@@ -47,39 +46,14 @@ class QuizCatalog:
 
     @classmethod
     def load(cls, folder: Path) -> QuizCatalog:
-        """Load every `<id>.yaml` in `folder`; a bad file is logged and skipped, never fatal."""
-        quizzes: dict[str, Quiz] = {}
-        problems: list[Problem] = []
-        try:
-            entries = sorted(folder.iterdir())
-        except OSError as error:
-            problem = Problem(
-                str(folder),
-                0,
-                f"cannot read the quiz folder ({error.strerror}); create it or set QUIZBOT_QUIZZES",
-            )
-            log.warning("no quizzes loaded: %s", problem)
-            return cls(folder, {}, (problem,))
-        for path in entries:
-            file_problems = _entry_problems(folder, path)
-            if file_problems is None:
-                continue
-            if not file_problems:
-                try:
-                    quiz = load_quiz_file(path)
-                except QuizFileError as error:
-                    file_problems = error.problems
-                else:
-                    quizzes[quiz.id] = quiz
-            if file_problems:
-                log.warning("refused %s: %s", path, summarize(file_problems))
-                problems.extend(file_problems)
-        log.info("loaded %d quizzes from %s", len(quizzes), folder)
-        return cls(folder, quizzes, tuple(problems))
-
-    def reload(self) -> QuizCatalog:
-        """Return a fresh catalog of the same folder (this one is left unchanged)."""
-        return QuizCatalog.load(self.folder)
+        """Load every `<id>.yaml` and `<id>.yml` in `folder`; a bad file is logged and skipped, never fatal."""
+        scan = scan_folder(folder)
+        if scan.unreadable is not None:
+            log.warning("no quizzes loaded: %s", scan.unreadable)
+        for path, file_problems in scan.refused.items():
+            log.warning("refused %s: %s", path, summarize(file_problems))
+        log.info("loaded %d quizzes from %s", len(scan.loaded), folder)
+        return cls(folder, {loaded.quiz.id: loaded.quiz for loaded in scan.loaded}, tuple(scan.problems()))
 
     def get(self, quiz_id: str) -> Quiz | None:
         """Return the quiz with this (untrusted) id, or None; only well-formed ids are looked up."""
@@ -121,18 +95,68 @@ class QuizCatalog:
         return [quiz_id for _, quiz_id in sorted(scored)[: max(n, 0)]]
 
 
+@dataclass(frozen=True)
+class FolderScan:
+    """What a quiz folder holds: the quizzes that load and, by file, why the others are refused."""
+
+    loaded: list[LoadedQuiz]
+    refused: dict[Path, list[Problem]]
+    unreadable: Problem | None = None  # the folder itself cannot be listed
+
+    def problems(self) -> list[Problem]:
+        head = [self.unreadable] if self.unreadable is not None else []
+        return head + [problem for problems in self.refused.values() for problem in problems]
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """Check every quiz file of `folder` as the bot loads it, without logging (validate prints instead)."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        problem = Problem(
+            str(folder), 0, f"cannot read the quiz folder ({error.strerror}); create it or set QUIZBOT_QUIZZES"
+        )
+        return FolderScan([], {}, problem)
+    loaded: list[LoadedQuiz] = []
+    refused: dict[Path, list[Problem]] = {}
+    twins = _twins(entries)
+    for path in entries:
+        file_problems = twins.get(path) or _entry_problems(folder, path)
+        if file_problems is None:
+            continue
+        if not file_problems:
+            try:
+                loaded.append(read_quiz_file(path))
+            except QuizFileError as error:
+                file_problems = error.problems
+        if file_problems:
+            refused[path] = file_problems
+    return FolderScan(loaded, refused)
+
+
+def _twins(entries: list[Path]) -> dict[Path, list[Problem]]:
+    """Problems of the files whose quiz id another file also has (`day48.yaml` and `day48.yml`)."""
+    by_id: dict[str, list[Path]] = {}
+    for path in entries:
+        if not path.name.startswith(".") and name_problem(path) is None:
+            by_id.setdefault(path.stem, []).append(path)
+    return {
+        path: [Problem(str(path), 1, twin_message(quiz_id, paths))]
+        for quiz_id, paths in by_id.items()
+        if len(paths) > 1
+        for path in paths
+    }
+
+
 def _entry_problems(folder: Path, path: Path) -> list[Problem] | None:
     """Return why a folder entry cannot be a quiz ([] if it can be loaded), or None to ignore it quietly."""
     shown = str(path)
-    if path.name.startswith("."):
+    if path.name.startswith(".") or not is_quiz_suffix(path):
         return None
-    if path.suffix == ".yml":
-        return [Problem(shown, 1, f"quiz files end in .yaml; rename it to {path.stem}{QUIZ_SUFFIX}")]
-    if path.suffix != QUIZ_SUFFIX:
-        return None
-    if not is_valid_quiz_id(path.stem):
-        return [Problem(shown, 1, bad_quiz_id_message(path.stem))]
-    if resolve_quiz_path(folder, path.stem) is None:
+    problem = name_problem(path)
+    if problem is not None:
+        return [Problem(shown, 1, problem)]
+    if not _stays_inside(folder, path):
         return [
             Problem(
                 shown,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -25,6 +26,7 @@ from bot.domain.quiz import (
     letter_of,
 )
 from bot.quizfiles import rules
+from bot.quizfiles.names import bad_quiz_id_message
 from bot.quizfiles.problems import Problem, QuizFileError, capped
 from bot.quizfiles.safe_yaml import MAX_FILE_BYTES, STR_TAG, compose_untrusted, too_big_message
 
@@ -40,8 +42,30 @@ _TAG_KINDS = {
 _DECIMAL = re.compile(r"[-+]?[0-9]{1,9}")
 
 
+@dataclass(frozen=True)
+class QuizLines:
+    """Where a loaded quiz's parts are in its file (1-based lines), for messages about a valid quiz."""
+
+    questions_key: int  # the `questions:` line
+    questions: tuple[int, ...]  # the first line of each question, by position
+
+
+@dataclass(frozen=True)
+class LoadedQuiz:
+    """A quiz that passed every check, with the file it came from and where its questions are."""
+
+    path: str
+    quiz: Quiz
+    lines: QuizLines
+
+
 def load_quiz_file(path: Path) -> Quiz:
     """Load `path` (quiz id = file stem); raise QuizFileError listing every problem."""
+    return read_quiz_file(path).quiz
+
+
+def read_quiz_file(path: Path) -> LoadedQuiz:
+    """Like `load_quiz_file`, also telling where each question is in the file."""
     shown = str(path)
     try:
         if not path.is_file():
@@ -63,27 +87,26 @@ def load_quiz_file(path: Path) -> Quiz:
         raise QuizFileError(
             [Problem(shown, line, "the file is not valid UTF-8; save it with UTF-8 encoding")]
         ) from None
-    return parse_quiz_text(text, path.stem, shown)
+    return parse_quiz_source(text, path.stem, shown)
 
 
 def parse_quiz_text(text: str, quiz_id: str, path: str) -> Quiz:
     """Build the quiz `quiz_id` from YAML `text`; `path` is only used in problem messages."""
+    return parse_quiz_source(text, quiz_id, path).quiz
+
+
+def parse_quiz_source(text: str, quiz_id: str, path: str) -> LoadedQuiz:
+    """Like `parse_quiz_text`, also telling where each question is in `text`."""
     problems: list[Problem] = []
     if not is_valid_quiz_id(quiz_id):
         problems.append(Problem(path, 1, bad_quiz_id_message(quiz_id)))
     root, yaml_problems = compose_untrusted(text, path)
     problems.extend(yaml_problems)
-    quiz = None if yaml_problems else _QuizReader(path, problems).read(root, quiz_id)
+    reader = _QuizReader(path, problems)
+    quiz = None if yaml_problems else reader.read(root, quiz_id)
     if problems or quiz is None:
         raise QuizFileError(capped(problems))
-    return quiz
-
-
-def bad_quiz_id_message(quiz_id: str) -> str:
-    return (
-        f"'{quiz_id}' is not a valid quiz id; rename the file to lowercase letters, digits, "
-        "'-' and '_' (at most 32 characters) followed by .yaml"
-    )
+    return LoadedQuiz(path, quiz, QuizLines(reader.questions_line, tuple(reader.question_lines)))
 
 
 def _size_on_disk(path: Path) -> int:
@@ -103,6 +126,8 @@ class _QuizReader:
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
+        self.questions_line = 1
+        self.question_lines: list[int] = []
 
     def problem(self, node: Node | int, message: str) -> None:
         line = node if isinstance(node, int) else _line(node)
@@ -249,6 +274,7 @@ class _QuizReader:
             self.problem(root, "'questions' is missing; add a 'questions:' list (see docs/quiz-format.md)")
             return None
         key, node = fields["questions"]
+        self.questions_line = _line(key)
         if (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null") or (
             isinstance(node, SequenceNode) and not node.value
         ):
@@ -266,6 +292,7 @@ class _QuizReader:
         questions: list[Question | None] = []
         first_use: dict[str, int] = {}
         for number, item in enumerate(node.value, start=1):
+            self.question_lines.append(_line(item))
             questions.append(self.question(item, number, first_use))
         if any(question is None for question in questions):
             return None

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.domain.errors import QuizbotError
-from bot.domain.problems import Problem
+from bot.domain.problems import Problem as Problem  # re-exported: quiz file code names it from here
 
 # A file with hundreds of problems is usually one structural mistake; the first ones are enough to act on.
 MAX_PROBLEMS_PER_FILE = 100
-
-
 
 
 class QuizFileError(QuizbotError):

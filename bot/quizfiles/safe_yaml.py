@@ -53,12 +53,43 @@ def too_big_message(size: int) -> str:
     )
 
 
+class _Repeated:
+    """Anchors (or aliases) found so far: the first is reported, the rest only counted.
+
+    An alias bomb is dozens of the same mistake; one line with the count says as much as 82 lines.
+    """
+
+    def __init__(self, sign: str, kind: str, kinds: str, fix: str) -> None:
+        self.sign, self.kind, self.kinds, self.fix = sign, kind, kinds, fix
+        self.lines: list[int] = []
+        self.first_name = ""
+
+    def add(self, name: str, line: int) -> None:
+        if not self.lines:
+            self.first_name = name
+        self.lines.append(line)
+
+    def problem(self, path: str) -> Problem | None:
+        if not self.lines:
+            return None
+        message = f"{self.kind} {self.sign}{self.first_name} is not allowed in quiz files"
+        others = self.lines[1:]
+        if others:
+            low, high = min(others), max(others)
+            where = f"line {low}" if low == high else f"lines {low} to {high}"
+            message += f", nor are the {len(others)} other {self.kind if len(others) == 1 else self.kinds} on {where}"
+        fix = self.fix if others else self.fix.replace("them", "it")
+        return Problem(path, self.lines[0], f"{message}; {fix}")
+
+
 def _structure_problems(text: str, path: str) -> list[Problem]:
     problems: list[Problem] = []
+    anchors = _Repeated("&", "anchor", "anchors", "remove them")
+    aliases = _Repeated("*", "alias", "aliases", "write the text out")
     documents = 0
     depth = 0
     for event in yaml.parse(text, Loader=FastLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -85,14 +116,10 @@ def _structure_problems(text: str, path: str) -> list[Problem]:
                     )
                 )
         elif isinstance(event, AliasEvent):
-            problems.append(
-                Problem(path, line, f"alias *{event.anchor} is not allowed in quiz files; write the text out")
-            )
+            aliases.add(event.anchor or "", line)
         elif isinstance(event, ScalarEvent | CollectionStartEvent):
             if event.anchor is not None:
-                problems.append(
-                    Problem(path, line, f"anchor &{event.anchor} is not allowed in quiz files; remove it")
-                )
+                anchors.add(event.anchor, line)
             if event.tag is not None and not _allowed_tag(event):
                 problems.append(
                     Problem(
@@ -102,7 +129,8 @@ def _structure_problems(text: str, path: str) -> list[Problem]:
                         "remove it (put text in quotes instead)",
                     )
                 )
-    return problems
+    problems.extend(problem for problem in (anchors.problem(path), aliases.problem(path)) if problem is not None)
+    return sorted(problems, key=lambda problem: problem.line)
 
 
 def _allowed_tag(event: ScalarEvent | CollectionStartEvent) -> bool:

@@ -16,7 +16,7 @@ from bot.domain.question_order import parse_order
 from bot.domain.quiz import Quiz
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
 from bot.domain.schedule import DailySchedule, parse_time_of_day
-from bot.storage.database import Database, from_timestamp, to_timestamp
+from bot.storage.database import Database, instant, to_timestamp
 from bot.storage.runs import insert_run
 
 _SCHEDULE_COLUMNS = (
@@ -45,7 +45,7 @@ def _config_from_row(row: Any) -> DailyConfig:
         order=parse_order(row["question_order"]),
         seed=row["seed"],
         created_by=row["created_by"],
-        created_at=from_timestamp(row["created_at"]),  # type: ignore[arg-type]
+        created_at=instant(row["created_at"]),
         paused_reason=row["paused_reason"],
     )
 
@@ -56,8 +56,8 @@ def _post_from_row(row: Any) -> DailyPost:
         slot=Slot.parse(row["local_date"]),
         question_key=row["question_key"],
         status=PostStatus(row["status"]),
-        post_at=from_timestamp(row["post_at"]),  # type: ignore[arg-type]
-        reveal_at=from_timestamp(row["reveal_at"]),  # type: ignore[arg-type]
+        post_at=instant(row["post_at"]),
+        reveal_at=instant(row["reveal_at"]),
         run_id=row["run_id"],
         note=row["note"],
     )

@@ -110,6 +110,11 @@ def from_timestamp(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+def instant(value: float) -> datetime:
+    """A NOT NULL timestamp column as an aware UTC datetime."""
+    return datetime.fromtimestamp(value, UTC)
+
+
 class Database:
     """One aiosqlite connection in autocommit mode plus a lock for multi-statement transactions.
 

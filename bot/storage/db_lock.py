@@ -19,6 +19,8 @@ try:
     import fcntl
 except ImportError:  # Windows: no flock; restore then relies on the admin having stopped the bot.
     fcntl = None  # type: ignore[assignment]
+# A plain bool: mypy, type-checking on a POSIX platform, would call a `fcntl is None` branch unreachable.
+_HAS_FLOCK: bool = fcntl is not None
 
 
 class DatabaseBusyError(QuizbotError):
@@ -91,7 +93,7 @@ def held_alone(db_path: Path) -> AbstractContextManager[None]:
 
 def bot_is_running(db_path: Path) -> bool:
     """Whether a `quizbot run` holds the database now; creates and changes nothing (for the doctor)."""
-    if fcntl is None:
+    if not _HAS_FLOCK:
         return False
     try:
         fd = os.open(lock_path(db_path), os.O_RDONLY)

@@ -22,7 +22,7 @@ from bot.domain.runs import (
     StoredAnswer,
 )
 from bot.storage.answer_batch import AnswerBatcher, Click
-from bot.storage.database import Database, from_timestamp, to_timestamp
+from bot.storage.database import Database, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
 
@@ -55,7 +55,7 @@ def _run_from_row(row: Any) -> Run:
         quiz_title=row["quiz_title"],
         series=row["series"],
         started_by=row["started_by"],
-        created_at=from_timestamp(row["created_at"]),  # type: ignore[arg-type]
+        created_at=instant(row["created_at"]),
         status=RunStatus(row["status"]),
         seconds_per_question=row["seconds_per_question"],
         scoring_mode=ScoringMode(row["scoring_mode"]),
@@ -190,13 +190,6 @@ class RunStore:
         )
         return None if row is None else _run_from_row(row)
 
-    async def active_runs(self, kind: RunKind | None = None) -> list[Run]:
-        rows = await self._db.fetch_all(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('lobby', 'running') ORDER BY id"
-        )
-        runs = [_run_from_row(row) for row in rows]
-        return [run for run in runs if kind is None or run.kind is kind]
-
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
         rows = await self._db.fetch_all(
@@ -325,18 +318,11 @@ class RunStore:
                 user_name=row[3],
                 choice=row[4],
                 correct=bool(row[5]),
-                answered_at=from_timestamp(row[6]),  # type: ignore[arg-type]
+                answered_at=instant(row[6]),
                 seconds=row[7],
             )
             for row in rows
         ]
-
-    async def member_answer(self, run_id: int, index: int, user_id: int) -> int | None:
-        row = await self._db.fetch_one(
-            "SELECT choice FROM answers WHERE run_id = ? AND idx = ? AND user_id = ?",
-            (run_id, index, user_id),
-        )
-        return None if row is None else int(row[0])
 
     async def finish_run(self, run_id: int, *, status: RunStatus, now: datetime) -> bool:
         """End an active run and close whatever question is still open; False if it had ended already."""

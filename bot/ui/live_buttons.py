@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
-from discord.ext import commands
 
 from bot.domain.quiz import letter_of
 from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
 from bot.live.late_clicks import LateClickLog
-from bot.live.manager import LiveQuizManager
-from bot.ui.live_embeds import my_answers_embed, shorten
+from bot.ui.access import member_of
+from bot.ui.failures import UNKNOWN_INTERACTION, answers_failures, client_of, send_private
+from bot.ui.live_embeds import my_answers_embed
+from bot.ui.text import NO_MENTIONS, shorten
 
 log = logging.getLogger(__name__)
 late_clicks = LateClickLog(log)
@@ -50,13 +51,6 @@ ACK_BUDGET_SECONDS = 2.2
 COMMIT_GRACE_SECONDS = 0.25
 LAST_DEFER_AGE_SECONDS = 2.75
 LATE_ACK_LOG_SECONDS = 1.0
-UNKNOWN_INTERACTION = 10062  # Discord's error code for a response after the 3 s deadline
-
-
-def manager_of(client: discord.Client) -> LiveQuizManager | None:
-    cog = client.get_cog("Quiz") if isinstance(client, commands.Bot) else None
-    manager = getattr(cog, "manager", None)
-    return manager if isinstance(manager, LiveQuizManager) else None
 
 
 def _age(interaction: discord.Interaction[Any]) -> float:
@@ -66,15 +60,6 @@ def _age(interaction: discord.Interaction[Any]) -> float:
 def _commit_wait(age: float) -> float:
     """How long a click `age` seconds old may wait for its commit before it defers."""
     return max(ACK_BUDGET_SECONDS - age, min(COMMIT_GRACE_SECONDS, LAST_DEFER_AGE_SECONDS - age), 0.0)
-
-
-async def reply_ephemeral(interaction: discord.Interaction[Any], text: str | None, **kwargs: Any) -> None:
-    """Answer the interaction ephemerally, or follow up if it was deferred already."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, **kwargs)
 
 
 def answer_label(index: int, choice: str) -> str:
@@ -105,10 +90,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnswerButton:
-        return cls(int(match["run"]), int(match["q"]), int(match["c"]), item.label)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["run"]), int(match["q"]), int(match["c"]), label)
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self._answer(interaction)
@@ -126,7 +113,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
 
     async def _answer(self, interaction: discord.Interaction[Any]) -> None:
         """The hot path: commit the answer, then reply; defer first if the commit runs late."""
-        client = interaction.client
+        client = client_of(interaction)
         age = _age(interaction)
         if age > LATE_ACK_LOG_SECONDS:
             late_clicks.note(age, self.run_id, self.index)
@@ -155,7 +142,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
             # Never leave the member with "This interaction failed": say the click did not count.
             log.exception("recording an answer failed: run=%d question=%d", self.run_id, self.index)
             text = "Your answer could not be recorded because of an error on our side. Please click again."
-        await reply_ephemeral(interaction, text)
+        await send_private(interaction, text)
 
 
 def answer_buttons(
@@ -186,21 +173,6 @@ def question_view(run_id: int, index: int, choices: Sequence[str]) -> discord.ui
     return view
 
 
-async def _controlling_manager(interaction: discord.Interaction[Any], run_id: int) -> LiveQuizManager | None:
-    """The manager, if this member may control the run; otherwise None after telling them why not."""
-    run = await interaction.client.storage.runs.get_run(run_id)
-    if run is not None and interaction.user.id != run.started_by and not interaction.permissions.manage_guild:
-        await reply_ephemeral(
-            interaction, f"Only <@{run.started_by}> (who started this quiz) or members with Manage Server can do that."
-        )
-        return None
-    manager = manager_of(interaction.client)
-    if run is None or manager is None:
-        await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
-        return None
-    return manager
-
-
 class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START_TEMPLATE):
     def __init__(self, run_id: int) -> None:
         super().__init__(
@@ -210,16 +182,14 @@ class StartNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ST
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StartNowButton:
         return cls(int(match["run"]))
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        manager = await _controlling_manager(interaction, self.run_id)
-        if manager is None:
-            return
-        started = await manager.start_now(self.run_id)
-        await reply_ephemeral(interaction, "Starting now." if started else "This quiz has already started.")
+        started = await client_of(interaction).live.start_now(self.run_id, member_of(interaction))
+        await send_private(interaction, "Starting now." if started else "This quiz has already started.")
 
 
 class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_TEMPLATE):
@@ -238,16 +208,14 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_T
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> NextButton:
         return cls(int(match["run"]), int(match["q"]))
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        manager = await _controlling_manager(interaction, self.run_id)
-        if manager is None:
-            return
-        closed = await manager.close_question(self.run_id, self.index)
-        await reply_ephemeral(interaction, "Closing this question now." if closed else "This question is closed.")
+        closed = await client_of(interaction).live.close_question(self.run_id, self.index, member_of(interaction))
+        await send_private(interaction, "Closing this question now." if closed else "This question is closed.")
 
 
 class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MINE_TEMPLATE):
@@ -261,22 +229,16 @@ class MyAnswersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> MyAnswersButton:
         return cls(int(match["run"]))
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        runs = interaction.client.storage.runs
-        quiz = await runs.run_quiz(self.run_id)
-        if quiz is None:
-            await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
-            return
-        # Filtered in SQL: after a big quiz many members click this, and each would load every answer.
-        mine = await runs.answers(self.run_id, user_id=interaction.user.id)
-        if not mine:
-            await reply_ephemeral(interaction, "You did not answer any question of this quiz.")
-            return
-        await reply_ephemeral(interaction, None, embed=my_answers_embed(quiz, mine))
+        quiz, mine = await client_of(interaction).live.answers_of(self.run_id, interaction.user.id)
+        await interaction.response.send_message(
+            embed=my_answers_embed(quiz, mine), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
 
 class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNKNOWN_TEMPLATE):
@@ -287,13 +249,14 @@ class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> UnknownQuizButton:
         return cls(match.string)
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         log.info("unknown quiz button %r clicked by %d", shorten(self.custom_id, 100), interaction.user.id)
-        await reply_ephemeral(interaction, NO_LONGER_ACTIVE)
+        await send_private(interaction, NO_LONGER_ACTIVE)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import discord
 
@@ -11,6 +10,7 @@ from bot.domain import limits
 from bot.domain.quiz import Question, Quiz, letter_of
 from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer
 from bot.domain.scoring import Standing, choice_percentages
+from bot.ui.text import discord_time, pack, plain, shorten
 
 COLOUR_OPEN = discord.Colour.blurple()
 COLOUR_CLOSED = discord.Colour.dark_grey()
@@ -20,19 +20,6 @@ BAR_WIDTH = 10
 DESCRIPTION_BUDGET = 4000
 MESSAGE_BUDGET = 5800
 LEADERBOARD_MAX_ROWS = 100
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def unix(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def member_name(name: str) -> str:
-    """A member's display name as plain text (no markdown tricks; mentions never ping anyway)."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(name))
 
 
 def intro_embed(run: Run, quiz: Quiz) -> discord.Embed:
@@ -46,7 +33,7 @@ def intro_embed(run: Run, quiz: Quiz) -> discord.Embed:
     )
     lines.append(f"Started by <@{run.started_by}>.")
     if run.starts_at is not None:
-        lines.append(f"The first question appears <t:{unix(run.starts_at)}:R>.")
+        lines.append(f"The first question appears {discord_time(run.starts_at, 'R')}.")
     embed.description = "\n".join(lines)
     embed.set_footer(text=f"quiz {quiz.id} · run {run.id}")
     return embed
@@ -59,7 +46,7 @@ def _question_header(run: Run, question: RunQuestion) -> str:
 def question_embed(run: Run, quiz: Quiz, question: RunQuestion, answered: int) -> discord.Embed:
     content = quiz.questions[question.index]
     choices = "\n".join(f"**{letter_of(i)})** {choice}" for i, choice in enumerate(content.choices))
-    closes = f"\n\nCloses <t:{unix(question.deadline)}:R>" if question.deadline else ""
+    closes = f"\n\nCloses {discord_time(question.deadline, 'R')}" if question.deadline else ""
     embed = discord.Embed(
         title=_question_header(run, question),
         description=f"{content.prompt}\n\n{choices}{closes}",
@@ -102,7 +89,7 @@ def leaderboard_lines(run: Run, board: Sequence[Standing]) -> list[str]:
     for standing in board[:LEADERBOARD_MAX_ROWS]:
         medal = standing.medal or f"**{standing.rank}.**"
         lines.append(
-            f"{medal} {member_name(standing.user_name)} — {_points(run, standing)} · "
+            f"{medal} {plain(standing.user_name)} — {_points(run, standing)} · "
             f"{standing.correct}/{run.question_count} right · {standing.total_seconds:.1f} s"
         )
     if len(board) > LEADERBOARD_MAX_ROWS:
@@ -119,15 +106,7 @@ def explanation_block(number: int, question: Question) -> str:
 
 def _embeds_for(title: str, blocks: Sequence[str], colour: discord.Colour, separator: str) -> list[discord.Embed]:
     """As few embeds as the description limit allows; the title is repeated with a part number."""
-    groups: list[list[str]] = [[]]
-    size = 0
-    for block in blocks:
-        block = shorten(block, DESCRIPTION_BUDGET)
-        if groups[-1] and size + len(separator) + len(block) > DESCRIPTION_BUDGET:
-            groups.append([])
-            size = 0
-        size += (len(separator) if groups[-1] else 0) + len(block)
-        groups[-1].append(block)
+    groups = pack(blocks, DESCRIPTION_BUDGET, separator)
     embeds = []
     for number, group in enumerate(groups, start=1):
         heading = title if len(groups) == 1 else f"{title} ({number}/{len(groups)})"

@@ -17,10 +17,9 @@ from bot.live.runner import MessageGoneError, MissingPermissionsError
 from bot.ui.live_buttons import MyAnswersButton, StartNowButton, answer_buttons, question_view
 from bot.ui.live_embeds import intro_embed, question_embed, results_messages, reveal_embed
 from bot.ui.results_card import render_results_card
+from bot.ui.text import NO_MENTIONS
 
 log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = False) -> list[str]:
@@ -35,6 +34,18 @@ def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = F
     )
     needed = [("View Channel", permissions.view_channel), send, ("Embed Links", permissions.embed_links)]
     return [name for name, granted in needed if not granted]
+
+
+def cannot_run_here(permissions: discord.Permissions, channel: object, channel_id: int | None) -> str | None:
+    """Why a live quiz cannot run in this channel (the bot's missing permissions), or None if it can."""
+    missing = missing_permissions(permissions, in_thread=isinstance(channel, discord.Thread))
+    if not missing:
+        return None
+    log.warning("cannot start a quiz in channel %s: missing %s", channel_id, ", ".join(missing))
+    return (
+        f"I can't run a quiz here: I am missing the {', '.join(missing)} permission(s) in this channel. "
+        "Ask a server admin to grant them, or use another channel."
+    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import discord
 
 from bot.domain.boards import clamp_page, page_count
 from bot.domain.quiz import Quiz
-from bot.ui.live_embeds import shorten
+from bot.ui.failures import answers_failures, client_of
+from bot.ui.text import shorten
 
 PAGE_SIZE = 15
 PAGE_TEMPLATE = r"quizzes:page:(?P<page>\d{1,4})"
@@ -50,10 +51,11 @@ class QuizzesPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> QuizzesPageButton:
         return cls(int(match["page"]))
 
+    @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        embed, view = quizzes_page(interaction.client.catalog.quizzes(), self.page)
+        embed, view = quizzes_page(client_of(interaction).catalog.quizzes(), self.page)
         await interaction.response.edit_message(embed=embed, view=view)

@@ -30,7 +30,6 @@ TRACK = (58, 63, 75)
 FILL = (87, 196, 120)
 PODIUM_COLOURS = ((230, 184, 60), (180, 186, 196), (196, 126, 70))  # gold, silver, bronze
 # Podium blocks left to right: 2nd, 1st, 3rd, as on a real podium.
-PODIUM_ORDER = (1, 0, 2)
 PODIUM_HEIGHTS = (110, 80, 60)
 
 

@@ -1,0 +1,145 @@
+"""Which board a /leaderboard request means, whether a paged board is still fresh, and its pages.
+
+A board is asked for by scope and an optional reference (a run number or a quiz id; empty means "the
+latest quiz played here"). Its buttons carry the same request plus the minute it was made, so paging
+works after a restart without any state in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.boards import BoardPage, BoardTarget, Scope, scope_window
+from bot.domain.errors import QuizbotError
+from bot.domain.item_analysis import AnswerRow, QuizReport
+from bot.domain.member_stats import MemberStats
+from bot.domain.permissions import Member, require_may_see_reports
+from bot.domain.quiz import is_valid_quiz_id
+from bot.quizfiles import QuizCatalog
+from bot.storage import Storage
+
+# After this long a board's buttons stop, so an old board is never paged through with numbers it no
+# longer shows.
+BOARD_LIFETIME = timedelta(minutes=15)
+SCOPE_NAMES = {
+    Scope.RUN: "last quiz",
+    Scope.QUIZ: "quiz",
+    Scope.SERIES: "series",
+    Scope.DAILY: "daily questions",
+    Scope.WEEK: "this week",
+    Scope.MONTH: "this month",
+    Scope.ALL: "all time",
+}
+
+
+class BoardUnavailableError(QuizbotError):
+    """The board cannot be shown; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class BoardRequest:
+    """One board page as a member asked for it (or as its button remembers it)."""
+
+    guild_id: int
+    scope: Scope
+    ref: str  # a run number or quiz id; "" = the latest quiz played in the server
+    page: int
+    viewer_id: int
+    made_minute: int  # minutes since the epoch when the board was first shown
+
+    @property
+    def made_at(self) -> datetime:
+        return datetime.fromtimestamp(self.made_minute * 60, UTC)
+
+    def is_expired(self, now: datetime) -> bool:
+        return now - self.made_at > BOARD_LIFETIME
+
+
+@dataclass(frozen=True)
+class ShownBoard:
+    """A resolved board page: what to show, and the reference its buttons keep."""
+
+    request: BoardRequest
+    title: str
+    page: BoardPage
+
+
+def minute_of(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+class BoardService:
+    def __init__(self, storage: Storage, catalog: Callable[[], QuizCatalog]) -> None:
+        self._storage = storage
+        # A callable: the catalog object is replaced when the quiz folder is reloaded.
+        self._catalog = catalog
+
+    async def show(self, request: BoardRequest) -> ShownBoard:
+        """The page asked for; BoardUnavailableError says why there is none."""
+        ref = request.ref.strip().lower()
+        if ref and not (ref.isdigit() or is_valid_quiz_id(ref)):
+            raise BoardUnavailableError("That is not a quiz id: pick one from the list (letters, digits, - and _).")
+        target, ref, title = await self._resolve(request.guild_id, request.scope, ref, request.made_at)
+        page = await self._storage.boards.board(target, page=request.page, viewer_id=request.viewer_id)
+        resolved = BoardRequest(request.guild_id, request.scope, ref, page.page, request.viewer_id, request.made_minute)
+        return ShownBoard(resolved, title, page)
+
+    async def _resolve(self, guild_id: int, scope: Scope, ref: str, made: datetime) -> tuple[BoardTarget, str, str]:
+        """(target, the reference for the buttons, title) of a scope."""
+        boards = self._storage.boards
+        if scope is Scope.RUN:
+            run_id = int(ref) if ref.isdigit() else await boards.latest_run_id(guild_id, ref or None)
+            label = None if run_id is None else await boards.run_label(run_id)
+            if run_id is None or label is None or label[0] != guild_id:
+                which = f" of `{ref}`" if ref and not ref.isdigit() else ""
+                raise BoardUnavailableError(f"No quiz{which} has been answered here yet: start one with /quiz.")
+            return BoardTarget(scope, guild_id, run_id=run_id), str(run_id), f"{label[2]} (run {run_id})"
+        if scope.needs_quiz:
+            quiz_id = ref or await self._latest_quiz_id(guild_id)
+            quiz = self._catalog().get(quiz_id)
+            if scope is Scope.QUIZ:
+                title = quiz.title if quiz is not None else quiz_id
+                return BoardTarget(scope, guild_id, quiz_id=quiz_id), quiz_id, title
+            series = quiz.series if quiz is not None else await boards.quiz_series(guild_id, quiz_id)
+            if not series:
+                raise BoardUnavailableError(
+                    f"Quiz `{quiz_id}` is not part of a series: use scope quiz, or pick a quiz whose file sets "
+                    "`series:`."
+                )
+            return BoardTarget(scope, guild_id, series=series), quiz_id, f"series {series}"
+        if scope in (Scope.WEEK, Scope.MONTH):
+            settings = await self._storage.settings.guild_settings(guild_id)
+            window = scope_window(scope, made, settings.timezone)
+            return BoardTarget(scope, guild_id, window=window), "", f"{SCOPE_NAMES[scope]} ({settings.timezone})"
+        return BoardTarget(scope, guild_id), "", SCOPE_NAMES[scope]
+
+    async def _latest_quiz_id(self, guild_id: int) -> str:
+        latest = await self._storage.boards.latest_run_id(guild_id)
+        label = None if latest is None else await self._storage.boards.run_label(latest)
+        if label is None:
+            raise BoardUnavailableError("No quiz has been answered here yet: start one with /quiz.")
+        return label[1]
+
+    async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        return await self._storage.boards.member_stats(guild_id, user_id)
+
+    async def require_report_access(self, member: Member, guild_id: int) -> None:
+        """Reports show every member's answers: NotAllowedError unless the member is an organiser."""
+        require_may_see_reports(await self._storage.settings.guild_settings(guild_id), member)
+
+    async def quiz_report(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> QuizReport:
+        """The per-question report; BoardUnavailableError when nothing was answered."""
+        quiz_id = quiz_id.strip().lower()
+        report = await self._storage.boards.quiz_report(guild_id, quiz_id, run_id)
+        if report is None:
+            shown = quiz_id if is_valid_quiz_id(quiz_id) else "that quiz"
+            where = f"run {run_id} of `{shown}`" if run_id is not None else f"`{shown}`"
+            raise BoardUnavailableError(
+                f"No answers stored for {where} in this server: check the quiz id (or run number)."
+            )
+        return report
+
+    def answer_rows(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> AsyncIterator[AnswerRow]:
+        return self._storage.boards.answer_rows(guild_id, quiz_id=quiz_id.strip().lower(), run_id=run_id)

@@ -1,0 +1,18 @@
+"""Every persistent button the bot answers, registered once in setup_hook so clicks on old messages work
+from the first event after a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.ui.boards import LeaderboardPageButton
+from bot.ui.live_buttons import DYNAMIC_ITEMS
+from bot.ui.quiz_list import QuizzesPageButton
+
+PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    *DYNAMIC_ITEMS,
+    QuizzesPageButton,
+    LeaderboardPageButton,
+)

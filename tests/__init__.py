@@ -1,0 +1,1 @@
+"""quizbot's tests; see the layout in README.md (Development)."""

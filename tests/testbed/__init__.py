@@ -1,0 +1,1 @@
+"""Tests of the offline Discord test bed itself (tests/discord_testbed/)."""

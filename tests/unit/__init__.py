@@ -1,0 +1,1 @@
+"""Unit tests, one package per package of bot/ (tests of bot/settings.py etc. sit here directly)."""
