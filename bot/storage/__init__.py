@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
+from bot.storage.library import LibraryStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 
@@ -24,6 +25,7 @@ class Storage:
         self.settings = SettingsStore(database)
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
+        self.library = LibraryStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

@@ -21,7 +21,9 @@ async def quiz_choices(interaction: discord.Interaction[QuizBot], current: str) 
     """Quizzes whose id or title matches what the member has typed so far."""
     return [
         app_commands.Choice(name=shorten(f"{q.id} — {q.title}", CHOICE_NAME), value=q.id)
-        for q in interaction.client.catalog.search(current, limit=AUTOCOMPLETE_CHOICES)
+        for q in interaction.client.library.catalog_for(interaction.guild_id).search(
+            current, limit=AUTOCOMPLETE_CHOICES
+        )
     ]
 
 

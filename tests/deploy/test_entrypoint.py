@@ -8,9 +8,9 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.helpers import line_count, wait_until
+from tests.helpers import DEPLOY, line_count, wait_until
 
-ENTRYPOINT = Path(__file__).resolve().parents[1] / "deploy" / "entrypoint.sh"
+ENTRYPOINT = DEPLOY / "entrypoint.sh"
 
 
 def _fake_quizbot(bin_dir: Path, starts: Path) -> None:
