@@ -88,7 +88,7 @@ class DailyScheduler:
         storage: Storage,
         clock: Clock,
         presenter: DailyPresenter,
-        catalog: Callable[[], QuizCatalog],
+        catalog: Callable[[int], QuizCatalog],
         *,
         ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
@@ -282,7 +282,7 @@ class DailyScheduler:
         return await self._storage.daily.get_post(config.id, due.slot)
 
     async def _next_question_key(self, config: DailyConfig) -> str | None:
-        keys = question_keys(config, self._catalog())
+        keys = question_keys(config, self._catalog(config.guild_id))
         if not keys:
             wanted = "any quiz" if config.quiz_ids is None else ", ".join(config.quiz_ids)
             await self._pause(
@@ -297,7 +297,7 @@ class DailyScheduler:
     async def _deliver(self, config: DailyConfig, post: DailyPost, now: datetime) -> None:
         """Create the run (once) and send the message; the slot is already ours."""
         self._retry_at.pop((config.id, post.slot), None)
-        found = find_question(self._catalog(), post.question_key)
+        found = find_question(self._catalog(config.guild_id), post.question_key)
         if found is None:
             await self._give_up(post, f"question {post.question_key} is no longer in the quiz folder")
             return
