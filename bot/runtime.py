@@ -66,6 +66,15 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, request_stop, sig)
+    reloads: set[asyncio.Task[None]] = set()  # held until done, so a reload is never garbage-collected
+
+    def request_reload() -> None:
+        task = asyncio.create_task(reload_shared_quizzes(bot), name="quiz-reload")
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    with contextlib.suppress(NotImplementedError, AttributeError):  # no SIGHUP on Windows
+        loop.add_signal_handler(signal.SIGHUP, request_reload)
 
     async def on_ready() -> None:
         user = bot.user
@@ -114,6 +123,15 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
             log.exception("quizbot stopped on an unexpected error")
             return 1
     return 0
+
+
+async def reload_shared_quizzes(bot: QuizBot) -> None:
+    """SIGHUP: re-read the shared quiz folder; a broken file keeps its last good version (logged)."""
+    log.info("SIGHUP: reloading the quiz folder")
+    try:
+        await bot.reload_quizzes()
+    except RuntimeError:
+        log.warning("SIGHUP before the bot finished starting: the quiz folder is read at start-up anyway")
 
 
 def unreachable_message(settings: Settings, error: Exception) -> str:

@@ -58,6 +58,8 @@ on_stop() {
     stop_status=$1
     if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi
 }
+# SIGHUP (docker compose kill -s HUP) re-reads the shared quiz folder: pass it on to the bot.
+trap '[ -n "$child" ] && kill -HUP "$child" 2>/dev/null' HUP
 trap 'on_stop 143' TERM
 trap 'on_stop 130' INT
 trap 'rm -f "$pid_file"' EXIT

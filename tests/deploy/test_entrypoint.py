@@ -124,3 +124,31 @@ def test_a_one_off_command_keeps_its_exit_status(tmp_path: Path) -> None:
     command = ["/bin/sh", str(ENTRYPOINT), "sh", "-c", "echo one-off; exit 7"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=10)
     assert (done.returncode, done.stdout) == (7, "one-off\n")
+
+
+def test_sighup_reaches_the_bot_so_the_quiz_folder_reloads_without_a_restart(tmp_path: Path) -> None:
+    hups, starts = tmp_path / "hups", tmp_path / "starts"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "quizbot"
+    # Like the bot: counts SIGHUPs, runs until SIGTERM, then exits 0.
+    script.write_text(
+        f'#!/bin/sh\necho start >> "{starts}"\ntrap \'echo hup >> "{hups}"\' HUP\n'
+        "trap 'exit 0' TERM\nwhile :; do sleep 0.05; done\n"
+    )
+    script.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "QUIZBOT_RESTART_STATE": str(tmp_path / "state"),
+        "QUIZBOT_PID_FILE": str(tmp_path / "quizbot.pid"),
+        "QUIZBOT_REFUSED_FILE": str(tmp_path / "refused"),
+    }
+    wrapper = subprocess.Popen(["/bin/sh", str(ENTRYPOINT)], env=env, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: (tmp_path / "quizbot.pid").exists(), what="the bot to start")
+    wrapper.send_signal(signal.SIGHUP)
+    wait_until(lambda: line_count(hups) == 1, what="the bot to get the SIGHUP")
+    wrapper.send_signal(signal.SIGTERM)
+    _, stderr = wrapper.communicate(timeout=5)
+
+    assert line_count(starts) == 1, stderr  # passed on, not a restart

@@ -14,9 +14,9 @@ import pytest
 
 from bot.settings import Settings
 from bot.storage import open_storage
-from tests.cli_process import REPO_ROOT, SHAPED_TOKEN, aquizbot, endpoint_answering, error_lines, quizbot
 from tests.discord_testbed.runner import process_env
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
+from tests.helpers import REPO_ROOT, SHAPED_TOKEN, aquizbot, endpoint_answering, error_lines, quizbot
 
 SHIPPED_QUIZZES = REPO_ROOT / "quizzes"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.storage import open_storage
 from bot.storage.migrations import MIGRATIONS
-from tests.cli_process import quizbot
+from tests.helpers import quizbot
 
 # Someone other than whoever runs the tests (tests run as root in CI); without root only the mode is checked.
 OTHER_UID, OTHER_GID = (65534, 65534) if os.geteuid() == 0 else (os.geteuid(), os.getegid())

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bot.settings import Settings
 from bot.storage import open_storage
-from tests.cli_process import REPO_ROOT, aquizbot, quizbot
 from tests.discord_testbed.runner import BotProcess, process_env
 from tests.discord_testbed.testbed import TestBed
+from tests.helpers import REPO_ROOT, aquizbot, quizbot
 
 VOICE_WARNINGS = ("PyNaCl", "davey", "voice will NOT be supported")
 

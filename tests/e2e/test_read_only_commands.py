@@ -15,8 +15,7 @@ import pytest
 
 from bot.storage import open_storage
 from bot.storage.migrations import MIGRATIONS
-from tests.cli_process import quizbot
-from tests.helpers import REPO_ROOT, SEED_GUILD, seed_run
+from tests.helpers import REPO_ROOT, SEED_GUILD, quizbot, seed_run
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
