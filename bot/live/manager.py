@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Generic
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotFoundError, QuizbotError
@@ -20,7 +21,7 @@ from bot.domain.permissions import Member, require_may_control_run, require_may_
 from bot.domain.quiz import Quiz, shuffle_for_run
 from bot.domain.runs import Run, RunKind, RunStatus, StoredAnswer
 from bot.live.answers import NO_LONGER_ACTIVE
-from bot.live.runner import LiveRun, Presenter
+from bot.live.runner import LiveRun, PartT, Presenter
 from bot.quizfiles import QuizCatalog
 from bot.storage import ChannelBusyError, Storage
 
@@ -36,35 +37,36 @@ def message_link(run: Run) -> str:
     return f"https://discord.com/channels/{run.guild_id}/{run.channel_id}/{target}".rstrip("/")
 
 
-class LiveQuizManager:
+class LiveQuizManager(Generic[PartT]):
     def __init__(
         self,
         storage: Storage,
         clock: Clock,
-        presenter: Presenter,
-        catalog: Callable[[], QuizCatalog],
+        presenter: Presenter[PartT],
+        catalog: Callable[[int], QuizCatalog],
         *,
         rng: random.Random | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._presenter = presenter
-        # A callable: the catalog object is replaced when the quiz folder is reloaded.
+        # The quizzes each server can play (shared ones and its own), looked up when needed.
         self._catalog = catalog
-        # Deals shuffled choices (quiz files with shuffle_choices); tests pass a seeded one.
+        # Deals shuffled choices (quiz files with shuffle_choices); tests may pass a seeded one.
         self._rng = rng or random.Random()
-        self._runs: dict[int, LiveRun] = {}
+        self._runs: dict[int, LiveRun[PartT]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
         self.accepting = True
 
-    def find_quiz(self, name: str) -> Quiz:
-        """The quiz called `name`; NotFoundError suggests the closest ids."""
-        quiz = self._catalog().get(name.strip().lower())
+    def find_quiz(self, guild_id: int, name: str) -> Quiz:
+        """The quiz called `name` that this server can play; NotFoundError suggests the closest ids."""
+        catalog = self._catalog(guild_id)
+        quiz = catalog.get(name.strip().lower())
         if quiz is not None:
             return quiz
         shown = re.sub(r"[^\w .-]", "", name.strip())[:40]  # shown back literally, no markdown
-        closest = self._catalog().closest(name)
+        closest = catalog.closest(name)
         hint = f"Did you mean {', '.join(f'`{c}`' for c in closest)}?" if closest else "Use /quizzes to list them."
         raise NotFoundError(f"There is no quiz called “{shown}”. {hint}")
 

@@ -23,7 +23,7 @@ from bot.storage.quiz_snapshot import load_snapshot
 
 SECONDS_PER_DAY = 86400
 # A stored choice is a position as the run showed it; reports, export and rescore speak the quiz file's
-# letters. `q` is the answer's run question (choice_order NULL: shown in the file's order, see migration 4).
+# letters. `q` is the answer's run question (choice_order NULL: shown in the file's order, see migration 5).
 _FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, a.choice + 1, 1) AS INTEGER), a.choice)"
 _FILE_KEY = "coalesce(CAST(substr(q.choice_order, q.correct_choice + 1, 1) AS INTEGER), q.correct_choice)"
 # The other way, for rescore: where a run showed the file's choice :key.

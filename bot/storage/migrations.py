@@ -299,7 +299,23 @@ MIGRATIONS: list[str] = [
     FROM answers AS a JOIN run_question_tags AS t ON t.run_id = a.run_id AND t.idx = a.idx
     GROUP BY a.guild_id, a.user_id, t.tag;
     """,
-    # 4: a live run of a quiz with shuffle_choices shows a question's choices in its own order, and
+    # 4: quizzes a server uploads from Discord, every version kept (a run keeps its own snapshot anyway).
+    """
+    CREATE TABLE server_quizzes (
+        guild_id INTEGER NOT NULL,
+        quiz_id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        source TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        uploaded_by INTEGER NOT NULL,
+        uploaded_at REAL NOT NULL,
+        retired_at REAL,
+        PRIMARY KEY (guild_id, quiz_id, version)
+    );
+    -- At most one current version of a quiz per server: replace retires the old one in the same transaction.
+    CREATE UNIQUE INDEX server_quizzes_one_current ON server_quizzes (guild_id, quiz_id) WHERE retired_at IS NULL;
+    """,
+    # 5: a live run of a quiz with shuffle_choices shows a question's choices in its own order, and
     # answers.choice and correct_choice are positions as shown. The order is kept as digits, the quiz
     # file's index of the choice shown at each position ('2031' shows the file's C first), so reports,
     # export and rescore can speak the file's letters. NULL: the file's order (every run before this).

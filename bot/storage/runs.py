@@ -141,7 +141,7 @@ async def insert_run(
 
 
 def dump_choice_order(order: ChoiceOrder | None) -> str | None:
-    """(2, 0, 3, 1) -> '2031', the form migration 4 stores and the report and rescore SQL read."""
+    """(2, 0, 3, 1) -> '2031', the form migration 5 stores and the report and rescore SQL read."""
     return None if order is None else "".join(str(index) for index in order)
 
 
@@ -250,6 +250,15 @@ class RunStore:
                 (index, run_id),
             )
         return True
+
+    async def restart_question_clock(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
+        """Give an open question that is not posted yet its time from `now`; False if it is posted or not open."""
+        cursor = await self._db.connection.execute(
+            "UPDATE run_questions SET opened_at = ?, deadline = ? "
+            "WHERE run_id = ? AND idx = ? AND state = 'open' AND message_id IS NULL",
+            (to_timestamp(now), to_timestamp(deadline), run_id, index),
+        )
+        return cursor.rowcount == 1
 
     async def set_question_message(self, run_id: int, index: int, message_id: int) -> None:
         await self._db.connection.execute(
