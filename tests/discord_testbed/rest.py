@@ -248,8 +248,14 @@ class RestApi:
                 data = await part.read()  # type: ignore[union-attr]
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(data)
-                else:
-                    files[part.filename or part.name or "file"] = bytes(data)  # type: ignore[union-attr]
+                    continue
+                filename = part.filename or part.name or "file"  # type: ignore[union-attr]
+                if filename in files:
+                    # Discord takes it; the test bed keys a request's files by name and would lose one.
+                    raise DiscordError(
+                        400, 0, f"two files named {filename!r} in one request", violation="unsupported-upload"
+                    )
+                files[filename] = bytes(data)
             return body, files
         raw = await request.read()
         if not raw:
