@@ -473,9 +473,11 @@ class RestApi:
             inter.original_message_id = message.id
             return message
         if rtype in (6, 7):
-            if not is_component or inter.message_id is None:
+            # A modal submit may always be deferred silently (6); updating (7) needs the message the
+            # modal was opened from (discord-api-docs #5486, #8612).
+            if not is_component or (inter.message_id is None and not (rtype == 6 and inter.type == 5)):
                 raise invalid_form(
-                    [("type", f"callback type {rtype} is only valid for component interactions")],
+                    [("type", f"callback type {rtype} needs a component interaction or a modal submit from one")],
                     kind="bad-callback",
                 )
             inter.original_message_id = inter.message_id

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.discord_testbed.attachments import Cdn, CdnFile, message_attachments
 from tests.discord_testbed.gateway import Gateway, GatewaySession
+from tests.discord_testbed.modals import ModalSubmission
 from tests.discord_testbed.model import (
     PUBLIC_THREAD,
     Button,
@@ -116,6 +117,7 @@ class TestBed:
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
         self.interactions_by_token: dict[str, Interaction] = {}
+        self.submitted_modals: set[int] = set()  # ids of the interactions whose modal was submitted
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.sync_calls: list[tuple[str, int | None]] = []
         self.requests: list[RequestRecord] = []
@@ -635,6 +637,50 @@ class TestBed:
         )
         file.size, file.status, file.delay = declared, status, delay
         return file
+
+    async def submit_modal(
+        self,
+        modal: InteractionResult | dict[str, Any],
+        values: dict[str, Any] | None = None,
+        *,
+        user: User | None = None,
+        channel: Channel | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> InteractionResult:
+        """Fill in and submit a modal the bot showed (type 9), as a MODAL_SUBMIT interaction.
+
+        `values` maps custom_id to what the member enters: a string (text input), option value(s)
+        (select, radio, checkbox group), a bool (checkbox), `attachment(...)` file(s) (file upload);
+        inputs left out keep their pre-filled value. Values the client would not submit (required but
+        empty, too short/long, not an option, ...) raise AssertionError. Only the member it was shown
+        to can submit it, once; for a modal opened from a button, the submit carries that message.
+        """
+        message: Message | None = None
+        origin_id: int | None = None
+        if isinstance(modal, InteractionResult):
+            origin = modal.interaction
+            if modal.modal is None:
+                raise AssertionError(f"the bot answered with type {modal.response_type}, not a modal (9)")
+            if origin.id in self.submitted_modals:
+                raise AssertionError("this modal was already submitted; Discord closed it")
+            shown_to = self.users[origin.user_id]
+            if user is not None and user.id != shown_to.id:
+                raise AssertionError(f"only {shown_to.name} sees this modal, not {user.name}")
+            user, data = shown_to, modal.modal
+            channel = channel or self.channels[origin.channel_id]
+            if origin.message_id is not None:
+                message = self.messages[origin.message_id]
+            origin_id = origin.id
+        else:
+            if user is None:
+                raise AssertionError("submit_modal(<modal dict>, ...) needs user=")
+            data = modal
+        submission = ModalSubmission(data, values or {}, size_limit=self.attachment_size_limit).data()
+        if origin_id is not None:
+            self.submitted_modals.add(origin_id)
+        channel = channel or self.general
+        return await self._interact(5, submission, user, channel, message=message, wait=wait, timeout=timeout)
 
     @staticmethod
     def _find_button(message: Message, label: str | None, custom_id: str | None) -> Button:
