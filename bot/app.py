@@ -23,6 +23,7 @@ from bot.daily import DailyScheduler
 from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
+from bot.library import QuizLibrary
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
@@ -36,7 +37,14 @@ from bot.ui.live_presenter import DiscordPresenter
 log = logging.getLogger(__name__)
 
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
-EXTENSIONS: tuple[str, ...] = ("cogs.quiz", "cogs.settings", "cogs.daily", "cogs.leaderboard", "cogs.reports")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.quiz",
+    "cogs.settings",
+    "cogs.daily",
+    "cogs.leaderboard",
+    "cogs.reports",
+    "cogs.library",
+)
 COMMAND_HASH_KEY = "command_tree_hash"
 
 
@@ -75,13 +83,25 @@ class QuizBot(commands.Bot):
         self._storage: Storage | None = None
         self._services: Services | None = None
         self._resume_task: asyncio.Task[None] | None = None
-        self.catalog = QuizCatalog(folder=settings.quizzes_dir)
+        self._library: QuizLibrary | None = None
 
     @property
     def storage(self) -> Storage:
         if self._storage is None:
             raise RuntimeError("storage is opened in setup_hook; it is not available before login")
         return self._storage
+
+    @property
+    def library(self) -> QuizLibrary:
+        """Every server's quizzes: the shared folder plus what the server uploaded."""
+        if self._library is None:
+            raise RuntimeError("the quiz library is loaded in setup_hook; it is not available before login")
+        return self._library
+
+    @property
+    def catalog(self) -> QuizCatalog:
+        """The shared quiz folder (what every server can play)."""
+        return self.library.shared
 
     @property
     def services(self) -> Services:
@@ -121,9 +141,7 @@ class QuizBot(commands.Bot):
             self._services.live.accepting = not value
 
     def _build_services(self, storage: Storage) -> Services:
-        def catalog() -> QuizCatalog:
-            return self.catalog
-
+        catalog = self.library.catalog_for
         presenter = DiscordPresenter(self)
         live = LiveQuizManager(storage, self.clock, presenter, catalog)
         scheduler = DailyScheduler(
@@ -136,7 +154,8 @@ class QuizBot(commands.Bot):
         # Runs after login and before the gateway connects: persistent buttons registered here answer
         # clicks on old messages from the very first event.
         self._storage = await open_storage(self.settings.db_path)
-        await self.reload_quizzes()
+        self._library = QuizLibrary(self._storage, self.clock, self.settings.quizzes_dir)
+        await self._library.load()
         self._services = self._build_services(self._storage)
         self.add_dynamic_items(*PERSISTENT_BUTTONS)
         for extension in EXTENSIONS:
@@ -158,10 +177,10 @@ class QuizBot(commands.Bot):
             log.info("resumed %d live quiz run(s)", resumed)
 
     async def reload_quizzes(self) -> QuizCatalog:
-        # YAML parsing is CPU work; keep it off the event loop.
-        self.catalog = await asyncio.to_thread(QuizCatalog.load, self.settings.quizzes_dir)
-        log.info("loaded %d quizzes from %s", len(self.catalog.ids()), self.settings.quizzes_dir)
-        return self.catalog
+        """Re-read the shared quiz folder (SIGHUP); a file that stopped validating keeps its last good version."""
+        catalog = await self.library.reload_shared()
+        log.info("loaded %d quizzes from %s", len(catalog.ids()), self.settings.quizzes_dir)
+        return catalog
 
     def _sync_target(self) -> discord.Object | None:
         guild_id = self.settings.dev_guild_id

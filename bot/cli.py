@@ -4,36 +4,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import traceback
 from collections.abc import Sequence
+from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.domain.errors import EXIT_FAILURE, ConfigError, QuizbotError, exit_code
+from bot.settings import Settings, load_settings
 
-EXIT_CONFIG = 2
+# `sync --dev-guild` without an id: take it from QUIZBOT_DEV_GUILD, which must then be set. Not a string:
+# argparse would pass a string constant through `type=int`.
+_DEV_GUILD_FROM_SETTINGS = object()
+# Set to see the traceback of an unexpected error (a bug) instead of its one-line summary.
+TRACEBACK_VARIABLE = "QUIZBOT_TRACEBACK"
 
 
 def _settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as error:
-        print(f"quizbot: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
-
-
-def _token_or_exit(settings: Settings) -> str:
-    try:
-        return settings.require_token()
-    except ConfigError as error:
-        print(f"quizbot: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
+    # A ConfigError reaches main(), which prints it as one line and exits 2.
+    return load_settings()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime import run_bot
 
     settings = _settings_or_exit()
-    token = _token_or_exit(settings)
+    token = settings.require_token()
     return asyncio.run(run_bot(settings, token))
 
 
@@ -41,10 +39,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from bot.runtime import sync_commands
 
     settings = _settings_or_exit()
-    token = _token_or_exit(settings)
-    if args.dev_guild is not None:
-        from dataclasses import replace
-
+    token = settings.require_token()
+    if args.dev_guild is _DEV_GUILD_FROM_SETTINGS:
+        if settings.dev_guild_id is None:
+            raise ConfigError(
+                "--dev-guild without an id uses QUIZBOT_DEV_GUILD, which is not set: pass the server id "
+                "(quizbot sync --dev-guild 123456789012345678), or leave out --dev-guild to sync globally."
+            )
+    elif args.dev_guild is not None:
         settings = replace(settings, dev_guild_id=args.dev_guild)
     return asyncio.run(sync_commands(settings, token))
 
@@ -63,14 +65,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.ops.backup import BackupError, backup_database
+    from bot.ops.backup import backup_database
 
     source = args.db or _settings_or_exit().db_path
-    try:
-        report = backup_database(source, args.output, overwrite=args.force)
-    except BackupError as error:
-        print(f"quizbot: {error}", file=sys.stderr)
-        return 1
+    report = backup_database(source, args.output, overwrite=args.force)
     print(
         f"backed up {source} to {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, schema version "
         f"{report.schema_version}, integrity ok) in {report.seconds:.1f} s"
@@ -79,18 +77,18 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from bot.ops.backup import BackupError, restore_database
+    from bot.ops.backup import restore_database
 
     target = args.db or _settings_or_exit().db_path
-    try:
-        report = restore_database(args.backup, target)
-    except BackupError as error:
-        print(f"quizbot: {error}", file=sys.stderr)
-        return 1
-    if report.previous_moved_to is not None:
+    report = restore_database(args.backup, target, create=args.create)
+    # Absolute paths: the admin sees which file was written, whichever .env this shell read.
+    if report.previous_moved_to is None:
+        written = f"the new file {report.target}"
+    else:
         print(f"kept the previous database as {report.previous_moved_to}")
+        written = str(report.target)
     print(
-        f"restored {report.restored_from} to {report.target} (schema version {report.schema_version}); "
+        f"restored {report.restored_from} to {written} (schema version {report.schema_version}); "
         "start the bot again"
     )
     return 0
@@ -122,8 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quizbot",
         description="A Discord quiz bot for study groups. Settings come from the environment or .env.",
+        epilog="Exit status: 0 done; 1 failed now, may work later (a supervisor retries); "
+        "2 a setting or argument must change first.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=cmd_run)
@@ -135,10 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dev-guild",
         type=int,
         nargs="?",
-        const=None,
+        const=_DEV_GUILD_FROM_SETTINGS,
         default=None,
         metavar="GUILD_ID",
-        help="sync to this guild only (instant); without a value uses QUIZBOT_DEV_GUILD",
+        help="sync to this guild only (instant); without a value uses QUIZBOT_DEV_GUILD, which must be set",
     )
     sync.set_defaults(handler=cmd_sync)
 
@@ -168,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="put a backup in place of the database (stop the bot first; the old file is kept)"
     )
     restore.add_argument("backup", type=Path, metavar="BACKUP.db", help="a file made by `quizbot backup`")
-    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB)")
+    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB); it must exist")
+    restore.add_argument(
+        "--create", action="store_true", help="restore into a new file when there is no database at --db yet"
+    )
     restore.set_defaults(handler=cmd_restore)
 
     doctor = sub.add_parser(
@@ -194,9 +198,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("quizbot")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run pip install -e . for the version)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    """Run one command; every failure is one line on stderr and exit 1 or 2, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.handler(args))
+    except QuizbotError as error:
+        print(f"quizbot: {error}", file=sys.stderr)
+        return exit_code(error)
+    except KeyboardInterrupt:
+        print("quizbot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            traceback.print_exc()
+        else:
+            print(
+                f"quizbot: unexpected error ({type(error).__name__}: {error}); this is a bug in quizbot: please "
+                f"report it with the output of the same command run with {TRACEBACK_VARIABLE}=1",
+                file=sys.stderr,
+            )
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -12,10 +12,13 @@ import aiohttp
 import discord
 
 from bot.app import QuizBot, create_bot
+from bot.discord_endpoints import http_failure
+from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE, ConfigError
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage import StorageError
 from bot.storage.db_lock import DatabaseBusyError, held_by_bot
+from bot.storage.maintenance import check_database_file
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,16 @@ async def run_bot(settings: Settings, token: str) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     configure_logging(settings.log_level, settings.log_format, secrets=[token])
     try:
+        # Before logging in: a wrong QUIZBOT_DB must not spend one of the day's 1,000 logins.
+        await asyncio.to_thread(check_database_file, settings.db_path)
         with held_by_bot(settings.db_path):
             return await _run_until_stopped(settings, token)
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except DatabaseBusyError as error:
         log.error("%s", error)
-        return 1
+        return EXIT_FAILURE
 
 
 async def _run_until_stopped(settings: Settings, token: str) -> int:
@@ -58,6 +66,15 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, request_stop, sig)
+    reloads: set[asyncio.Task[None]] = set()  # held until done, so a reload is never garbage-collected
+
+    def request_reload() -> None:
+        task = asyncio.create_task(reload_shared_quizzes(bot), name="quiz-reload")
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    with contextlib.suppress(NotImplementedError, AttributeError):  # no SIGHUP on Windows
+        loop.add_signal_handler(signal.SIGHUP, request_reload)
 
     async def on_ready() -> None:
         user = bot.user
@@ -82,23 +99,39 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
                 "Discord refused the token: reset it in the Developer Portal (Bot > Reset Token) "
                 "and update DISCORD_TOKEN."
             )
-            return 2
+            return EXIT_CONFIG
         except discord.PrivilegedIntentsRequired:
             log.error(
                 "Discord refused a privileged intent; quizbot needs none, so this is a bug: please report it."
             )
-            return 1
+            return EXIT_FAILURE
+        except ConfigError as error:
+            log.error("%s", error)
+            return EXIT_CONFIG
         except StorageError as error:
             log.error("%s", error)
-            return 1
+            return EXIT_FAILURE
         except aiohttp.ClientConnectionError as error:
             log.error("%s", unreachable_message(settings, error))
-            return 1
+            return EXIT_FAILURE
+        except discord.HTTPException as error:
+            failure = http_failure(error, settings.api_base, dev_guild=settings.dev_guild_id)
+            log.error("%s", failure.message)
+            return failure.exit_code
         except Exception:
             # Logged (and so scrubbed of tokens) instead of Python's bare traceback; the supervisor restarts us.
             log.exception("quizbot stopped on an unexpected error")
             return 1
     return 0
+
+
+async def reload_shared_quizzes(bot: QuizBot) -> None:
+    """SIGHUP: re-read the shared quiz folder; a broken file keeps its last good version (logged)."""
+    log.info("SIGHUP: reloading the quiz folder")
+    try:
+        await bot.reload_quizzes()
+    except RuntimeError:
+        log.warning("SIGHUP before the bot finished starting: the quiz folder is read at start-up anyway")
 
 
 def unreachable_message(settings: Settings, error: Exception) -> str:
@@ -138,16 +171,32 @@ async def shut_down(bot: QuizBot, grace: float = SHUTDOWN_GRACE_SECONDS) -> None
 async def sync_commands(settings: Settings, token: str) -> int:
     """Log in over REST only, register the commands, and exit."""
     configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    try:
+        # The command tree's hash is stored in the database: a wrong QUIZBOT_DB is caught before the login.
+        await asyncio.to_thread(check_database_file, settings.db_path)
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     bot = create_bot(settings, sync_on_start=False)
     async with bot:
         try:
             await bot.login(token)
+            count = await bot.sync_commands()
         except discord.LoginFailure:
             log.error("Discord refused the token: reset it in the Developer Portal and update DISCORD_TOKEN.")
-            return 2
+            return EXIT_CONFIG
         except aiohttp.ClientConnectionError as error:
             log.error("%s", unreachable_message(settings, error))
-            return 1
-        count = await bot.sync_commands()
+            return EXIT_FAILURE
+        except discord.HTTPException as error:
+            failure = http_failure(error, settings.api_base, dev_guild=settings.dev_guild_id)
+            log.error("%s", failure.message)
+            return failure.exit_code
+        except ConfigError as error:
+            log.error("%s", error)
+            return EXIT_CONFIG
+        except StorageError as error:
+            log.error("%s", error)
+            return EXIT_FAILURE
     print(f"synced {count} slash commands")
     return 0

@@ -9,16 +9,14 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.domain.errors import QuizbotError
+from bot.domain.errors import ConfigError
+
+__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
-
-
-class ConfigError(QuizbotError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 class Secret:

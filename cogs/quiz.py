@@ -33,7 +33,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     ) -> None:
         """Start a live quiz in this channel."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        quiz = self.bot.live.find_quiz(name)
+        quiz = self.bot.live.find_quiz(interaction.guild_id, name)
         problem = cannot_run_here(interaction.app_permissions, interaction.channel, interaction.channel_id)
         if problem:
             await interaction.response.send_message(problem, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -65,7 +65,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     @app_commands.command(name="quizzes")
     async def quizzes(self, interaction: Interaction) -> None:
         """List the quizzes you can start with /quiz."""
-        embed, view = quizzes_page(self.bot.catalog.quizzes(), 0)
+        embed, view = quizzes_page(self.bot.library.catalog_for(interaction.guild_id).quizzes(), 0)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 

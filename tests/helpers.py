@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from aiohttp import web
 from PIL import Image
 
 from bot.app import QuizBot, create_bot
@@ -199,3 +204,93 @@ def bar_runs(image: Image.Image, x: int) -> int:
             runs += 1
         inside = is_bar
     return runs
+
+
+# -- deployment: the scripts in deploy/, run for real under /bin/sh ---------------------------------
+
+DEPLOY = REPO_ROOT / "deploy"
+
+
+def fake_executable(bin_dir: Path, name: str, body: str) -> Path:
+    """Write an executable `/bin/sh` script `bin_dir/name` (the folder is created) and return its path."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "the condition") -> None:
+    """Poll `condition` every 20 ms until it holds; fail after `timeout` seconds (a bound, not a wait)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def line_count(path: Path) -> int:
+    """Lines a fake executable has appended to `path` so far (0 before the first)."""
+    return len(path.read_text().split()) if path.exists() else 0
+
+
+# --- the quizbot command as an admin runs it -------------------------------------------------------
+# Shaped like a bot token (three dot-separated parts), so settings accept it; no Discord ever sees it.
+SHAPED_TOKEN = "MTA4NjQ2MTk4NzY1NDMyMTA5OA.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any quizbot or Discord setting, plus `extra`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "QUIZBOT_"))}
+    return {**base, **(extra or {}), "PYTHONPATH": str(REPO_ROOT)}
+
+
+def quizbot(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path, time_limit: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`quizbot ARGS` in `cwd` (a temp folder, so no .env is picked up) with only the settings in `env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean_env(env),
+        capture_output=True,
+        text=True,
+        timeout=time_limit,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+async def aquizbot(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path, time_limit: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`quizbot()` in a thread, so a server in this test's event loop keeps answering meanwhile."""
+    return await asyncio.to_thread(quizbot, *args, env=env, cwd=cwd, time_limit=time_limit)
+
+
+def error_lines(output: str) -> list[str]:
+    """The ERROR lines of a text log."""
+    return [line for line in output.splitlines() if " ERROR " in line]
+
+
+@asynccontextmanager
+async def endpoint_answering(status: int) -> AsyncIterator[str]:
+    """An HTTP server on 127.0.0.1 that answers every request with `status`; yields its /api/v10 base URL.
+
+    Like a wrong DISCORD_API_BASE (404 for everything) or a broken proxy in front of Discord (502).
+    """
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=status, text=f"{status} from a test endpoint", content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/api/v10"
+    finally:
+        await runner.cleanup()

@@ -71,9 +71,9 @@ def minute_of(moment: datetime) -> int:
 
 
 class BoardService:
-    def __init__(self, storage: Storage, catalog: Callable[[], QuizCatalog]) -> None:
+    def __init__(self, storage: Storage, catalog: Callable[[int], QuizCatalog]) -> None:
         self._storage = storage
-        # A callable: the catalog object is replaced when the quiz folder is reloaded.
+        # The quizzes each server can play (shared ones and its own), looked up when needed.
         self._catalog = catalog
 
     async def show(self, request: BoardRequest) -> ShownBoard:
@@ -98,7 +98,7 @@ class BoardService:
             return BoardTarget(scope, guild_id, run_id=run_id), str(run_id), f"{label[2]} (run {run_id})"
         if scope.needs_quiz:
             quiz_id = ref or await self._latest_quiz_id(guild_id)
-            quiz = self._catalog().get(quiz_id)
+            quiz = self._catalog(guild_id).get(quiz_id)
             if scope is Scope.QUIZ:
                 title = quiz.title if quiz is not None else quiz_id
                 return BoardTarget(scope, guild_id, quiz_id=quiz_id), quiz_id, title

@@ -167,7 +167,7 @@ class DailyAdmin:
     """What /daily does: every command checks the member, changes storage, and re-arms the scheduler."""
 
     def __init__(
-        self, storage: Storage, clock: Clock, catalog: Callable[[], QuizCatalog], scheduler: DailyScheduler
+        self, storage: Storage, clock: Clock, catalog: Callable[[int], QuizCatalog], scheduler: DailyScheduler
     ) -> None:
         self._storage = storage
         self._clock = clock
@@ -208,7 +208,7 @@ class DailyAdmin:
                 order_text=order_text,
                 reveal_hours=reveal_hours,
                 weekdays_text=weekdays_text,
-                catalog=self._catalog(),
+                catalog=self._catalog(guild_id),
             )
         except ValueError as error:
             raise InvalidOptionError(str(error)) from None
@@ -234,7 +234,7 @@ class DailyAdmin:
         return [await self.status(config) for config in configs]
 
     async def status(self, config: DailyConfig) -> ScheduleStatus:
-        return await schedule_status(self._storage, self._catalog(), config, self._clock.now())
+        return await schedule_status(self._storage, self._catalog(config.guild_id), config, self._clock.now())
 
     async def post_now(self, member: Member, guild_id: int, channel_id: int) -> DailyPost:
         await self._require_organiser(guild_id, member)

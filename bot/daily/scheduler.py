@@ -2,14 +2,19 @@
 
 Exactly once comes from the database (a slot row is claimed by one INSERT, a reveal by one
 conditional UPDATE); the message nonce is a second guard when a claimed post is re-sent after a
-crash. The service never polls: it sleeps on the injected clock until the earliest due instant and
-is woken early by `rearm()` whenever a schedule changes.
+crash or after an error on the way back. The service never polls: it sleeps on the injected clock
+until the earliest due instant and is woken early by `rearm()` whenever a schedule changes.
+
+What Discord refuses (4xx) is never sent again as is: a reveal goes out once more without its reply
+link, then is given up; a refused question is skipped. What fails on the way (5xx, network) is sent
+again, the same request with the same nonce, after a growing back-off (bot/domain/delivery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from bot.daily.presenter import NONCE_MAX, ChannelUnavailableError, DailyPresent
 from bot.daily.questions import find_question, one_question_quiz, question_keys
 from bot.domain.clock import Clock
 from bot.domain.daily import DailyConfig, DailyPost, PostStatus, Slot
+from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.errors import QuizbotError
 from bot.domain.question_order import pick_next
 from bot.domain.runs import RunStatus, ScoringMode
@@ -28,9 +34,14 @@ from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
-# After an unexpected failure (Discord 5xx, network) a claimed post is retried this much later,
-# as long as its answer window is still open.
+# After an unexpected failure (a bug, a locked database) a claimed post or a reveal is retried this
+# much later, as long as its answer window is still open; it is also the longest wait between the
+# retries of a post that fails on the way.
 RETRY_DELAY = timedelta(minutes=2)
+# A post or reveal that fails on the way (5xx, network) is sent again after 10, 20, 40, 80 s (inside
+# the few minutes Discord remembers a nonce, so those retries can never post a second copy), then
+# every RETRY_DELAY while it is due.
+RETRY = Backoff(first_seconds=10, tries=5)
 MISSED_NOTE = "missed while the bot was offline"
 UNDELIVERED_NOTE = "not delivered before its reveal time"
 
@@ -77,7 +88,7 @@ class DailyScheduler:
         storage: Storage,
         clock: Clock,
         presenter: DailyPresenter,
-        catalog: Callable[[], QuizCatalog],
+        catalog: Callable[[int], QuizCatalog],
         *,
         ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
@@ -93,6 +104,8 @@ class DailyScheduler:
         self._retry_at: dict[tuple[int, Slot], datetime] = {}
         # Reveals this instance failed to send (Discord 5xx, network), and when to try again.
         self._reveal_retry_at: dict[tuple[int, Slot], datetime] = {}
+        # How often in a row a post or a reveal failed on the way (for the back-off).
+        self._failures: dict[tuple[str, int, Slot], int] = {}
         self.next_wakeup: datetime | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -243,6 +256,12 @@ class DailyScheduler:
                 candidates.append(retry)
         return min(candidates, default=None)
 
+    def _back_off(self, kind: str, post: DailyPost, now: datetime) -> tuple[datetime, int]:
+        """When to send a post or reveal that failed on the way again, and how many tries failed so far."""
+        key = (kind, post.schedule_id, post.slot)
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        return now + min(RETRY.delay(failures), RETRY_DELAY), failures
+
     # -- posting --------------------------------------------------------------------------------
 
     async def _publish(self, due: _Due, now: datetime) -> DailyPost | None:
@@ -263,7 +282,7 @@ class DailyScheduler:
         return await self._storage.daily.get_post(config.id, due.slot)
 
     async def _next_question_key(self, config: DailyConfig) -> str | None:
-        keys = question_keys(config, self._catalog())
+        keys = question_keys(config, self._catalog(config.guild_id))
         if not keys:
             wanted = "any quiz" if config.quiz_ids is None else ", ".join(config.quiz_ids)
             await self._pause(
@@ -278,7 +297,7 @@ class DailyScheduler:
     async def _deliver(self, config: DailyConfig, post: DailyPost, now: datetime) -> None:
         """Create the run (once) and send the message; the slot is already ours."""
         self._retry_at.pop((config.id, post.slot), None)
-        found = find_question(self._catalog(), post.question_key)
+        found = find_question(self._catalog(config.guild_id), post.question_key)
         if found is None:
             await self._give_up(post, f"question {post.question_key} is no longer in the quiz folder")
             return
@@ -316,12 +335,30 @@ class DailyScheduler:
             await self._pause(config, str(error))
             await self._give_up(post, f"channel unavailable: {error}", run_id=run_id)
             return
+        except RefusedError as error:
+            # Sending it again unchanged would be refused again; tomorrow's question is another one.
+            await self._give_up(post, f"Discord refused the post: {error}", run_id=run_id, level=logging.WARNING)
+            return
+        except TransientError as error:
+            retry, failures = self._back_off("post", post, now)
+            if retry < post.reveal_at:
+                self._retry_at[(config.id, post.slot)] = retry
+            log.warning(
+                "daily post for schedule %d %s failed (try %d): %s; the same post again at %s",
+                config.id,
+                post.slot.key(),
+                failures,
+                error,
+                retry.isoformat() if retry < post.reveal_at else "never (its window closes first)",
+            )
+            return
         except Exception:
             retry = now + RETRY_DELAY
             if retry < post.reveal_at:
                 self._retry_at[(config.id, post.slot)] = retry
             log.exception("daily post for schedule %d %s failed; retry at %s", config.id, post.slot.key(), retry)
             return
+        self._failures.pop(("post", config.id, post.slot), None)
         await self._storage.runs.set_question_message(run_id, 0, message_id)
         await self._storage.daily.move(
             config.id, post.slot, from_status=PostStatus.CLAIMED, to_status=PostStatus.POSTED
@@ -336,7 +373,9 @@ class DailyScheduler:
             post.reveal_at.isoformat(),
         )
 
-    async def _give_up(self, post: DailyPost, note: str, *, run_id: int | None = None) -> None:
+    async def _give_up(
+        self, post: DailyPost, note: str, *, run_id: int | None = None, level: int = logging.INFO
+    ) -> None:
         """Mark a claimed slot as never posted (it no longer counts for streaks) and end its run."""
         moved = await self._storage.daily.move(
             post.schedule_id, post.slot, from_status=PostStatus.CLAIMED, to_status=PostStatus.SKIPPED, note=note
@@ -345,7 +384,7 @@ class DailyScheduler:
         if run_id is not None:
             await self._storage.runs.finish_run(run_id, status=RunStatus.STOPPED, now=self._clock.now())
         if moved:
-            log.info("daily skip: schedule %d %s (%s)", post.schedule_id, post.slot.key(), note)
+            log.log(level, "daily skip: schedule %d %s (%s)", post.schedule_id, post.slot.key(), note)
 
     async def _pause(self, config: DailyConfig, reason: str) -> None:
         if await self._storage.daily.pause(config.id, reason):
@@ -374,12 +413,23 @@ class DailyScheduler:
         sent = False
         if config is not None and reveal is not None:
             try:
-                await self._presenter.post_reveal(reveal)
-                sent = True
+                sent = await self._send_reveal(post, reveal)
             except ChannelUnavailableError as error:
                 # Nowhere to show it until an admin fixes the channel: pause, and stop retrying this one.
                 await self._pause(config, str(error))
                 log.info("daily reveal not delivered: schedule %d %s: %s", post.schedule_id, post.slot.key(), error)
+            except TransientError as error:
+                retry, failures = self._back_off("reveal", post, now)
+                self._reveal_retry_at[key] = retry
+                log.warning(
+                    "daily reveal for schedule %d %s failed (try %d): %s; the same reveal again at %s",
+                    post.schedule_id,
+                    post.slot.key(),
+                    failures,
+                    error,
+                    retry.isoformat(),
+                )
+                return
             except Exception:
                 retry = now + RETRY_DELAY
                 self._reveal_retry_at[key] = retry
@@ -388,6 +438,7 @@ class DailyScheduler:
                 )
                 return
         self._reveal_retry_at.pop(key, None)
+        self._failures.pop(("reveal", post.schedule_id, post.slot), None)
         won = await self._storage.daily.move(
             post.schedule_id, post.slot, from_status=PostStatus.POSTED, to_status=PostStatus.REVEALED
         )
@@ -404,6 +455,37 @@ class DailyScheduler:
                 reveal.right,
                 reveal.answered,
             )
+
+    async def _send_reveal(self, post: DailyPost, reveal: RevealPost) -> bool:
+        """Send the reveal; True if Discord took it. Refused with its reply link, it goes once more without.
+
+        The reply needs Read Message History and a question message Discord still knows; the reveal's
+        text is what matters. The same nonce covers both versions. Refused again, it is given up (one log
+        line; sending it unchanged would be refused again) and the post still counts as revealed.
+        """
+        try:
+            await self._presenter.post_reveal(reveal)
+            return True
+        except (RefusedError, ChannelUnavailableError) as error:
+            if reveal.question_message_id is None:
+                if isinstance(error, ChannelUnavailableError):
+                    raise
+                log.warning("daily reveal for schedule %d %s refused, left out: %s", *self._ids(post), error)
+                return False
+            log.warning(
+                "daily reveal for schedule %d %s refused as a reply: %s; sending it alone", *self._ids(post), error
+            )
+        alone = dataclasses.replace(reveal, question_message_id=None)
+        try:
+            await self._presenter.post_reveal(alone)
+            return True
+        except RefusedError as error:
+            log.warning("daily reveal for schedule %d %s refused, left out: %s", *self._ids(post), error)
+            return False
+
+    @staticmethod
+    def _ids(post: DailyPost) -> tuple[int, str]:
+        return post.schedule_id, post.slot.key()
 
     async def _reveal_post(self, post: DailyPost, run_id: int, config: DailyConfig | None) -> RevealPost | None:
         """What the reveal says, from the closed run; None if the schedule or run is gone."""
@@ -476,6 +558,6 @@ class DailyScheduler:
             )
         if post.status is PostStatus.CLAIMED:
             raise NowRefusedError(
-                "Discord did not take the post just now; the bot retries it in a few minutes by itself."
+                "Discord did not take the post just now; the bot sends it again by itself in a moment."
             )
         return post

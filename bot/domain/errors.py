@@ -18,3 +18,20 @@ class InvalidOptionError(QuizbotError):
 
 class NotFoundError(QuizbotError):
     """What the member asked about does not exist here; the message says how to find what does."""
+
+
+class ConfigError(QuizbotError):
+    """Something the admin must change before trying again: a setting, a path or an argument.
+
+    Commands exit with status 2 on it, which systemd and the Docker entry point do not retry; every other
+    QuizbotError on the command line exits 1 (it may work later, so a supervisor retries).
+    """
+
+
+# Exit statuses of the `quizbot` commands.
+EXIT_FAILURE = 1  # it failed now and may work later: a supervisor retries
+EXIT_CONFIG = 2  # a setting, a path or an argument must change first: supervisors do not retry
+
+
+def exit_code(error: QuizbotError) -> int:
+    return EXIT_CONFIG if isinstance(error, ConfigError) else EXIT_FAILURE

@@ -51,6 +51,11 @@ def may_manage_daily(settings: GuildSettings, member: Member) -> bool:
     return is_organiser(settings, member)
 
 
+def may_manage_library(settings: GuildSettings, member: Member) -> bool:
+    """Upload, replace, remove and download the server's quizzes: organisers only."""
+    return is_organiser(settings, member)
+
+
 def may_change_settings(member: Member) -> bool:
     """The server's quiz settings, including who the quiz masters are: Manage Server only."""
     return member.manages_server
@@ -92,3 +97,10 @@ def require_may_manage_daily(settings: GuildSettings, member: Member) -> None:
 def require_may_change_settings(member: Member) -> None:
     if not may_change_settings(member):
         raise NotAllowedError("Only members with the Manage Server permission can change quiz settings.")
+
+
+def require_may_manage_library(settings: GuildSettings, member: Member) -> None:
+    if not may_manage_library(settings, member):
+        raise NotAllowedError(
+            "Only members with Manage Server or the quiz-master role can manage this server's quizzes: ask an admin."
+        )

@@ -38,7 +38,13 @@ def convert_file(source: Path, *, fmt: str | None = None, quiz_id: str | None = 
     text_or_problem = read_source(source)
     if isinstance(text_or_problem, Problem):
         return Conversion(source, ImportResult(None, errors=[text_or_problem]), None)
-    result = parse_source(text_or_problem, source, fmt=fmt, quiz_id=quiz_id)
+    return convert_text(text_or_problem, source, fmt=fmt, quiz_id=quiz_id)
+
+
+def convert_text(text: str, source: Path, *, fmt: str | None = None, quiz_id: str | None = None) -> Conversion:
+    """Parse `text` (read from `source`, a name used for the format and the messages), write it as YAML and
+    validate that as the bot would."""
+    result = parse_source(text, source, fmt=fmt, quiz_id=quiz_id)
     if result.quiz is None or result.errors:
         return Conversion(source, result, None)
     yaml_text = dump_quiz(result.quiz)

@@ -37,25 +37,26 @@ def message_link(run: Run) -> str:
 
 class LiveQuizManager:
     def __init__(
-        self, storage: Storage, clock: Clock, presenter: Presenter, catalog: Callable[[], QuizCatalog]
+        self, storage: Storage, clock: Clock, presenter: Presenter, catalog: Callable[[int], QuizCatalog]
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._presenter = presenter
-        # A callable: the catalog object is replaced when the quiz folder is reloaded.
+        # The quizzes each server can play (shared ones and its own), looked up when needed.
         self._catalog = catalog
         self._runs: dict[int, LiveRun] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
         self.accepting = True
 
-    def find_quiz(self, name: str) -> Quiz:
-        """The quiz called `name`; NotFoundError suggests the closest ids."""
-        quiz = self._catalog().get(name.strip().lower())
+    def find_quiz(self, guild_id: int, name: str) -> Quiz:
+        """The quiz called `name` that this server can play; NotFoundError suggests the closest ids."""
+        catalog = self._catalog(guild_id)
+        quiz = catalog.get(name.strip().lower())
         if quiz is not None:
             return quiz
         shown = re.sub(r"[^\w .-]", "", name.strip())[:40]  # shown back literally, no markdown
-        closest = self._catalog().closest(name)
+        closest = catalog.closest(name)
         hint = f"Did you mean {', '.join(f'`{c}`' for c in closest)}?" if closest else "Use /quizzes to list them."
         raise NotFoundError(f"There is no quiz called “{shown}”. {hint}")
 

@@ -3,20 +3,25 @@
 Every step reads the run from the database, does one thing and records it before the next step:
 post the intro, open a question, post it, close it at its deadline, reveal it, pause, ... and at
 the end post the results in parts. Posts carry a nonce derived from the run, so a post that reached
-Discord just before a crash is returned again instead of duplicated.
+Discord just before a crash, or before an error on the way back, is returned again instead of duplicated.
+
+What Discord refuses (4xx) is never sent again as is; what fails on the way (5xx, network) is sent
+again, the same request with the same nonce, after a back-off (bot/domain/delivery.py). Either way a
+run ends cleanly, and no refused results message takes the others with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain.clock import Clock
-from bot.domain.errors import QuizbotError
+from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Quiz
 from bot.domain.runs import QuestionState, Run, RunQuestion, RunStatus, StoredAnswer
 from bot.domain.scoring import Standing, standings
@@ -28,23 +33,38 @@ log = logging.getLogger(__name__)
 # channel, so this also keeps the channel well under Discord's ~5 edits per 5 s.
 COUNTER_INTERVAL_SECONDS = 4.0
 RETRY_SECONDS = 2.0
+# A post that fails on the way is sent again 2, 4, 8 and 16 s later: 30 s in all, well inside the
+# few minutes Discord remembers a nonce, so a retry can never post a second copy.
+RETRY = Backoff(first_seconds=RETRY_SECONDS, tries=5)
+# An unexpected error (a bug, a locked database) in one step is tried this often before the run stops.
 MAX_FAILURES = 3
+# A question not posted within this long after it opened (a retried post, a restart) starts its time anew.
+POST_SLACK = timedelta(seconds=1)
+
+T = TypeVar("T")
 
 
-class MessageGoneError(QuizbotError):
+class MessageGoneError(RefusedError):
     """The channel or a message the run needs was deleted."""
 
+    def __init__(self, reason: str, *, code: int = 0) -> None:
+        super().__init__(reason, status=404, code=code)
 
-class MissingPermissionsError(QuizbotError):
-    """The bot lacks channel permissions; `permissions` names them as Discord's UI does."""
 
-    def __init__(self, permissions: Sequence[str]) -> None:
-        self.permissions = tuple(permissions) or ("Send Messages", "Embed Links")
-        super().__init__(", ".join(self.permissions))
+class MissingPermissionsError(RefusedError):
+    """The bot lacks channel permissions; `permissions` names them as Discord's UI does (empty if unknown)."""
+
+    def __init__(self, permissions: Sequence[str], reason: str = "missing permissions") -> None:
+        self.permissions = tuple(permissions)
+        missing = f" (missing {', '.join(self.permissions)})" if self.permissions else ""
+        super().__init__(reason + missing, status=403, code=50013)
 
 
 class Presenter(Protocol):
-    """What a run shows; the Discord implementation lives in cogs/, tests can provide their own."""
+    """What a run shows; the Discord implementation is bot/ui/live_presenter.py, tests can provide their own.
+
+    Failed posts raise RefusedError (MessageGoneError, MissingPermissionsError) or TransientError.
+    """
 
     async def post_intro(self, run: Run, quiz: Quiz, *, nonce: str) -> int: ...
 
@@ -56,7 +76,13 @@ class Presenter(Protocol):
 
     def results_parts(
         self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[object]: ...
+    ) -> Sequence[Sequence[object]]:
+        """The results messages in order, each as the versions it can be posted in, richest first.
+
+        When Discord refuses a version the next one is tried (the leaderboard without its card, then
+        without its button); the last holds only what must not be lost. `str(version)` names it in logs.
+        """
+        ...
 
     async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int: ...
 
@@ -95,6 +121,9 @@ class LiveRun:
     async def run(self) -> None:
         failures = 0
         while True:
+            # Reading the run answers every wake-up so far (callers commit before they wake us); one that
+            # is still set later would cut short a back-off below for nothing.
+            self._wake.clear()
             run = await self._storage.runs.get_run(self.run_id)
             if run is None:
                 return
@@ -109,6 +138,25 @@ class LiveRun:
             except MessageGoneError as error:
                 log.warning("quiz run %d in channel %d: %s; ending the run", run.id, run.channel_id, error)
                 await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
+            except RefusedError as error:
+                await self._refused(run, error)
+            except TransientError as error:
+                failures += 1
+                if RETRY.exhausted(failures):
+                    failures = 0
+                    log.warning("quiz run %d: %s; gave up after %d tries, ending the run", run.id, error, RETRY.tries)
+                    await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
+                    continue
+                delay = RETRY.delay(failures)
+                log.warning(
+                    "quiz run %d: %s; the same request again in %.0f s (try %d of %d)",
+                    run.id,
+                    error,
+                    delay.total_seconds(),
+                    failures + 1,
+                    RETRY.tries,
+                )
+                await self._wait_until(self._clock.now() + delay)
             except asyncio.CancelledError:
                 await self._stop_counter()
                 raise
@@ -120,6 +168,27 @@ class LiveRun:
                     await self._storage.runs.set_results_parts(run.id, run.results_parts, done=True)
                     return
                 await self._clock.sleep_until(self._clock.now() + timedelta(seconds=RETRY_SECONDS))
+
+    async def _attempt(self, run: Run, action: Callable[[], Awaitable[T]]) -> T:
+        """Do `action`; when it fails on the way, do the same again after a back-off (RETRY), then re-raise."""
+        failures = 0
+        while True:
+            try:
+                return await action()
+            except TransientError as error:
+                failures += 1
+                if RETRY.exhausted(failures):
+                    raise
+                delay = RETRY.delay(failures)
+                log.warning(
+                    "quiz run %d: %s; the same request again in %.0f s (try %d of %d)",
+                    run.id,
+                    error,
+                    delay.total_seconds(),
+                    failures + 1,
+                    RETRY.tries,
+                )
+                await self._clock.sleep_until(self._clock.now() + delay)
 
     async def _quiz_of(self, run: Run) -> Quiz:
         if self._quiz is None:
@@ -175,12 +244,13 @@ class LiveRun:
     async def _question_open(self, run: Run, quiz: Quiz, question: RunQuestion) -> None:
         runs = self._storage.runs
         if question.message_id is None:
+            question = await self._full_time(run, question)
             answered = await runs.answer_count(run.id, question.index)
             message_id = await self._presenter.post_question(
                 run, quiz, question, answered, nonce=nonce_for(run.id, f"q{question.index}")
             )
             await runs.set_question_message(run.id, question.index, message_id)
-            self._counted[question.index] = answered
+            self._counted.setdefault(question.index, answered)
             return
         assert question.deadline is not None
         now = self._clock.now()
@@ -189,6 +259,24 @@ class LiveRun:
             return
         await self._refresh_counter(run, quiz, question)
         await self._wait_until(min(question.deadline, now + self._counter_interval))
+
+    async def _full_time(self, run: Run, question: RunQuestion) -> RunQuestion:
+        """The question as it is to be posted: one not shown yet (a retried post, a restart) starts its time now.
+
+        Members only see a question once it is posted, so time spent retrying must not be taken from them.
+        If an earlier try did arrive (its answer was lost), the nonce returns that message with the old
+        countdown: the first counter refresh, forced here, shows the new one.
+        """
+        now = self._clock.now()
+        if question.opened_at is None or now - question.opened_at <= POST_SLACK:
+            return question
+        deadline = now + timedelta(seconds=run.seconds_per_question)
+        if not await self._storage.runs.restart_question_clock(run.id, question.index, now=now, deadline=deadline):
+            return question
+        self._counted[question.index] = -1
+        log.info("quiz run %d: question %d posted late, its time starts now", run.id, question.index + 1)
+        fresh = await self._storage.runs.get_question(run.id, question.index)
+        return fresh or question
 
     async def _refresh_counter(self, run: Run, quiz: Quiz, question: RunQuestion) -> None:
         answered = await self._storage.runs.answer_count(run.id, question.index)
@@ -234,11 +322,21 @@ class LiveRun:
         await self._stop_counter()
         if question.message_id is not None:
             counts = await self._storage.runs.choice_counts(run.id, question.index, question.choice_count)
-            await self._presenter.reveal(run, quiz, question, counts)
+            try:
+                await self._presenter.reveal(run, quiz, question, counts)
+            except (MessageGoneError, MissingPermissionsError):
+                raise
+            except RefusedError as error:
+                # The reveal only decorates the question; the quiz goes on without it.
+                log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
         await self._storage.runs.mark_revealed(run.id, question.index)
 
     async def _finale(self, run: Run) -> None:
-        """Reveal what is still hidden and post the results, continuing after the parts already posted."""
+        """Reveal what is still hidden and post the results, continuing after the parts already posted.
+
+        Each results message stands alone: one Discord refuses is posted in its next, simpler version
+        (the leaderboard without its card), or left out with one log line, and the others still go out.
+        """
         if run.results_done:
             return
         await self._stop_counter()
@@ -247,21 +345,24 @@ class LiveRun:
         for question in await runs.questions(run.id):
             if question.state is QuestionState.CLOSED and not question.revealed:
                 try:
-                    await self._reveal(run, quiz, question)
-                except MessageGoneError:
+                    await self._attempt(run, functools.partial(self._reveal, run, quiz, question))
+                except (RefusedError, TransientError) as error:
+                    log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
         answers = await runs.answers(run.id)
         board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
         parts = self._presenter.results_parts(run, quiz, board, answers)
-        try:
-            for number in range(run.results_parts, len(parts)):
-                await self._presenter.post_results_part(run, parts[number], nonce=nonce_for(run.id, f"r{number}"))
-                await runs.set_results_parts(run.id, number + 1, done=number + 1 == len(parts))
-        except MessageGoneError as error:
-            log.warning("quiz run %d: results not posted: %s", run.id, error)
-        except MissingPermissionsError as error:
-            log.warning("quiz run %d: results not posted, missing permissions: %s", run.id, error)
-            await self._report(run, _permission_text(error))
+        for number in range(run.results_parts, len(parts)):
+            try:
+                await self._post_results_part(run, parts, number)
+            except MessageGoneError as error:
+                log.warning("quiz run %d: results not posted: %s", run.id, error)
+                break
+            except MissingPermissionsError as error:
+                log.warning("quiz run %d: results not posted: %s", run.id, error)
+                await self._report(run, _permission_text(error))
+                break
+            await runs.set_results_parts(run.id, number + 1, done=number + 1 == len(parts))
         await runs.set_results_parts(run.id, len(parts), done=True)
         log.info(
             "quiz finished: run=%d quiz=%s channel=%d status=%s members=%d answers=%d",
@@ -273,8 +374,52 @@ class LiveRun:
             len(answers),
         )
 
+    async def _post_results_part(self, run: Run, parts: Sequence[Sequence[object]], number: int) -> None:
+        """Post one results message in the richest version Discord takes; MessageGone/MissingPermissions end all."""
+        versions = parts[number]
+        # One nonce for every version: after a crash the richer version sent first returns a simpler one
+        # that did arrive instead of posting the message twice.
+        nonce = nonce_for(run.id, f"r{number}")
+        name = f"results message {number + 1}/{len(parts)},"
+        for position, version in enumerate(versions):
+            simpler = versions[position + 1] if position + 1 < len(versions) else None
+            try:
+                await self._attempt(
+                    run, functools.partial(self._presenter.post_results_part, run, version, nonce=nonce)
+                )
+                return
+            except MessageGoneError:
+                raise
+            except RefusedError as error:
+                if simpler is None:
+                    if isinstance(error, MissingPermissionsError):
+                        raise
+                    log.warning("quiz run %d: %s %s, refused and left out: %s", run.id, name, version, error)
+                    return
+                log.warning("quiz run %d: %s %s, refused: %s; posting it as %s", run.id, name, version, error, simpler)
+            except TransientError as error:
+                log.warning(
+                    "quiz run %d: %s %s, not posted after %d tries, left out: %s",
+                    run.id,
+                    name,
+                    version,
+                    RETRY.tries,
+                    error,
+                )
+                return
+
+    async def _refused(self, run: Run, error: RefusedError) -> None:
+        """A step Discord refused (a bug on our side or Discord's): never sent again as is, the run ends."""
+        log.warning("quiz run %d in channel %d: Discord refused %s; ending the run", run.id, run.channel_id, error)
+        await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
+        await self._report(
+            run,
+            f"The quiz stopped because Discord refused one of its messages ({error}). "
+            "The results so far are posted in the channel.",
+        )
+
     async def _lost_permissions(self, run: Run, error: MissingPermissionsError) -> None:
-        log.warning("quiz run %d in channel %d: missing permissions %s; ending the run", run.id, run.channel_id, error)
+        log.warning("quiz run %d in channel %d: %s; ending the run", run.id, run.channel_id, error)
         await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
         # Results cannot be posted without the permission either; the starter hears about it once.
         await self._storage.runs.set_results_parts(run.id, run.results_parts, done=True)
@@ -289,6 +434,13 @@ class LiveRun:
 
 
 def _permission_text(error: MissingPermissionsError) -> str:
+    if not error.permissions:
+        # Discord said 403 but the bot's view of the channel shows nothing missing (e.g. not cached yet).
+        return (
+            "The quiz stopped: Discord refused a message for missing permissions in this channel. "
+            "Ask a server admin to check that I have View Channel, Send Messages and Embed Links here, "
+            "then start the quiz again."
+        )
     return (
         f"The quiz stopped: I am missing the {', '.join(error.permissions)} permission(s) in this channel. "
         "Ask a server admin to grant them, then start the quiz again."

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.domain.errors import QuizbotError
+from bot.domain.errors import ConfigError, QuizbotError
 from bot.storage.db_lock import DatabaseBusyError, held_alone
-from bot.storage.maintenance import checkpoint, inspect, integrity_problems, online_copy
+from bot.storage.maintenance import check_database_file, checkpoint, inspect, integrity_problems, online_copy
 from bot.storage.migrations import MIGRATIONS
 
 # SQLite's companion files of a database in WAL mode; they belong to the main file and move with it.
@@ -24,6 +25,10 @@ _COMPANIONS = ("-wal", "-shm")
 
 class BackupError(QuizbotError):
     """A backup or restore was refused or failed; the message says why and what to do."""
+
+
+class BackupPathError(BackupError, ConfigError):
+    """A path given to backup or restore (QUIZBOT_DB, --db, BACKUP.db) is wrong: fix it and run again."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ def backup_database(source: Path, output: Path, *, overwrite: bool = False) -> B
     """Copy `source` (live or not) to `output`, then prove the copy is intact before naming it `output`."""
     started = time.monotonic()
     if not source.is_file():
-        raise BackupError(f"no database at {source}: check QUIZBOT_DB (or pass --db).")
+        raise BackupPathError(f"no database at {source}: check QUIZBOT_DB (or pass --db).")
+    check_database_file(source)  # not a database, or another program's: refused before any file is written
     if output.resolve() == source.resolve():
         raise BackupError("the backup file must not be the live database: choose another OUT path.")
     if output.exists() and not overwrite:
@@ -70,34 +76,68 @@ def backup_database(source: Path, output: Path, *, overwrite: bool = False) -> B
     return BackupReport(output, output.stat().st_size, version, time.monotonic() - started)
 
 
-def restore_database(backup: Path, target: Path) -> RestoreReport:
+def restore_database(backup: Path, target: Path, *, create: bool = False) -> RestoreReport:
     """Put `backup` in place of `target`; refused while a bot process has `target` open.
 
+    `target` must exist unless `create`: a shell without the service's settings would otherwise restore
+    into a new file nobody reads. The restored file gets the owner and mode of the one it replaces (or, a
+    new one, of its folder's owner), so a root-run restore leaves a database the bot's user can write.
     The previous database (with its -wal/-shm, if a checkpoint could not fold them in) is moved aside
     next to it, never deleted.
     """
+    target = Path(os.path.abspath(target))
     if not backup.is_file():
-        raise BackupError(f"no backup file at {backup}.")
+        raise BackupPathError(f"no backup file at {backup}.")
+    if not target.parent.is_dir():
+        raise BackupPathError(f"folder {target.parent} does not exist: check QUIZBOT_DB (or --db).")
+    if not target.exists() and not create:
+        raise BackupPathError(
+            f"no database at {target} to replace: this shell's QUIZBOT_DB (or --db) may not be the bot's "
+            "(systemd keeps its settings in /etc/quizbot/quizbot.env); pass the bot's database with --db, "
+            "or --create to restore into a new file."
+        )
     if target.exists() and backup.resolve() == target.resolve():
-        raise BackupError("the backup is the database itself: pass a backup file made by `quizbot backup`.")
+        raise BackupPathError("the backup is the database itself: pass a backup file made by `quizbot backup`.")
     try:
         with held_alone(target):
             version = _verify_backup(backup)
-            moved_to = _move_aside(target)
             partial = target.with_name(target.name + ".partial")
             _remove_with_companions(partial)
             try:
+                # The copy is made and checked before the current database moves: a failure leaves it in place.
                 online_copy(backup, partial)
                 if integrity_problems(partial):
                     raise BackupError(
                         f"the restored copy at {partial} failed integrity_check: the disk may be failing."
                     )
+                _take_ownership_of(partial, target)
+                moved_to = _move_aside(target)
                 _durably_replace(partial, target)
             finally:
                 _remove_with_companions(partial)
     except DatabaseBusyError as error:
         raise BackupError(str(error)) from None
     return RestoreReport(backup, target, version, moved_to)
+
+
+def _take_ownership_of(copy: Path, target: Path) -> None:
+    """Give `copy` the owner, group and mode of `target`, or for a new file its folder's owner and group."""
+    like = target.stat() if target.exists() else None
+    owner = like or target.parent.stat()
+    mine = copy.stat()
+    if like is not None:
+        os.chmod(copy, stat.S_IMODE(like.st_mode))
+    if (owner.st_uid, owner.st_gid) == (mine.st_uid, mine.st_gid):
+        return
+    try:
+        os.chown(copy, owner.st_uid, owner.st_gid)
+    except PermissionError:
+        if like is None:
+            return  # a new file may stay ours: we made it, and whoever runs the bot passes --create knowingly
+        raise BackupError(
+            f"cannot give the restored file the owner of {target} (uid {owner.st_uid}, gid {owner.st_gid}), "
+            "and the bot could not write it otherwise: run the restore as root or as that user."
+        ) from None
 
 
 def _verify_backup(backup: Path) -> int:

@@ -12,11 +12,12 @@ from typing import Any, TextIO
 import aiohttp
 import discord
 
-from bot.discord_endpoints import point_discord_at
+from bot.discord_endpoints import http_failure, point_discord_at
+from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE
 from bot.quizfiles import QuizCatalog
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.db_lock import bot_is_running
-from bot.storage.maintenance import daily_channels, inspect
+from bot.storage.maintenance import check_database_file, daily_channels, inspect
 from bot.storage.migrations import MIGRATIONS
 
 # Past this the WAL is not being checkpointed (a long-lived reader, or a disk that refuses writes).
@@ -39,6 +40,8 @@ class Finding:
     level: Level
     area: str
     message: str
+    # A failure that a setting must fix: `quizbot run` stops on it with exit 2, and so does the doctor.
+    setting: bool = False
 
     def __str__(self) -> str:
         return f"[{self.level.value:^4}] {self.area}: {self.message}"
@@ -48,12 +51,19 @@ class Finding:
 class Report:
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, level: Level, area: str, message: str) -> None:
-        self.findings.append(Finding(level, area, message))
+    def add(self, level: Level, area: str, message: str, *, setting: bool = False) -> None:
+        self.findings.append(Finding(level, area, message, setting))
 
     @property
     def failures(self) -> int:
         return sum(f.level is Level.FAIL for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0: nothing to fix; 2: a setting to fix first (as `quizbot run` would exit); 1: other problems."""
+        if any(f.level is Level.FAIL and f.setting for f in self.findings):
+            return EXIT_CONFIG
+        return EXIT_FAILURE if self.failures else 0
 
 
 def run_doctor_cli(*, offline: bool = False, out: TextIO = sys.stdout) -> int:
@@ -63,7 +73,7 @@ def run_doctor_cli(*, offline: bool = False, out: TextIO = sys.stdout) -> int:
         settings = load_settings()
     except ConfigError as error:
         print(Finding(Level.FAIL, "config", str(error)), file=out)
-        return 2
+        return EXIT_CONFIG
     token = settings.token.reveal() if settings.token else ""
     # Only errors from libraries: the doctor's own findings already say what the warnings would.
     configure_logging("ERROR", settings.log_format, secrets=[token])
@@ -71,7 +81,7 @@ def run_doctor_cli(*, offline: bool = False, out: TextIO = sys.stdout) -> int:
 
 
 async def run_doctor(settings: Settings, *, out: TextIO, offline: bool = False) -> int:
-    """Print every finding; 0 when nothing needs fixing, 1 otherwise."""
+    """Print every finding; exit 0 when nothing needs fixing, else `Report.exit_code`."""
     report = Report()
     check_config(settings, report)
     channels = await asyncio.to_thread(check_database, settings, report)
@@ -79,14 +89,14 @@ async def run_doctor(settings: Settings, *, out: TextIO, offline: bool = False) 
     if offline:
         report.add(Level.WARN, "discord", "skipped (--offline)")
     elif settings.token is None:
-        report.add(Level.WARN, "discord", "DISCORD_TOKEN is not set, so the token and permissions were not checked")
+        report.add(Level.WARN, "discord", "skipped: no DISCORD_TOKEN to check the token and permissions with")
     else:
         await check_discord(settings, settings.token.reveal(), channels, report)
     for finding in report.findings:
         print(finding, file=out)
     if report.failures:
         print(f"{report.failures} problem(s) to fix; see docs/operations.md", file=out)
-        return 1
+        return report.exit_code
     print("everything quizbot needs looks fine", file=out)
     return 0
 
@@ -98,20 +108,28 @@ def check_config(settings: Settings, report: Report) -> None:
         "config",
         f"settings load; commands sync {where}; LOG_LEVEL={settings.log_level} LOG_FORMAT={settings.log_format}",
     )
+    try:
+        settings.require_token()
+    except ConfigError as error:
+        # `quizbot run` stops on this with exit 2, so the doctor cannot call the setup fine.
+        report.add(Level.FAIL, "config", str(error), setting=True)
 
 
 def check_database(settings: Settings, report: Report) -> list[tuple[int, int]]:
     """Version, integrity and WAL of the database; returns the daily channels it schedules."""
     path = settings.db_path
-    if not path.parent.is_dir():
-        report.add(Level.FAIL, "database", f"folder {path.parent} does not exist: create it or change QUIZBOT_DB")
+    try:
+        # The checks `quizbot run` makes before logging in; a failure here stops it with exit 2.
+        check_database_file(path)
+    except ConfigError as error:
+        report.add(Level.FAIL, "database", str(error), setting=True)
         return []
     if not path.is_file():
         report.add(Level.WARN, "database", f"{path} does not exist yet; `quizbot run` creates it")
         return []
     try:
         facts = inspect(path)
-    except Exception as error:  # sqlite3.DatabaseError: not a database, or unreadable
+    except Exception as error:  # sqlite3.DatabaseError: damaged past its header, or unreadable
         report.add(Level.FAIL, "database", f"cannot read {path} ({error}): restore a backup (quizbot restore)")
         return []
     known = len(MIGRATIONS)
@@ -178,15 +196,23 @@ async def check_discord(settings: Settings, token: str, channels: Iterable[tuple
                 Level.FAIL,
                 "discord",
                 "the token was refused: reset it (Developer Portal > Bot > Reset Token) and update DISCORD_TOKEN",
+                setting=True,
             )
             return
         except (aiohttp.ClientError, OSError) as error:
             report.add(Level.FAIL, "discord", f"cannot reach {settings.api_base} ({error}): check the network")
             return
+        except discord.HTTPException as error:
+            _add_http_failure(report, error, settings)
+            return
         me = client.user
         assert me is not None
         report.add(Level.OK, "discord", f"token valid: logged in as {me} ({me.id})")
-        guilds = {guild.id: guild async for guild in client.fetch_guilds(limit=None)}
+        try:
+            guilds = {guild.id: guild async for guild in client.fetch_guilds(limit=None)}
+        except discord.HTTPException as error:
+            _add_http_failure(report, error, settings)
+            return
         if guilds:
             names = ", ".join(sorted(g.name for g in guilds.values())[:5])
             report.add(Level.OK, "discord", f"in {len(guilds)} server(s): {names}")
@@ -205,9 +231,18 @@ async def check_discord(settings: Settings, token: str, channels: Iterable[tuple
                     "invite it again or remove the schedule",
                 )
                 continue
-            await _check_channel(client, guild_id, channel_id, me.id, report)
+            try:
+                await _check_channel(client, guild_id, channel_id, me.id, report)
+            except discord.HTTPException as error:
+                _add_http_failure(report, error, settings)
+                return
     finally:
         await client.close()
+
+
+def _add_http_failure(report: Report, error: discord.HTTPException, settings: Settings) -> None:
+    failure = http_failure(error, settings.api_base)
+    report.add(Level.FAIL, "discord", failure.message, setting=failure.exit_code == EXIT_CONFIG)
 
 
 async def _check_channel(client: discord.Client, guild_id: int, channel_id: int, me: int, report: Report) -> None:

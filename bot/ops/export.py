@@ -7,10 +7,11 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.domain.errors import EXIT_CONFIG, QuizbotError, exit_code
 from bot.domain.quiz import Quiz, is_valid_quiz_id
 from bot.ops.answers_csv import write_answers_csv
 from bot.quizfiles import QuizCatalog
-from bot.storage import StorageError, open_storage
+from bot.storage import open_storage
 from bot.storage.boards import RescoreResult
 
 
@@ -34,20 +35,21 @@ def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | Non
     if quiz_id is not None and not is_valid_quiz_id(quiz_id):
         print(f"quizbot: --quiz {quiz_id!r} is not a quiz id (lowercase letters, digits, - and _)", file=sys.stderr)
         return 2
-    if not db_path.exists():
-        print(f"quizbot: no database at {db_path}: set QUIZBOT_DB or pass --db", file=sys.stderr)
-        return 1
     try:
         count = asyncio.run(_export(db_path, guild_id, output, quiz_id, since_at))
-    except (StorageError, OSError) as error:
+    except QuizbotError as error:
         print(f"quizbot: {error}", file=sys.stderr)
+        return exit_code(error)
+    except OSError as error:
+        print(f"quizbot: cannot write {output}: {error.strerror or error}", file=sys.stderr)
         return 1
     print(f"wrote {count} answers to {output}")
     return 0
 
 
 async def _export(db_path: Path, guild_id: int, output: Path, quiz_id: str | None, since: datetime | None) -> int:
-    storage = await open_storage(db_path)
+    # Read-only: exporting from the live database or a backup file changes neither, not even its journal mode.
+    storage = await open_storage(db_path, read_only=True)
     try:
         rows = [row async for row in storage.boards.answer_rows(guild_id, quiz_id=quiz_id, since=since)]
     finally:
@@ -65,14 +67,15 @@ def run_rescore(db_path: Path, quizzes_dir: Path, quiz_id: str) -> int:
             file=sys.stderr,
         )
         return 1
-    if not db_path.exists():
-        print(f"quizbot: no database at {db_path}: set QUIZBOT_DB or pass --db", file=sys.stderr)
-        return 1
+    if not db_path.is_file():
+        print(f"quizbot: no database at {db_path}: check QUIZBOT_DB (or pass --db)", file=sys.stderr)
+        return EXIT_CONFIG
     try:
+        # Opened like the bot opens it (rescore writes), which refuses another program's file untouched.
         result = asyncio.run(_rescore(db_path, quiz))
-    except StorageError as error:
+    except QuizbotError as error:
         print(f"quizbot: {error}", file=sys.stderr)
-        return 1
+        return exit_code(error)
     print(f"rescored {quiz_id}: {result.answers_changed} answers changed ({result.keys_changed} stored keys corrected)")
     if result.skipped:
         print(

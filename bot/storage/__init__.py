@@ -10,11 +10,12 @@ from pathlib import Path
 
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
-from bot.storage.database import Database, StorageError
+from bot.storage.database import Database, DatabaseSetupError, StorageError
+from bot.storage.library import LibraryStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 
-__all__ = ["ChannelBusyError", "Storage", "StorageError", "open_storage"]
+__all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
 
 
 class Storage:
@@ -24,6 +25,7 @@ class Storage:
         self.settings = SettingsStore(database)
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
+        self.library = LibraryStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()
@@ -32,6 +34,10 @@ class Storage:
         await self.database.close()
 
 
-async def open_storage(path: Path) -> Storage:
-    """Open (creating and migrating if needed) the database at `path`."""
-    return Storage(await Database.open(path))
+async def open_storage(path: Path, *, read_only: bool = False) -> Storage:
+    """Open (creating and migrating if needed) the database at `path`.
+
+    `read_only` is for commands that only read (export): the file must exist and be a quizbot database,
+    and nothing on disk changes, not even its journal mode.
+    """
+    return Storage(await (Database.open_read_only(path) if read_only else Database.open(path)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.errors import QuizbotError
+from bot.domain.errors import ConfigError, QuizbotError
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,78 @@ BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS = "FULL"
 
 
+# Tables every quizbot database has had since schema version 1; used to tell our files from others.
+QUIZBOT_TABLES = frozenset({"runs", "answers", "meta"})
+# Byte 18 of a SQLite file header: 1 for a rollback journal, 2 for WAL.
+_HEADER_SIZE = 100
+_WAL_HEADER_BYTE = 18
+
+
 class StorageError(QuizbotError):
     """The database cannot be used; the message says why and what to do."""
+
+
+class DatabaseSetupError(StorageError, ConfigError):
+    """QUIZBOT_DB (or --db) points at the wrong place: no folder, not a database, another program's file."""
+
+
+def check_folder(path: Path) -> None:
+    """Refuse a database path whose folder does not exist (SQLite would say only "unable to open")."""
+    if str(path) != ":memory:" and not path.parent.is_dir():
+        raise DatabaseSetupError(
+            f"database folder {path.parent} does not exist: create it or set QUIZBOT_DB to a writable path."
+        )
+
+
+def not_a_database(path: Path, error: Exception) -> DatabaseSetupError:
+    return DatabaseSetupError(
+        f"{path} is not a SQLite database ({error}): check QUIZBOT_DB (or --db), "
+        "or restore a backup (quizbot restore) if this was the bot's database."
+    )
+
+
+def check_quizbot_tables(path: Path, version: int, tables: set[str]) -> None:
+    """Refuse another program's database: a quizbot file is either new (empty) or has quizbot's tables."""
+    if version > len(MIGRATIONS):
+        return  # a newer quizbot's file, refused by the schema version check with its own advice
+    own = {name for name in tables if not name.startswith("sqlite_")}
+    if not own and version == 0:
+        return
+    if not own >= QUIZBOT_TABLES:
+        listed = ", ".join(sorted(own)[:3]) + (", ..." if len(own) > 3 else "") if own else "no tables"
+        raise DatabaseSetupError(
+            f"{path} is not a quizbot database (it has {listed}; schema version {version}): "
+            "check QUIZBOT_DB (or --db); quizbot never changes another program's file."
+        )
+
+
+def read_only_uri(path: Path) -> str:
+    """A `file:` URI that opens `path` read-only and leaves no trace on disk.
+
+    `mode=ro` alone still creates `-wal` and `-shm` files next to a WAL database that nobody has open,
+    and leaves them behind: run as root, they would make the bot's own next open read-only. With no
+    companion files there is nothing but the main file to read, so `immutable=1` reads it without them.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if is_wal_file(path) and not any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")):
+        uri += "&immutable=1"
+    return uri
+
+
+def _existing_read_only_uri(path: Path) -> str:
+    check_folder(path)
+    if not path.is_file():
+        raise DatabaseSetupError(f"no database at {path}: check QUIZBOT_DB (or pass --db).")
+    return read_only_uri(path)
+
+
+def is_wal_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(_HEADER_SIZE)
+    except OSError:
+        return False
+    return len(header) == _HEADER_SIZE and header[_WAL_HEADER_BYTE] == 2
 
 
 def to_timestamp(moment: datetime) -> float:
@@ -56,13 +127,12 @@ class Database:
         self.connection = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        if str(path) != ":memory:" and path.parent and not path.parent.exists():
-            raise StorageError(
-                f"database folder {path.parent} does not exist: create it or set QUIZBOT_DB to a writable path."
-            )
+        """Open for the bot and for writing commands: WAL mode, migrated to the current schema."""
+        check_folder(path)
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except Exception as error:
@@ -70,12 +140,68 @@ class Database:
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
         try:
+            # Before anything is written: another program's file or a non-database is left as it was.
+            await database._check_identity()
             await database._configure()
             await database._migrate()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise not_a_database(path, error) from None
         except BaseException:
             await connection.close()
             raise
         return database
+
+    @classmethod
+    async def open_read_only(cls, path: Path) -> Database:
+        """Open an existing quizbot database of the current schema for reading; nothing on disk changes."""
+        uri = await asyncio.to_thread(_existing_read_only_uri, path)
+        try:
+            connection = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except Exception as error:
+            raise StorageError(f"cannot open database {path}: {error}. Check QUIZBOT_DB and permissions.") from error
+        connection.row_factory = aiosqlite.Row
+        database = cls(connection, path)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA query_only = ON")
+            version = await database._check_identity()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise not_a_database(path, error) from None
+        except BaseException:
+            await connection.close()
+            raise
+        if version > len(MIGRATIONS):
+            await connection.close()
+            raise StorageError(
+                f"database {path} has schema version {version}, newer than this quizbot knows "
+                f"({len(MIGRATIONS)}): upgrade quizbot."
+            )
+        if version < len(MIGRATIONS):
+            # An older file (a backup kept for months) is read through a migrated scratch copy, never changed.
+            await connection.close()
+            return await cls._open_migrated_copy(path)
+        return database
+
+    @classmethod
+    async def _open_migrated_copy(cls, path: Path) -> Database:
+        scratch = tempfile.TemporaryDirectory(prefix="quizbot-read-")
+        try:
+            copy = Path(scratch.name) / path.name
+            await asyncio.to_thread(copy_database, path, copy)
+            database = await cls.open(copy)
+        except BaseException:
+            scratch.cleanup()
+            raise
+        database.path, database._scratch = path, scratch
+        return database
+
+    async def _check_identity(self) -> int:
+        version = await self.user_version()
+        rows = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+        check_quizbot_tables(self.path, version, {str(row[0]) for row in rows})
+        return version
 
     async def _configure(self) -> None:
         await self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -129,6 +255,27 @@ class Database:
 
     async def close(self) -> None:
         await self.connection.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """Copy a possibly live database with SQLite's backup API, reading it through a read-only connection.
+
+    `pages=-1` copies everything in one step under one read snapshot: in WAL mode writers keep going
+    meanwhile, and the copy never restarts (a step-by-step backup restarts whenever another connection
+    writes between steps, so under steady clicks it might never finish).
+    """
+    src = sqlite3.connect(read_only_uri(source), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(destination)
+        try:
+            src.backup(dst, pages=-1)
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def _split_statements(script: str) -> list[str]:

@@ -7,6 +7,7 @@ Several bot processes may share the database (the lock is shared); `restore` tak
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -18,6 +19,8 @@ try:
     import fcntl
 except ImportError:  # Windows: no flock; restore then relies on the admin having stopped the bot.
     fcntl = None  # type: ignore[assignment]
+# A plain bool: mypy, type-checking on a POSIX platform, would call a `fcntl is None` branch unreachable.
+_HAS_FLOCK: bool = fcntl is not None
 
 
 class DatabaseBusyError(QuizbotError):
@@ -28,13 +31,33 @@ def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
+def _open_lock_file(db_path: Path) -> int:
+    path = lock_path(db_path)
+    try:
+        return os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it just now
+        return os.open(path, os.O_RDWR)
+    # A lock file made by root (a root-run restore) must stay usable by the bot's own user, or its flock
+    # silently stops protecting the database: give it the owner of the database (or of its folder).
+    owner = db_path if db_path.exists() else db_path.parent
+    with contextlib.suppress(OSError):
+        stat = owner.stat()
+        if (stat.st_uid, stat.st_gid) != (os.geteuid(), os.getegid()):
+            os.fchown(fd, stat.st_uid, stat.st_gid)
+    return fd
+
+
 @contextmanager
 def _flock(db_path: Path, mode: int, refusal: str) -> Iterator[None]:
     if fcntl is None or str(db_path) == ":memory:":
         yield
         return
     try:
-        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _open_lock_file(db_path)
     except OSError:
         # No folder or no write access: no bot can be using a database there, and opening it will say why.
         yield
@@ -69,8 +92,17 @@ def held_alone(db_path: Path) -> AbstractContextManager[None]:
 
 
 def bot_is_running(db_path: Path) -> bool:
+    """Whether a `quizbot run` holds the database now; creates and changes nothing (for the doctor)."""
+    if not _HAS_FLOCK:
+        return False
     try:
-        with held_alone(db_path):
-            return False
-    except DatabaseBusyError:
+        fd = os.open(lock_path(db_path), os.O_RDONLY)
+    except OSError:
+        return False  # every running bot created the lock file when it started
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    finally:
+        os.close(fd)
+    return False

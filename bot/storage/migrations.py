@@ -299,4 +299,20 @@ MIGRATIONS: list[str] = [
     FROM answers AS a JOIN run_question_tags AS t ON t.run_id = a.run_id AND t.idx = a.idx
     GROUP BY a.guild_id, a.user_id, t.tag;
     """,
+    # 4: quizzes a server uploads from Discord, every version kept (a run keeps its own snapshot anyway).
+    """
+    CREATE TABLE server_quizzes (
+        guild_id INTEGER NOT NULL,
+        quiz_id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        source TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        uploaded_by INTEGER NOT NULL,
+        uploaded_at REAL NOT NULL,
+        retired_at REAL,
+        PRIMARY KEY (guild_id, quiz_id, version)
+    );
+    -- At most one current version of a quiz per server: replace retires the old one in the same transaction.
+    CREATE UNIQUE INDEX server_quizzes_one_current ON server_quizzes (guild_id, quiz_id) WHERE retired_at IS NULL;
+    """,
 ]

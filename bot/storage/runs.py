@@ -229,6 +229,15 @@ class RunStore:
             )
         return True
 
+    async def restart_question_clock(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
+        """Give an open question that is not posted yet its time from `now`; False if it is posted or not open."""
+        cursor = await self._db.connection.execute(
+            "UPDATE run_questions SET opened_at = ?, deadline = ? "
+            "WHERE run_id = ? AND idx = ? AND state = 'open' AND message_id IS NULL",
+            (to_timestamp(now), to_timestamp(deadline), run_id, index),
+        )
+        return cursor.rowcount == 1
+
     async def set_question_message(self, run_id: int, index: int, message_id: int) -> None:
         await self._db.connection.execute(
             "UPDATE run_questions SET message_id = ? WHERE run_id = ? AND idx = ?",

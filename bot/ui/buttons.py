@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.ui.boards import LeaderboardPageButton
+from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS
 from bot.ui.quiz_list import QuizzesPageButton
 
@@ -15,4 +16,6 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
     QuizzesPageButton,
     LeaderboardPageButton,
+    RemoveQuizButton,
+    KeepQuizButton,
 )

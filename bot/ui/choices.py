@@ -21,8 +21,23 @@ async def quiz_choices(interaction: discord.Interaction[QuizBot], current: str) 
     """Quizzes whose id or title matches what the member has typed so far."""
     return [
         app_commands.Choice(name=shorten(f"{q.id} — {q.title}", CHOICE_NAME), value=q.id)
-        for q in interaction.client.catalog.search(current, limit=AUTOCOMPLETE_CHOICES)
+        for q in interaction.client.library.catalog_for(interaction.guild_id).search(
+            current, limit=AUTOCOMPLETE_CHOICES
+        )
     ]
+
+
+async def own_quiz_choices(interaction: discord.Interaction[QuizBot], current: str) -> list[app_commands.Choice[str]]:
+    """This server's own quizzes (the ones /quiz-remove can remove) matching what was typed."""
+    if interaction.guild_id is None:
+        return []
+    needle = current.strip().casefold()
+    own = interaction.client.library.own_quizzes(interaction.guild_id)
+    return [
+        app_commands.Choice(name=shorten(f"{q.id} — {q.title}", CHOICE_NAME), value=q.id)
+        for q in own
+        if needle in q.id or needle in q.title.casefold()
+    ][:AUTOCOMPLETE_CHOICES]
 
 
 async def timezone_choices(interaction: discord.Interaction[QuizBot], current: str) -> list[app_commands.Choice[str]]:

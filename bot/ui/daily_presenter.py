@@ -8,6 +8,7 @@ import discord
 
 from bot.daily import ChannelUnavailableError, QuestionPost, RevealPost
 from bot.ui.daily_texts import question_body, question_title, reveal_body, reveal_title
+from bot.ui.delivery_errors import DELIVERY_ERRORS, delivery_error
 from bot.ui.live_buttons import answer_buttons
 from bot.ui.text import NO_MENTIONS
 
@@ -45,13 +46,16 @@ class DiscordDailyPresenter:
         )
 
     async def _send(self, channel_id: int, **kwargs: Any) -> discord.Message:
-        channel = await self._channel(channel_id)
         try:
+            channel = await self._channel(channel_id)
             return await channel.send(allowed_mentions=NO_MENTIONS, **kwargs)
         except discord.NotFound:
             raise self._deleted(channel_id) from None
         except discord.Forbidden:
             raise self._forbidden(channel_id) from None
+        except DELIVERY_ERRORS as error:
+            # Refused (4xx) or failed on the way (5xx, network): the scheduler's rules differ (issue 13).
+            raise delivery_error(error, "posting in the daily channel") from error
 
     async def post_question(self, post: QuestionPost) -> int:
         embed = discord.Embed(title=question_title(post), description=question_body(post))

@@ -19,9 +19,11 @@ from typing import Any
 import discord
 
 from bot.domain.quiz import letter_of
-from bot.live.answers import NO_LONGER_ACTIVE, submit_answer
+from bot.domain.runs import AnswerOutcome
+from bot.live.answers import NO_LONGER_ACTIVE, AnswerReply, submit_answer
 from bot.live.late_clicks import LateClickLog
 from bot.ui.access import member_of
+from bot.ui.delivery_errors import DELIVERY_ERRORS, describe
 from bot.ui.failures import UNKNOWN_INTERACTION, answers_failures, client_of, send_private
 from bot.ui.live_embeds import my_answers_embed
 from bot.ui.text import NO_MENTIONS, shorten
@@ -51,6 +53,8 @@ ACK_BUDGET_SECONDS = 2.2
 COMMIT_GRACE_SECONDS = 0.25
 LAST_DEFER_AGE_SECONDS = 2.75
 LATE_ACK_LOG_SECONDS = 1.0
+ALREADY_ACKNOWLEDGED = 40060  # a second response to one interaction: after a lost answer, the first arrived
+RECORDING_FAILED = "Your answer could not be recorded because of an error on our side. Please click again."
 
 
 def _age(interaction: discord.Interaction[Any]) -> float:
@@ -97,22 +101,14 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
 
     @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._answer(interaction)
-        except discord.NotFound as error:
-            if error.code != UNKNOWN_INTERACTION:
-                raise
-            # Discord's 3 s passed before our first response: expected under overload, never retried, and
-            # one line instead of a traceback, which would cost the next clicks their own deadline.
-            log.warning(
-                "click acknowledged too late for Discord (10062): run=%d question=%d, %.2f s after it was made",
-                self.run_id,
-                self.index,
-                _age(interaction),
-            )
+        await self._answer(interaction)
 
     async def _answer(self, interaction: discord.Interaction[Any]) -> None:
-        """The hot path: commit the answer, then reply; defer first if the commit runs late."""
+        """The hot path: commit the answer, then reply; defer first if the commit runs late.
+
+        What Discord does to the reply never changes what was stored, nor claims what was not: the text
+        comes from the commit's outcome, and the commit runs to its end even when the reply fails.
+        """
         client = client_of(interaction)
         age = _age(interaction)
         if age > LATE_ACK_LOG_SECONDS:
@@ -128,21 +124,72 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
                 user_name=interaction.user.display_name,
             )
         )
+        await asyncio.wait({work}, timeout=_commit_wait(age))
+        reply: AnswerReply | None = None
         try:
-            try:
-                reply = await asyncio.wait_for(asyncio.shield(work), timeout=_commit_wait(age))
-            except TimeoutError:
-                await interaction.response.defer(ephemeral=True, thinking=True)
-                log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
-                reply = await work
-            text = reply.text
-        except discord.NotFound:
-            raise  # the interaction expired (a failed defer); not a recording error
+            deferred = not work.done() and await self._defer(interaction)
+            reply = await self._outcome(work)
+            await self._reply(interaction, reply.text, deferred=deferred)
+        except DELIVERY_ERRORS as error:
+            if reply is None:
+                reply = await self._outcome(work)
+            self._undelivered(interaction, error, reply)
+
+    async def _defer(self, interaction: discord.Interaction[Any]) -> bool:
+        """Show "thinking…" while a late commit runs; True once Discord has it."""
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            if error.code != ALREADY_ACKNOWLEDGED:
+                raise
+            # discord.py sent the defer again after a 5xx, but the first one had arrived.
+            log.info("slow answer commit: run=%d question=%d deferred (on an earlier try)", self.run_id, self.index)
+            return True
+        log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
+        return True
+
+    async def _outcome(self, work: asyncio.Future[AnswerReply]) -> AnswerReply:
+        """What to tell the member once the commit ended; a failed commit says the click did not count."""
+        try:
+            return await work
         except Exception:
             # Never leave the member with "This interaction failed": say the click did not count.
             log.exception("recording an answer failed: run=%d question=%d", self.run_id, self.index)
-            text = "Your answer could not be recorded because of an error on our side. Please click again."
-        await send_private(interaction, text)
+            return AnswerReply(AnswerOutcome.UNKNOWN, RECORDING_FAILED)
+
+    async def _reply(self, interaction: discord.Interaction[Any], text: str, *, deferred: bool) -> None:
+        if deferred:
+            # Editing the "thinking…" message is idempotent: a retry after a lost answer changes nothing.
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            return
+        try:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            if error.code != ALREADY_ACKNOWLEDGED:
+                raise
+            # discord.py sent the reply again after a 5xx, but the first one had arrived: the member has it.
+            log.info("answer reply arrived on an earlier try: run=%d question=%d", self.run_id, self.index)
+
+    def _undelivered(self, interaction: discord.Interaction[Any], error: Exception, reply: AnswerReply) -> None:
+        """One line, never a traceback: under overload a traceback would cost the next clicks their deadline."""
+        if isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION:
+            # Discord's 3 s passed before our first response: expected under overload, never retried.
+            log.warning(
+                "click acknowledged too late for Discord (10062): run=%d question=%d, %.2f s after it was made; "
+                "answer %s",
+                self.run_id,
+                self.index,
+                _age(interaction),
+                reply.outcome.value,
+            )
+            return
+        log.warning(
+            "click reply not delivered: run=%d question=%d: %s; answer %s",
+            self.run_id,
+            self.index,
+            describe(error),
+            reply.outcome.value,
+        )
 
 
 def answer_buttons(

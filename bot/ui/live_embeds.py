@@ -132,6 +132,9 @@ def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     return [m for m in messages if m]
 
 
+EXPLANATIONS_TITLE = "Answers and explanations"
+
+
 def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[list[discord.Embed]]:
     """The leaderboard, then every question's correct answer and explanation, as message-sized groups."""
     mode = " (speed scoring)" if run.scoring_mode is ScoringMode.SPEED else ""
@@ -139,7 +142,7 @@ def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[li
         f"🏆 Results: {shorten(quiz.title, 150)}{mode}", leaderboard_lines(run, board), COLOUR_RESULTS, "\n"
     )
     explanations = _embeds_for(
-        "Answers and explanations",
+        EXPLANATIONS_TITLE,
         [explanation_block(i + 1, q) for i, q in enumerate(quiz.questions)],
         COLOUR_CLOSED,
         "\n\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -14,16 +15,23 @@ from bot.domain.quiz import Quiz
 from bot.domain.runs import Run, RunQuestion, StoredAnswer
 from bot.domain.scoring import Standing
 from bot.live.runner import MessageGoneError, MissingPermissionsError
+from bot.ui.delivery_errors import DELIVERY_ERRORS, delivery_error, describe
 from bot.ui.live_buttons import MyAnswersButton, StartNowButton, answer_buttons, question_view
-from bot.ui.live_embeds import intro_embed, question_embed, results_messages, reveal_embed
+from bot.ui.live_embeds import EXPLANATIONS_TITLE, intro_embed, question_embed, results_messages, reveal_embed
 from bot.ui.results_card import render_results_card
 from bot.ui.text import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
 
-def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = False) -> list[str]:
-    """The channel permissions a live quiz needs that `permissions` lacks, named as in Discord's UI."""
+def missing_permissions(
+    permissions: discord.Permissions, *, in_thread: bool = False, attach_files: bool = False
+) -> list[str]:
+    """The channel permissions a live quiz needs that `permissions` lacks, named as in Discord's UI.
+
+    `attach_files`: also the one a message with a file needs (the results card; optional, so /quiz
+    does not ask for it).
+    """
     send = (
         ("Send Messages in Threads", permissions.send_messages_in_threads)
         if in_thread
@@ -33,6 +41,8 @@ def missing_permissions(permissions: discord.Permissions, *, in_thread: bool = F
         )
     )
     needed = [("View Channel", permissions.view_channel), send, ("Embed Links", permissions.embed_links)]
+    if attach_files:
+        needed.append(("Attach Files", permissions.attach_files))
     return [name for name, granted in needed if not granted]
 
 
@@ -50,9 +60,25 @@ def cannot_run_here(permissions: discord.Permissions, channel: object, channel_i
 
 @dataclass(frozen=True)
 class ResultsPart:
+    """One version of one results message (see Presenter.results_parts)."""
+
+    label: str  # "leaderboard", "explanations": what the log calls it
     embeds: list[discord.Embed]
     with_my_answers: bool
     card: bytes | None = None  # the results card PNG, on the leaderboard message only
+
+    def __str__(self) -> str:
+        extras = [name for name, present in (("card", self.card), ("My answers", self.with_my_answers)) if present]
+        return f"{self.label} with {' and '.join(extras)}" if extras else self.label
+
+    def versions(self) -> list[ResultsPart]:
+        """This message as it can be posted, richest first: without the card, then without the button too."""
+        found = [self]
+        if self.card is not None:
+            found.append(dataclasses.replace(self, card=None))
+        if self.with_my_answers:
+            found.append(dataclasses.replace(self, card=None, with_my_answers=False))
+        return found
 
 
 def results_card(quiz: Quiz, board: Sequence[Standing], answers: Sequence[StoredAnswer]) -> bytes:
@@ -81,22 +107,33 @@ class DiscordPresenter:
     def _channel(self, run: Run) -> discord.PartialMessageable:
         return self._client.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
 
-    def _missing(self, run: Run) -> list[str]:
+    def _permissions(self, run: Run) -> tuple[discord.Permissions, bool] | None:
+        """The bot's permissions in the run's channel and whether it is a thread, if the cache knows them."""
         channel = self._client.get_channel(run.channel_id)
         if isinstance(channel, discord.abc.GuildChannel | discord.Thread) and channel.guild.me is not None:
-            return missing_permissions(
-                channel.permissions_for(channel.guild.me), in_thread=isinstance(channel, discord.Thread)
-            )
-        return []
+            return channel.permissions_for(channel.guild.me), isinstance(channel, discord.Thread)
+        return None
+
+    def _missing(self, run: Run, *, attach_files: bool = False) -> list[str]:
+        known = self._permissions(run)
+        if known is None:
+            return []
+        permissions, in_thread = known
+        return missing_permissions(permissions, in_thread=in_thread, attach_files=attach_files)
 
     @contextlib.asynccontextmanager
-    async def _discord_errors(self, run: Run, what: str) -> AsyncIterator[None]:
+    async def _discord_errors(self, run: Run, what: str, *, attach_files: bool = False) -> AsyncIterator[None]:
         try:
             yield
         except discord.Forbidden as error:
-            raise MissingPermissionsError(self._missing(run)) from error
+            missing = self._missing(run, attach_files=attach_files)
+            raise MissingPermissionsError(missing, f"{what}: {describe(error)}") from error
         except discord.NotFound as error:
-            raise MessageGoneError(f"{what}: {error.text or 'not found'} (code {error.code})") from error
+            raise MessageGoneError(
+                f"{what}: {error.text or 'not found'} (code {error.code})", code=error.code
+            ) from error
+        except DELIVERY_ERRORS as error:
+            raise delivery_error(error, what) from error
 
     async def post_intro(self, run: Run, quiz: Quiz, *, nonce: str) -> int:
         view = discord.ui.View(timeout=None)
@@ -146,22 +183,38 @@ class DiscordPresenter:
                 )
             )
 
+    def _may_attach(self, run: Run) -> bool:
+        """False when the cache says the bot may not attach files here; unknown counts as allowed."""
+        known = self._permissions(run)
+        return known is None or known[0].attach_files
+
     def results_parts(
         self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[ResultsPart]:
+    ) -> Sequence[Sequence[ResultsPart]]:
         messages = results_messages(run, quiz, board)
-        card = results_card(quiz, board, answers)
-        return [
-            ResultsPart(embeds, with_my_answers=i == 0 and bool(answers), card=card if i == 0 else None)
-            for i, embeds in enumerate(messages)
-        ]
+        card: bytes | None = None
+        if self._may_attach(run):
+            card = results_card(quiz, board, answers)
+        else:
+            log.info(
+                "quiz run %d: no Attach Files permission in channel %d; results without the card",
+                run.id,
+                run.channel_id,
+            )
+        parts = [ResultsPart("leaderboard", messages[0], with_my_answers=bool(answers), card=card)]
+        for embeds in messages[1:]:
+            label = (
+                "explanations" if (embeds[0].title or "").startswith(EXPLANATIONS_TITLE) else "leaderboard (continued)"
+            )
+            parts.append(ResultsPart(label, embeds, with_my_answers=False))
+        return [part.versions() for part in parts]
 
     async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int:
         assert isinstance(part, ResultsPart)
         view = discord.ui.View(timeout=None)
         if part.with_my_answers:
             view.add_item(MyAnswersButton(run.id))
-        async with self._discord_errors(run, "posting the results"):
+        async with self._discord_errors(run, "posting the results", attach_files=part.card is not None):
             files = [] if part.card is None else [discord.File(io.BytesIO(part.card), filename="results.png")]
             message = await self._channel(run).send(
                 embeds=part.embeds, view=view, files=files, nonce=nonce, allowed_mentions=NO_MENTIONS
@@ -180,9 +233,11 @@ class DiscordPresenter:
             try:
                 await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
                 return
-            except discord.HTTPException as error:
-                log.info("quiz run %d: the starter's /quiz interaction is unusable (%s)", run.id, error)
+            except DELIVERY_ERRORS as error:
+                log.info("quiz run %d: the starter's /quiz interaction is unusable (%s)", run.id, describe(error))
         try:
             await self._channel(run).send(text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as error:
-            log.warning("quiz run %d: could not tell the starter %d (%s): %s", run.id, run.started_by, error, text)
+        except DELIVERY_ERRORS as error:
+            log.warning(
+                "quiz run %d: could not tell the starter %d (%s): %s", run.id, run.started_by, describe(error), text
+            )

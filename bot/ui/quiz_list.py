@@ -57,5 +57,6 @@ class QuizzesPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        embed, view = quizzes_page(client_of(interaction).catalog.quizzes(), self.page)
+        catalog = client_of(interaction).library.catalog_for(interaction.guild_id)
+        embed, view = quizzes_page(catalog.quizzes(), self.page)
         await interaction.response.edit_message(embed=embed, view=view)

@@ -323,6 +323,7 @@ class Message:
     message_reference: dict[str, Any] | None = None
     nonce: str | int | None = None
     timestamp: str = field(default_factory=iso_now)
+    created_clock: float = 0.0  # on the test bed's clock (`TestBed.clock`), for the nonce window
     edited_timestamp: str | None = None
     deleted: bool = False
     edits: int = 0

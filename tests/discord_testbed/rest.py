@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,86 @@ class Reply:
     body: Any = None
 
 
+# What Discord answers with each status when a test does not say (its JSON error codes where it has one).
+FAULT_DEFAULTS: dict[int, tuple[int, str]] = {
+    400: (50035, "Invalid Form Body"),
+    403: (50013, "Missing Permissions"),
+    404: (10008, "Unknown Message"),
+    413: (40005, "Request entity too large"),
+}
+
+
+@dataclass
+class Fault:
+    """An error the test bed answers instead of Discord's usual reply (see `TestBed.fail`).
+
+    It matches a route (method plus path template, as in `tb.requests`), optionally only requests that
+    carry (or do not carry) attachments, and answers the first `times` of them. `after=True`: the
+    request takes effect (the message is created, the interaction answered) but the bot gets the error,
+    as when a reply is lost on the way back. `status=None` drops the connection instead of answering.
+    """
+
+    method: str
+    route: str
+    status: int | None
+    code: int = 0
+    message: str = ""
+    times: int = 1
+    files: bool | None = None
+    after: bool = False
+    hits: list[RequestRecord] = field(default_factory=list)
+
+    @property
+    def spent(self) -> bool:
+        return len(self.hits) >= self.times
+
+    def matches(self, method: str, route: str, files: list[str]) -> bool:
+        return (
+            not self.spent
+            and (method, route) == (self.method, self.route)
+            and (self.files is None or self.files == bool(files))
+        )
+
+    def error(self) -> DiscordError:
+        assert self.status is not None
+        return DiscordError(self.status, self.code, self.message)
+
+
+def fault_for(
+    method: str,
+    route: str,
+    *,
+    status: int | None,
+    code: int | None = None,
+    message: str | None = None,
+    times: int = 1,
+    files: bool | None = None,
+    after: bool = False,
+) -> Fault:
+    """A Fault with Discord's code and message for `status` unless given."""
+    if status is not None and not 400 <= status <= 599:
+        raise ValueError(f"a fault answers with an error status (4xx or 5xx), not {status}")
+    if status == 429:
+        raise ValueError("use force_429 for rate limits: discord.py needs their headers")
+    default_code, default_message = FAULT_DEFAULTS.get(status or 0, (0, ""))
+    if not default_message and status is not None:
+        default_message = f"{status}: {http.HTTPStatus(status).phrase}"
+    return Fault(
+        method,
+        route,
+        status,
+        default_code if code is None else code,
+        default_message if message is None else message,
+        times,
+        files,
+        after,
+    )
+
+
+class ConnectionDroppedError(Exception):
+    """Raised inside the test bed to drop the bot's connection without an answer (a network fault)."""
+
+
 @dataclass
 class RequestRecord:
     method: str
@@ -73,6 +154,7 @@ class RequestRecord:
     status: int = 0
     at: float = field(default_factory=time.monotonic)
     files: list[str] = field(default_factory=list)
+    fault: Fault | None = None  # the injected fault that answered it, if any
 
 
 @dataclass
@@ -192,6 +274,9 @@ class RestApi:
             record.body, record.files = body, list(files)
             request[BODY], request[FILES] = body, files
             self._check_auth(template, request)
+            fault = tb.take_fault(record)
+            if fault is not None and not fault.after:
+                self._answer_with_fault(request, fault)
             headers = self._rate_limit(request.method, template, request)
             problems = limits.check_request(request.method, spec_route, body)
             if problems:
@@ -203,6 +288,14 @@ class RestApi:
                 if problems:
                     raise invalid_form(problems, kind="openapi")
             reply = await handler(request)
+            if fault is not None:
+                # It took effect; only the answer is lost (a timeout, a 5xx from a proxy on the way back).
+                self._reply_lost(request)
+                self._answer_with_fault(request, fault)
+        except ConnectionDroppedError:
+            tb.notify()
+            request.transport.close()  # type: ignore[union-attr]
+            return web.Response(status=499)  # never reaches the bot: the connection is gone
         except DiscordError as err:
             record.status = err.status
             if err.violation:
@@ -218,6 +311,17 @@ class RestApi:
         record.status = reply.status
         tb.notify()
         return json_response(reply.status, reply.body, headers)
+
+    def _answer_with_fault(self, request: web.Request, fault: Fault) -> None:
+        if fault.status is None:
+            raise ConnectionDroppedError
+        raise fault.error()
+
+    def _reply_lost(self, request: web.Request) -> None:
+        """Remember an interaction whose answer the bot never saw: its retry's 40060 is no bot bug."""
+        interaction_id = request.match_info.get("interaction_id")
+        if interaction_id is not None:
+            self._tb.lost_replies.add(int(interaction_id))
 
     async def _unsupported(self, request: web.Request) -> web.Response:
         tb = self._tb
@@ -425,8 +529,13 @@ class RestApi:
         if inter is None or inter.token != request.match_info["interaction_token"]:
             raise DiscordError(404, 10062, "Unknown interaction", violation="unknown-interaction")
         if inter.response_type is not None:
+            # After an answer lost on the way back the bot cannot know it arrived: retrying is right.
+            lost = inter.id in tb.lost_replies
             raise DiscordError(
-                400, 40060, "Interaction has already been acknowledged.", violation="double-ack"
+                400,
+                40060,
+                "Interaction has already been acknowledged.",
+                violation=None if lost else "double-ack",
             )
         if tb.clock() - inter.created_at > tb.interaction_deadline:
             raise DiscordError(404, 10062, "Unknown interaction", violation="late-response")

@@ -34,7 +34,7 @@ from tests.discord_testbed.model import (
     iso_now,
 )
 from tests.discord_testbed.openapi import SpecChecker, load_spec_checker, spec_path
-from tests.discord_testbed.rest import RequestRecord, RestApi, RouteLimit, Violation
+from tests.discord_testbed.rest import Fault, RequestRecord, RestApi, RouteLimit, Violation, fault_for
 
 # Obviously not a Discord token; shaped like one (three dot-separated parts) so settings accept it.
 FAKE_TOKEN = "TESTBED-FAKE-TOKEN.not-a-real-secret.offline-tests-only"
@@ -124,10 +124,15 @@ class TestBed:
         self.violations: list[Violation] = []
         self.route_limits: dict[str, RouteLimit] = {}
         self.forced_429s: dict[str, list[float]] = {}
+        self.faults: list[Fault] = []
+        # Interactions whose answer was taken but lost on the way back (an `after` fault).
+        self.lost_replies: set[int] = set()
         self.heartbeats = 0
         # Discord's timings; tests may shrink them (or move `clock`) instead of sleeping.
         self.interaction_deadline = 3.0
         self.token_ttl = 15 * 60.0
+        # enforce_nonce: a nonce is unique per author "in the past few minutes" (Discord gives no number).
+        self.nonce_ttl = 3 * 60.0
         self.response_timeout = 5.0
         # Sent in every interaction; uploads over it are refused (413), members cannot attach bigger files.
         self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT
@@ -363,6 +368,46 @@ class TestBed:
         """Answer the next `times` calls of this route with 429 (with `Via`, so discord.py retries)."""
         self.forced_429s.setdefault(f"{method} {route}", []).extend([retry_after] * times)
 
+    def fail(
+        self,
+        method: str,
+        route: str,
+        *,
+        status: int,
+        code: int | None = None,
+        message: str | None = None,
+        times: int = 1,
+        files: bool | None = None,
+        after: bool = False,
+    ) -> Fault:
+        """Answer the next `times` matching requests with a Discord error instead of handling them.
+
+        Routes as in `tb.requests`; `code`/`message` default to Discord's for the status (400 50035,
+        403 50013, 413 40005, ...). `files=True` matches only requests carrying attachments, `False`
+        only those without. `after=True`: the request takes effect, only the answer is the error.
+        """
+        fault = fault_for(
+            method, route, status=status, code=code, message=message, times=times, files=files, after=after
+        )
+        self.faults.append(fault)
+        return fault
+
+    def drop_connection(
+        self, method: str, route: str, *, times: int = 1, files: bool | None = None, after: bool = False
+    ) -> Fault:
+        """Close the connection instead of answering the next `times` matching requests (a network error)."""
+        fault = fault_for(method, route, status=None, times=times, files=files, after=after)
+        self.faults.append(fault)
+        return fault
+
+    def take_fault(self, record: RequestRecord) -> Fault | None:
+        """The first unspent fault matching this request, now counting it as hit."""
+        fault = next((f for f in self.faults if f.matches(record.method, record.route, record.files)), None)
+        if fault is not None:
+            fault.hits.append(record)
+            record.fault = fault
+        return fault
+
     def preload_commands(self, payloads: list[dict[str, Any]], guild: Guild | None = None) -> None:
         """Commands registered earlier (e.g. by a previous deploy); does not count as a sync call."""
         self.store_commands(guild.id if guild else None, payloads)
@@ -413,6 +458,7 @@ class TestBed:
             components=list(body.get("components") or []),
             flags=flags,
             nonce=body.get("nonce"),
+            created_clock=self.clock(),
         )
         self._set_attachments(message, self._attachments_for(message, body, files))
         if body.get("message_reference"):
@@ -493,11 +539,17 @@ class TestBed:
         self.notify()
 
     def message_with_nonce(self, channel_id: int, nonce: Any) -> Message | None:
+        """The bot's message in this channel with this nonce from the last `nonce_ttl` seconds (enforce_nonce)."""
+        since = self.clock() - self.nonce_ttl
         return next(
             (
                 m
                 for m in self.messages.values()
-                if m.channel_id == channel_id and m.nonce == nonce and not m.deleted
+                if m.channel_id == channel_id
+                and m.nonce == nonce
+                and m.author.id == self.bot_user.id
+                and m.created_clock >= since
+                and not m.deleted
             ),
             None,
         )

@@ -86,7 +86,7 @@ async def test_hidden_channel_and_left_server_are_reported(testbed: TestBed, set
 
 async def test_refused_token_says_how_to_reset_it(settings: Settings) -> None:
     code, text = await _doctor(replace(settings, token=Secret("wrong.token.value")))
-    assert code == 1
+    assert code == 2, "a setting to fix, as for `quizbot run`"
     assert "the token was refused: reset it" in text
 
 
@@ -94,9 +94,9 @@ async def test_broken_quiz_file_and_damaged_database_are_failures(settings: Sett
     (settings.quizzes_dir / "broken.yaml").write_text("title: [unclosed\n")
     settings.db_path.write_bytes(b"this is not a database" * 200)
     code, text = await _doctor(settings, offline=True)
-    assert code == 1
+    assert code == 2, "QUIZBOT_DB must point at a database first, as for `quizbot run`"
     assert "[FAIL] quizzes: " in text and "broken.yaml" in text
-    assert "[FAIL] database: cannot read" in text and "quizbot restore" in text
+    assert "[FAIL] database: " in text and "is not a SQLite database" in text and "quizbot restore" in text
     assert "skipped (--offline)" in text
 
 

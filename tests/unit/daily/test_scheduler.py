@@ -120,7 +120,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 class Harness:
     def __init__(self, storage: Storage, clock: FakeClock, discord: FakeDiscord) -> None:
-        self.scheduler = DailyScheduler(storage, clock, discord, lambda: CATALOG)
+        self.scheduler = DailyScheduler(storage, clock, discord, lambda guild_id: CATALOG)
 
     async def __aenter__(self) -> DailyScheduler:
         self.scheduler.start()
@@ -231,7 +231,7 @@ async def test_a_crash_between_sending_the_reveal_and_recording_it_resends_it_on
     async with started(storage, clock, discord):
         pass
     discord.crash_after_reveal = True
-    crashed = DailyScheduler(storage, clock, discord, lambda: CATALOG)
+    crashed = DailyScheduler(storage, clock, discord, lambda guild_id: CATALOG)
     crashed.start()
     await clock.set(at(1, 10))
     with pytest.raises(ProcessCrash):
@@ -279,7 +279,7 @@ async def test_a_crash_while_creating_the_posts_run_leaves_no_orphan_run(
         raise ProcessCrash("killed between creating the run and linking it to the post")
 
     monkeypatch.setattr(bot.storage.daily, "insert_run", insert_then_die)
-    crashed = DailyScheduler(storage, clock, discord, lambda: CATALOG)
+    crashed = DailyScheduler(storage, clock, discord, lambda guild_id: CATALOG)
     crashed.start()
     with pytest.raises(ProcessCrash):
         await crashed.wait_idle()

@@ -140,7 +140,7 @@ async def test_restore_moves_a_stale_wal_aside_instead_of_letting_sqlite_replay_
     await storage.close()
     await asyncio.to_thread(db.unlink)
     await asyncio.to_thread(Path(f"{db}-wal").write_bytes, b"left over from another database")
-    report = restore_database(tmp_path / "copy.db", db)
+    report = restore_database(tmp_path / "copy.db", db, create=True)
     assert _integrity(db) == "ok"
     assert report.previous_moved_to is not None
     assert _companions(report.previous_moved_to)["-wal"] == b"left over from another database"
@@ -159,11 +159,11 @@ def test_restore_refuses_files_that_are_not_quizbot_backups(tmp_path: Path) -> N
     connection.execute("CREATE TABLE t (x)")
     connection.close()
     with pytest.raises(BackupError, match="not a quizbot database"):
-        restore_database(other, tmp_path / "quizbot.db")
+        restore_database(other, tmp_path / "quizbot.db", create=True)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"not a database" * 100)
     with pytest.raises(BackupError, match="not a readable SQLite database"):
-        restore_database(garbage, tmp_path / "quizbot.db")
+        restore_database(garbage, tmp_path / "quizbot.db", create=True)
     assert not (tmp_path / "quizbot.db").exists()
 
 
@@ -173,7 +173,7 @@ async def test_restore_refuses_a_backup_from_a_newer_quizbot(storage: Storage, t
     connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     connection.close()
     with pytest.raises(BackupError, match="upgrade quizbot"):
-        restore_database(tmp_path / "copy.db", tmp_path / "target.db")
+        restore_database(tmp_path / "copy.db", tmp_path / "target.db", create=True)
 
 
 async def test_cli_backup_and_restore_print_one_line_each(

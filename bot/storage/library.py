@@ -1,0 +1,101 @@
+"""Quizzes a server uploaded: every version, the current one per quiz, and retiring them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.errors import QuizbotError
+from bot.domain.quiz import Quiz
+from bot.storage.database import Database, instant, to_timestamp
+from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
+
+
+class QuizExistsError(QuizbotError):
+    """The server already has a quiz with this id and replacing it was not asked for."""
+
+
+@dataclass(frozen=True)
+class StoredQuiz:
+    guild_id: int
+    quiz: Quiz
+    version: int
+    source: str  # the quiz as YAML, as /quiz-download hands it out
+    uploaded_by: int
+    uploaded_at: datetime
+
+
+_COLUMNS = "guild_id, quiz_id, version, source, snapshot, uploaded_by, uploaded_at"
+
+
+def _stored(row: aiosqlite.Row) -> StoredQuiz:
+    return StoredQuiz(
+        guild_id=row[0],
+        quiz=load_snapshot(row[4]),
+        version=row[2],
+        source=row[3],
+        uploaded_by=row[5],
+        uploaded_at=instant(row[6]),
+    )
+
+
+class LibraryStore:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def current_quizzes(self, guild_id: int | None = None) -> list[StoredQuiz]:
+        """The current version of every server quiz (of one server, or of all), by server then id."""
+        where = "retired_at IS NULL" + ("" if guild_id is None else " AND guild_id = ?")
+        params = () if guild_id is None else (guild_id,)
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM server_quizzes WHERE {where} ORDER BY guild_id, quiz_id", params
+        )
+        return [_stored(row) for row in rows]
+
+    async def current(self, guild_id: int, quiz_id: str) -> StoredQuiz | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM server_quizzes WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
+            (guild_id, quiz_id),
+        )
+        return None if row is None else _stored(row)
+
+    async def count_current(self, guild_id: int) -> int:
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM server_quizzes WHERE guild_id = ? AND retired_at IS NULL", (guild_id,)
+        )
+        return int(row[0])
+
+    async def save(
+        self, guild_id: int, quiz: Quiz, source: str, *, uploaded_by: int, now: datetime, replace: bool
+    ) -> StoredQuiz:
+        """Store `quiz` as the server's current version of its id (QuizExistsError unless `replace`)."""
+        at = to_timestamp(now)
+        async with self._db.transaction() as connection:
+            async with connection.execute(
+                "SELECT max(version), sum(retired_at IS NULL) FROM server_quizzes WHERE guild_id = ? AND quiz_id = ?",
+                (guild_id, quiz.id),
+            ) as cursor:
+                latest, current = await cursor.fetchone() or (None, 0)
+            if current and not replace:
+                raise QuizExistsError(quiz.id)
+            await connection.execute(
+                "UPDATE server_quizzes SET retired_at = ? WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
+                (at, guild_id, quiz.id),
+            )
+            version = (latest or 0) + 1
+            await connection.execute(
+                f"INSERT INTO server_quizzes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, quiz.id, version, source, dump_snapshot(quiz), uploaded_by, at),
+            )
+        return StoredQuiz(guild_id, quiz, version, source, uploaded_by, now)
+
+    async def retire(self, guild_id: int, quiz_id: str, now: datetime) -> bool:
+        """Take the server's quiz out of play (its versions and every past result stay); False if none."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE server_quizzes SET retired_at = ? WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
+                (to_timestamp(now), guild_id, quiz_id),
+            )
+            return cursor.rowcount > 0
