@@ -702,7 +702,8 @@ class TestBed:
     ) -> InteractionResult:
         """Fill in and submit a modal the bot showed (type 9), as a MODAL_SUBMIT interaction.
 
-        `values` maps custom_id to what the member enters: a string (text input), option value(s)
+        `values` maps each input (by custom_id, or by the label the member reads: discord.py makes up
+        custom_ids) to what the member enters: a string (text input), option value(s)
         (select, radio, checkbox group), a bool (checkbox), `attachment(...)` file(s) (file upload);
         inputs left out keep their pre-filled value. Values the client would not submit (required but
         empty, too short/long, not an option, ...) raise AssertionError. Only the member it was shown
