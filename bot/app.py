@@ -32,7 +32,7 @@ from bot.storage import Storage, open_storage
 from bot.ui.buttons import PERSISTENT_BUTTONS
 from bot.ui.daily_presenter import DiscordDailyPresenter
 from bot.ui.failures import QuizCommandTree
-from bot.ui.live_presenter import DiscordPresenter
+from bot.ui.live_presenter import DiscordPresenter, ResultsPart
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ COMMAND_HASH_KEY = "command_tree_hash"
 class Services:
     """What the commands and buttons call; they exist from setup_hook (after login) on."""
 
-    live: LiveQuizManager
+    live: LiveQuizManager[ResultsPart]
     presenter: DiscordPresenter
     scheduler: DailyScheduler
     daily: DailyAdmin
@@ -110,7 +110,7 @@ class QuizBot(commands.Bot):
         return self._services
 
     @property
-    def live(self) -> LiveQuizManager:
+    def live(self) -> LiveQuizManager[ResultsPart]:
         return self.services.live
 
     @property

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Generic
 
 from bot.domain.clock import Clock
 from bot.domain.errors import NotFoundError, QuizbotError
@@ -19,7 +20,7 @@ from bot.domain.permissions import Member, require_may_control_run, require_may_
 from bot.domain.quiz import Quiz
 from bot.domain.runs import Run, RunKind, RunStatus, StoredAnswer
 from bot.live.answers import NO_LONGER_ACTIVE
-from bot.live.runner import LiveRun, Presenter
+from bot.live.runner import LiveRun, PartT, Presenter
 from bot.quizfiles import QuizCatalog
 from bot.storage import ChannelBusyError, Storage
 
@@ -35,16 +36,16 @@ def message_link(run: Run) -> str:
     return f"https://discord.com/channels/{run.guild_id}/{run.channel_id}/{target}".rstrip("/")
 
 
-class LiveQuizManager:
+class LiveQuizManager(Generic[PartT]):
     def __init__(
-        self, storage: Storage, clock: Clock, presenter: Presenter, catalog: Callable[[int], QuizCatalog]
+        self, storage: Storage, clock: Clock, presenter: Presenter[PartT], catalog: Callable[[int], QuizCatalog]
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._presenter = presenter
         # The quizzes each server can play (shared ones and its own), looked up when needed.
         self._catalog = catalog
-        self._runs: dict[int, LiveRun] = {}
+        self._runs: dict[int, LiveRun[PartT]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
         self.accepting = True

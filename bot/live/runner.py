@@ -18,7 +18,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from bot.domain.clock import Clock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
@@ -60,7 +60,11 @@ class MissingPermissionsError(RefusedError):
         super().__init__(reason + missing, status=403, code=50013)
 
 
-class Presenter(Protocol):
+# What one results message is, to the presenter that builds and posts it; the runner only passes it on.
+PartT = TypeVar("PartT")
+
+
+class Presenter(Protocol[PartT]):
     """What a run shows; the Discord implementation is bot/ui/live_presenter.py, tests can provide their own.
 
     Failed posts raise RefusedError (MessageGoneError, MissingPermissionsError) or TransientError.
@@ -76,7 +80,7 @@ class Presenter(Protocol):
 
     def results_parts(
         self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[object]]:
+    ) -> Sequence[Sequence[PartT]]:
         """The results messages in order, each as the versions it can be posted in, richest first.
 
         When Discord refuses a version the next one is tried (the leaderboard without its card, then
@@ -84,7 +88,7 @@ class Presenter(Protocol):
         """
         ...
 
-    async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int: ...
+    async def post_results_part(self, run: Run, part: PartT, *, nonce: str) -> int: ...
 
     async def report_problem(self, run: Run, text: str) -> None: ...
 
@@ -94,13 +98,13 @@ def nonce_for(run_id: int, what: str) -> str:
     return f"qz{run_id}{what}"[:25]
 
 
-class LiveRun:
+class LiveRun(Generic[PartT]):
     def __init__(
         self,
         run_id: int,
         storage: Storage,
         clock: Clock,
-        presenter: Presenter,
+        presenter: Presenter[PartT],
         *,
         counter_interval: float = COUNTER_INTERVAL_SECONDS,
     ) -> None:
@@ -374,7 +378,7 @@ class LiveRun:
             len(answers),
         )
 
-    async def _post_results_part(self, run: Run, parts: Sequence[Sequence[object]], number: int) -> None:
+    async def _post_results_part(self, run: Run, parts: Sequence[Sequence[PartT]], number: int) -> None:
         """Post one results message in the richest version Discord takes; MessageGone/MissingPermissions end all."""
         versions = parts[number]
         # One nonce for every version: after a crash the richer version sent first returns a simpler one

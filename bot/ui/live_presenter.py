@@ -209,8 +209,7 @@ class DiscordPresenter:
             parts.append(ResultsPart(label, embeds, with_my_answers=False))
         return [part.versions() for part in parts]
 
-    async def post_results_part(self, run: Run, part: object, *, nonce: str) -> int:
-        assert isinstance(part, ResultsPart)
+    async def post_results_part(self, run: Run, part: ResultsPart, *, nonce: str) -> int:
         view = discord.ui.View(timeout=None)
         if part.with_my_answers:
             view.add_item(MyAnswersButton(run.id))
