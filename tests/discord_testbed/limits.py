@@ -16,6 +16,7 @@ OPTIONS_PER_COMMAND = 25
 CHOICES_PER_OPTION = 25
 COMMAND_TOTAL_CHARS = 4000
 CHAT_INPUT_COMMANDS = 100
+ATTACHMENTS_PER_MESSAGE = 10
 
 
 def _max_len(problems: list[Problem], path: str, value: Any, limit: int) -> int:
@@ -44,6 +45,11 @@ def check_message_body(body: dict[str, Any]) -> list[Problem]:
     if total > documented.EMBED_TOTAL:
         problems.append(
             ("embeds", f"embed text must total {documented.EMBED_TOTAL} or fewer characters (got {total})")
+        )
+    attachments = body.get("attachments") or []
+    if len(attachments) > ATTACHMENTS_PER_MESSAGE:
+        problems.append(
+            ("attachments", f"must be {ATTACHMENTS_PER_MESSAGE} or fewer in length (got {len(attachments)})")
         )
     components = body.get("components") or []
     if not (body.get("flags") or 0) & (1 << 15):

@@ -352,8 +352,14 @@ class RestApi:
                 data = await part.read()  # type: ignore[union-attr]
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(data)
-                else:
-                    files[part.filename or part.name or "file"] = bytes(data)  # type: ignore[union-attr]
+                    continue
+                filename = part.filename or part.name or "file"  # type: ignore[union-attr]
+                if filename in files:
+                    # Discord takes it; the test bed keys a request's files by name and would lose one.
+                    raise DiscordError(
+                        400, 0, f"two files named {filename!r} in one request", violation="unsupported-upload"
+                    )
+                files[filename] = bytes(data)
             return body, files
         raw = await request.read()
         if not raw:
@@ -576,9 +582,11 @@ class RestApi:
             inter.original_message_id = message.id
             return message
         if rtype in (6, 7):
-            if not is_component or inter.message_id is None:
+            # A modal submit may always be deferred silently (6); updating (7) needs the message the
+            # modal was opened from (discord-api-docs #5486, #8612).
+            if not is_component or (inter.message_id is None and not (rtype == 6 and inter.type == 5)):
                 raise invalid_form(
-                    [("type", f"callback type {rtype} is only valid for component interactions")],
+                    [("type", f"callback type {rtype} needs a component interaction or a modal submit from one")],
                     kind="bad-callback",
                 )
             inter.original_message_id = inter.message_id

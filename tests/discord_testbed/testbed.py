@@ -15,7 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.discord_testbed.attachments import Cdn, CdnFile, message_attachments
 from tests.discord_testbed.gateway import Gateway, GatewaySession
+from tests.discord_testbed.modals import ModalSubmission
 from tests.discord_testbed.model import (
     PUBLIC_THREAD,
     Button,
@@ -37,7 +39,16 @@ from tests.discord_testbed.rest import Fault, RequestRecord, RestApi, RouteLimit
 # Obviously not a Discord token; shaped like one (three dot-separated parts) so settings accept it.
 FAKE_TOKEN = "TESTBED-FAKE-TOKEN.not-a-real-secret.offline-tests-only"
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
-OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "user": 6, "channel": 7, "role": 8, "number": 10}
+OPTION_TYPES = {
+    "string": 3,
+    "integer": 4,
+    "boolean": 5,
+    "user": 6,
+    "channel": 7,
+    "role": 8,
+    "number": 10,
+    "attachment": 11,
+}
 
 
 class InteractionResult:
@@ -106,6 +117,7 @@ class TestBed:
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
         self.interactions_by_token: dict[str, Interaction] = {}
+        self.submitted_modals: set[int] = set()  # ids of the interactions whose modal was submitted
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.sync_calls: list[tuple[str, int | None]] = []
         self.requests: list[RequestRecord] = []
@@ -122,12 +134,15 @@ class TestBed:
         # enforce_nonce: a nonce is unique per author "in the past few minutes" (Discord gives no number).
         self.nonce_ttl = 3 * 60.0
         self.response_timeout = 5.0
+        # Sent in every interaction; uploads over it are refused (413), members cannot attach bigger files.
+        self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT
         self._clock_offset = 0.0
         self.granted_privileged_intents = 0
         # Opt-in project rule: any text without allowed_mentions {"parse": []} is a violation.
         self.forbid_pings = False
         self.spec: SpecChecker | None = self._load_spec(spec)
         self.gateway = Gateway(self)
+        self.cdn = Cdn(lambda: f"http://127.0.0.1:{self.port}", self._still_attached)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         # Bots started against this test bed; each is stopped with it, so none outlives its test.
@@ -147,6 +162,7 @@ class TestBed:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         RestApi(self).install(app)
+        self.cdn.install(app)
         app.router.add_get("/gateway", self.gateway.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -158,6 +174,7 @@ class TestBed:
         while self.on_stop:
             await self.on_stop.pop()()
         await self.gateway.close_all()
+        self.cdn.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -443,7 +460,7 @@ class TestBed:
             nonce=body.get("nonce"),
             created_clock=self.clock(),
         )
-        self._set_attachments(message, body, files)
+        self._set_attachments(message, self._attachments_for(message, body, files))
         if body.get("message_reference"):
             message.message_reference = body["message_reference"]
             message.type = 19
@@ -464,35 +481,33 @@ class TestBed:
         self.notify()
         return message
 
-    def _set_attachments(self, message: Message, body: dict[str, Any], files: dict[str, bytes]) -> None:
-        if "attachments" not in body and not files:
-            return
-        kept = {str(a.get("id")): a for a in message.attachments}
-        attachments = []
-        names = list(files)
-        for item in body.get("attachments") or [{"id": i, "filename": n} for i, n in enumerate(names)]:
-            if str(item.get("id")) in kept:
-                attachments.append(kept[str(item["id"])])
-                continue
-            filename = item.get("filename") or (
-                names[int(item["id"])] if int(item["id"]) < len(names) else "file"
-            )
-            data = files.get(filename, b"")
-            attachment_id = self._ids()
-            attachments.append(
-                {
-                    "id": str(attachment_id),
-                    "filename": filename,
-                    "size": len(data),
-                    "url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}",
-                    "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}",
-                    "description": item.get("description"),
-                }
-            )
-            message.files[filename] = data
-        message.attachments = attachments
+    def _attachments_for(
+        self, message: Message, body: dict[str, Any], files: dict[str, bytes]
+    ) -> list[CdnFile] | None:
+        """The files `message` has after this request (None: untouched); refuses what Discord refuses."""
+        return message_attachments(
+            self.cdn, self._ids, message, body, files, size_limit=self.attachment_size_limit
+        )
+
+    @staticmethod
+    def _set_attachments(message: Message, found: list[CdnFile] | None) -> None:
+        if found is not None:
+            message.attachments = [f.to_payload() for f in found]
+            message.files = {f.filename: f.data for f in found}
+
+    def _still_attached(self, file: CdnFile) -> bool:
+        """Whether the CDN still serves `file` (a member's upload, or one on a message that keeps it)."""
+        if file.message_id is None:
+            return True
+        message = self.messages.get(file.message_id)
+        return (
+            message is not None
+            and not message.deleted
+            and any(a["id"] == str(file.id) for a in message.attachments)
+        )
 
     def edit_message(self, message: Message, body: dict[str, Any], files: dict[str, bytes]) -> Message:
+        attachments = self._attachments_for(message, body, files)  # may refuse: before any change
         for key in ("content", "embeds", "components"):
             if key in body:
                 setattr(
@@ -501,7 +516,7 @@ class TestBed:
         if "flags" in body and body["flags"] is not None:
             # Only SUPPRESS_EMBEDS can change on an existing message; EPHEMERAL never can.
             message.flags = (message.flags & ~(1 << 2)) | (int(body["flags"]) & (1 << 2))
-        self._set_attachments(message, body, files)
+        self._set_attachments(message, attachments)
         message.flags &= ~Message.LOADING
         message.edited_timestamp = iso_now()
         message.edits += 1
@@ -647,6 +662,79 @@ class TestBed:
         channel = self.channels[message.channel_id]
         return await self._interact(3, data, user, channel, message=message, wait=wait, timeout=timeout)
 
+    def attachment(
+        self,
+        filename: str,
+        data: bytes | str,
+        *,
+        content_type: str | None = None,
+        size: int | None = None,
+        status: int = 200,
+        delay: float = 0.0,
+    ) -> CdnFile:
+        """A file a member attaches to a command option or a modal's file upload (served by the CDN).
+
+        `size` is the size Discord reports (default: the real one); `status` and `delay` are what the
+        CDN URL does when the bot downloads it (e.g. 404, or `delay=30` to hang). All can change later.
+        """
+        raw = data.encode() if isinstance(data, str) else data
+        declared = len(raw) if size is None else size
+        if declared > self.attachment_size_limit:
+            raise AssertionError(
+                f"{filename} is {declared} bytes; Discord's client refuses files over "
+                f"attachment_size_limit ({self.attachment_size_limit})"
+            )
+        file = self.cdn.publish(
+            self._ids(), filename, raw, scope=self.application_id, ephemeral=True, content_type=content_type
+        )
+        file.size, file.status, file.delay = declared, status, delay
+        return file
+
+    async def submit_modal(
+        self,
+        modal: InteractionResult | dict[str, Any],
+        values: dict[str, Any] | None = None,
+        *,
+        user: User | None = None,
+        channel: Channel | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> InteractionResult:
+        """Fill in and submit a modal the bot showed (type 9), as a MODAL_SUBMIT interaction.
+
+        `values` maps each input (by custom_id, or by the label the member reads: discord.py makes up
+        custom_ids) to what the member enters: a string (text input), option value(s)
+        (select, radio, checkbox group), a bool (checkbox), `attachment(...)` file(s) (file upload);
+        inputs left out keep their pre-filled value. Values the client would not submit (required but
+        empty, too short/long, not an option, ...) raise AssertionError. Only the member it was shown
+        to can submit it, once; for a modal opened from a button, the submit carries that message.
+        """
+        message: Message | None = None
+        origin_id: int | None = None
+        if isinstance(modal, InteractionResult):
+            origin = modal.interaction
+            if modal.modal is None:
+                raise AssertionError(f"the bot answered with type {modal.response_type}, not a modal (9)")
+            if origin.id in self.submitted_modals:
+                raise AssertionError("this modal was already submitted; Discord closed it")
+            shown_to = self.users[origin.user_id]
+            if user is not None and user.id != shown_to.id:
+                raise AssertionError(f"only {shown_to.name} sees this modal, not {user.name}")
+            user, data = shown_to, modal.modal
+            channel = channel or self.channels[origin.channel_id]
+            if origin.message_id is not None:
+                message = self.messages[origin.message_id]
+            origin_id = origin.id
+        else:
+            if user is None:
+                raise AssertionError("submit_modal(<modal dict>, ...) needs user=")
+            data = modal
+        submission = ModalSubmission(data, values or {}, size_limit=self.attachment_size_limit).data()
+        if origin_id is not None:
+            self.submitted_modals.add(origin_id)
+        channel = channel or self.general
+        return await self._interact(5, submission, user, channel, message=message, wait=wait, timeout=timeout)
+
     @staticmethod
     def _find_button(message: Message, label: str | None, custom_id: str | None) -> Button:
         buttons = [b for b in message.buttons if b.custom_id is not None]
@@ -737,6 +825,11 @@ class TestBed:
             role = value if isinstance(value, Role) else guild.roles[int(value)]
             resolved.setdefault("roles", {})[str(role.id)] = role.to_payload()
             return str(role.id)
+        if otype == 11:
+            if not isinstance(value, CdnFile):
+                raise AssertionError(f"option {opt['name']!r} takes a file: testbed.attachment(...), got {value!r}")
+            resolved.setdefault("attachments", {})[str(value.id)] = value.to_payload()
+            return str(value.id)
         if otype == 4 and not isinstance(value, int):
             raise AssertionError(f"option {opt['name']!r} is an integer, got {value!r}")
         if otype == 10 and not isinstance(value, int | float):
@@ -783,7 +876,7 @@ class TestBed:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if message is not None:
             payload["message"] = message.to_payload()
