@@ -1,10 +1,17 @@
 """The floor for this stack: the least a discord.py + aiosqlite bot can do per answer click.
 
-A persistent `DynamicItem` button (`bench:<question>:<choice>`) writes one row with aiosqlite (the same
-PRAGMAs as quizbot: WAL, synchronous=FULL, busy_timeout, autocommit) and then acks ephemerally. The
-benchmarks run it as a process, like `quizbot run`, with the same environment variables:
+Two ways to be restart-safe, both writing one row with aiosqlite (the same PRAGMAs as quizbot: WAL,
+synchronous=FULL, busy_timeout, autocommit) and then acking ephemerally:
 
-    python -m bench.baseline_bot           # write one row per click, then ack
+- a persistent `DynamicItem` button (`bench:<question>:<choice>`): the question is in the custom_id,
+  and discord.py rebuilds the message's View to dispatch each click;
+- `--view`: one persistent `discord.ui.View` with four fixed custom_ids (`bench-view:<choice>`),
+  registered once; the question is the message the button is on. discord.py finds the item in a dict.
+
+The benchmarks run it as a process, like `quizbot run`, with the same environment variables:
+
+    python -m bench.baseline_bot           # DynamicItem: write one row per click, then ack
+    python -m bench.baseline_bot --view    # fixed persistent View: write one row per click, then ack
     python -m bench.baseline_bot --no-db   # ack only: what the test bed and discord.py cost on their own
 
 `/bench-question question:<n>` posts a question message with four answer buttons.
@@ -61,22 +68,49 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bench:(
         return cls(int(match["question"]), int(match["choice"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = interaction.client
-        assert isinstance(bot, BaselineBot)
-        if bot.db is not None:
-            await bot.db.execute(RECORD, (self.question, interaction.user.id, self.choice, time.time()))
-        await interaction.response.send_message(
-            f"Locked in: {CHOICES[self.choice]}", ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await record_and_ack(interaction, self.question, self.choice)
+
+
+async def record_and_ack(interaction: discord.Interaction, question: int, choice: int) -> None:
+    bot = interaction.client
+    assert isinstance(bot, BaselineBot)
+    if bot.db is not None:
+        await bot.db.execute(RECORD, (question, interaction.user.id, choice, time.time()))
+    await interaction.response.send_message(f"Locked in: {CHOICES[choice]}", ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+class FixedAnswerButton(discord.ui.Button["FixedAnswers"]):
+    def __init__(self, choice: int) -> None:
+        super().__init__(label=CHOICES[choice], style=discord.ButtonStyle.primary, custom_id=f"bench-view:{choice}")
+        self.choice = choice
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert interaction.message is not None
+        await record_and_ack(interaction, interaction.message.id, self.choice)
+
+
+class FixedAnswers(discord.ui.View):
+    """Four answer buttons with fixed custom_ids, one persistent View for every question message."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+        for choice in range(len(CHOICES)):
+            self.add_item(FixedAnswerButton(choice))
 
 
 class QuestionCog(commands.Cog):
+    def __init__(self, fixed_view: bool) -> None:
+        self.fixed_view = fixed_view
+
     @app_commands.command(name="bench-question", description="Post a benchmark question with four answer buttons.")
     @app_commands.describe(question="Question number, part of each button's custom_id")
     async def bench_question(self, interaction: discord.Interaction, question: int) -> None:
-        view = discord.ui.View(timeout=None)
-        for choice in range(len(CHOICES)):
-            view.add_item(AnswerButton(question, choice))
+        if self.fixed_view:
+            view: discord.ui.View = FixedAnswers()
+        else:
+            view = discord.ui.View(timeout=None)
+            for choice in range(len(CHOICES)):
+                view.add_item(AnswerButton(question, choice))
         await interaction.response.send_message(
             f"Benchmark question {question}: pick one.", view=view, allowed_mentions=NO_PINGS
         )
@@ -85,7 +119,7 @@ class QuestionCog(commands.Cog):
 class BaselineBot(commands.Bot):
     """Built like QuizBot (guilds intent only, no caches) so the comparison is about per-click work."""
 
-    def __init__(self, settings: Settings, *, use_db: bool = True) -> None:
+    def __init__(self, settings: Settings, *, use_db: bool = True, fixed_view: bool = False) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -97,6 +131,7 @@ class BaselineBot(commands.Bot):
         )
         self.settings = settings
         self.use_db = use_db
+        self.fixed_view = fixed_view
         self.db: aiosqlite.Connection | None = None
 
     async def setup_hook(self) -> None:
@@ -106,8 +141,11 @@ class BaselineBot(commands.Bot):
             await self.db.execute("PRAGMA journal_mode = WAL")
             await self.db.execute("PRAGMA synchronous = FULL")
             await self.db.execute(SCHEMA)
-        self.add_dynamic_items(AnswerButton)
-        await self.add_cog(QuestionCog())
+        if self.fixed_view:
+            self.add_view(FixedAnswers())
+        else:
+            self.add_dynamic_items(AnswerButton)
+        await self.add_cog(QuestionCog(self.fixed_view))
 
     async def close(self) -> None:
         await super().close()
@@ -120,15 +158,15 @@ def create_baseline_bot(settings: Settings) -> commands.Bot:
     return BaselineBot(settings)
 
 
-async def _run(use_db: bool) -> None:
+async def _run(use_db: bool, fixed_view: bool) -> None:
     settings = load_settings()
     point_discord_at(settings.api_base, settings.gateway_url)
-    async with BaselineBot(settings, use_db=use_db) as bot:
+    async with BaselineBot(settings, use_db=use_db, fixed_view=fixed_view) as bot:
         await bot.start(settings.require_token())
 
 
 if __name__ == "__main__":
     try:
-        asyncio.run(_run(use_db="--no-db" not in sys.argv[1:]))
+        asyncio.run(_run(use_db="--no-db" not in sys.argv[1:], fixed_view="--view" in sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(0)

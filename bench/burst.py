@@ -2,6 +2,7 @@
 
     python -m bench.burst --target baseline --clicks 1000
     python -m bench.burst --target quizbot --clicks 1000 --spread 1
+    python -m bench.burst --target quizbot --clicks 1000 --at-once   # as fast as they can be sent
 
 Reports acks/s, ack latency percentiles, clicks that missed Discord's 3 s, answers acked but not stored,
 message edits during the burst and 429s, and CPU of the bot and of the test bed process.
@@ -92,9 +93,11 @@ def main() -> None:
     parser.add_argument("--target", choices=sorted(TARGETS), default="baseline")
     parser.add_argument("--clicks", type=int, default=1000)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which the clicks arrive")
+    parser.add_argument("--at-once", action="store_true", help="offer every click as fast as it can be sent")
     parser.add_argument("--settle", type=float, default=6.0)
     args = parser.parse_args()
-    result = asyncio.run(run_burst(TARGETS[args.target], args.clicks, spread=args.spread, settle=args.settle))
+    spread = 0.0 if args.at_once else args.spread
+    result = asyncio.run(run_burst(TARGETS[args.target], args.clicks, spread=spread, settle=args.settle))
     print(json.dumps(result.as_dict(), indent=2))
 
 

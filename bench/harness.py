@@ -108,7 +108,12 @@ def click_plan(
 
 
 async def send_clicks(tb: TestBed, plan: Sequence[Click], spread: float) -> list[Interaction]:
-    """Send the clicks evenly over `spread` seconds; never waits for a response (fire and measure)."""
+    """Send the clicks evenly over `spread` seconds; never waits for a response (fire and measure).
+
+    `spread=0` ("at once") sends them as fast as this process can make them, yielding to the gateway
+    writer every YIELD_EVERY clicks so frames leave as they are made; `AckStats.offered_per_s` says how
+    fast that was.
+    """
     start = tb.clock()
     sent: list[Interaction] = []
     for i, click in enumerate(plan):
@@ -151,6 +156,9 @@ class AckStats:
     p99_ms: float
     max_ms: float
     throughput: float
+    # Clicks per second as the load generator queued them: a burst measures the bot only if this is
+    # well above `throughput` (the bot, not the offer, set the pace).
+    offered_per_s: float
 
     @classmethod
     def of(cls, sent: Sequence[Interaction]) -> AckStats:
@@ -158,6 +166,7 @@ class AckStats:
         latencies = sorted((i.response_at - i.created_at) * 1000 for i in acked)  # type: ignore[operator]
         in_time = sum(1 for ms in latencies if ms <= INTERACTION_DEADLINE * 1000)
         first = min(i.created_at for i in sent)
+        last_sent = max(i.created_at for i in sent)
         last = max((i.response_at for i in acked), default=first)  # type: ignore[type-var]
         return cls(
             clicks=len(sent),
@@ -169,6 +178,7 @@ class AckStats:
             p99_ms=percentile(latencies, 0.99),
             max_ms=latencies[-1] if latencies else math.nan,
             throughput=len(acked) / (last - first) if last > first else 0.0,  # type: ignore[operator]
+            offered_per_s=len(sent) / (last_sent - first) if last_sent > first else math.inf,
         )
 
 
@@ -202,18 +212,16 @@ def unstored(target: Target, db_path: Path, sent: Sequence[Interaction]) -> tupl
     """(acked clicks whose answer is not in the database, rows found) — read after the bot stopped."""
     if not target.writes_answers:
         return 0, 0
-    by_button: dict[str, list[Interaction]] = {}
+    by_question: dict[tuple[int, str], list[Interaction]] = {}
     for inter in sent:
-        by_button.setdefault(inter.payload["data"]["custom_id"], []).append(inter)
-    stored_per_question: dict[str, set[int]] = {}
-    lost = 0
-    for custom_id, inters in by_button.items():
-        key = question_key(target, custom_id)
-        if key not in stored_per_question:
-            stored_per_question[key] = target.stored_users(db_path, custom_id)
-        stored = stored_per_question[key]
+        custom_id = inter.payload["data"]["custom_id"]
+        by_question.setdefault((inter.message_id or 0, question_key(target, custom_id)), []).append(inter)
+    lost = rows = 0
+    for (message_id, _), inters in by_question.items():
+        stored = target.stored_users(db_path, inters[0].payload["data"]["custom_id"], message_id)
+        rows += len(stored)
         lost += sum(1 for i in inters if i.response_type is not None and i.user_id not in stored)
-    return lost, sum(len(users) for users in stored_per_question.values())
+    return lost, rows
 
 
 def question_key(target: Target, custom_id: str) -> str:

@@ -211,3 +211,66 @@ def update_document(path: Path, blocks: Mapping[str, str]) -> None:
     for name, content in blocks.items():
         text = replace_between_markers(text, name, content)
     path.write_text(text, encoding="utf-8")
+
+
+def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
+    """`bench.turns` runs: each bot's medians over the rounds, then the per-round ratios' medians."""
+    rows = []
+    for result in results:
+        for m in result["targets"]:
+            rows.append(
+                [
+                    fmt(result["clicks"]),
+                    m["target"],
+                    fmt(m["offered_per_s"], 0),
+                    fmt(m["throughput"], 0),
+                    fmt(m["p50_ms"]),
+                    fmt(m["p99_ms"]),
+                    fmt(m["missed_deadline_worst"]),
+                    fmt(m["acked_not_stored"]),
+                    fmt(m["cpu_ms_per_click"], 3),
+                    fmt(m["rss_end_mib"]),
+                    f"{fmt(result['rounds'])} (+1 warm-up)",
+                ]
+            )
+    header = [
+        "clicks at once",
+        "bot",
+        "offered /s",
+        "acks/s",
+        "p50 ms",
+        "p99 ms",
+        "missed 3 s (worst)",
+        "acked, not stored",
+        "bot CPU ms / click",
+        "RSS after MiB",
+        "rounds",
+    ]
+    ratio_rows = []
+    for result in results:
+        for r in result["ratios"]:
+            ratio_rows.append(
+                [
+                    fmt(result["clicks"]),
+                    f"{r['ours']} / {r['theirs']}",
+                    *(_ratio_range(r[key]) for key in ("throughput", "p50", "p99", "cpu_per_click")),
+                    f"{r['cpu_total']:.2f}×",
+                ]
+            )
+    ratio_header = ["clicks", "ratio", "acks/s", "p50", "p99", "CPU per burst", "CPU, all rounds"]
+    loads = "; ".join(
+        f"{fmt(r['clicks'])} clicks: load average {r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after"
+        for r in results
+    )
+    return "\n\n".join(
+        [
+            table(header, rows),
+            "Per round, ours / theirs; median (lowest–highest) over the rounds:",
+            table(ratio_header, ratio_rows),
+            f"Machine load (1-minute average): {loads}.",
+        ]
+    )
+
+
+def _ratio_range(spread: Mapping[str, float]) -> str:
+    return f"{spread['median']:.2f}× ({spread['min']:.2f}–{spread['max']:.2f})"

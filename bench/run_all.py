@@ -1,10 +1,12 @@
 """Every benchmark, several times, medians into docs/performance.md.
 
-    python -m bench                  # 5 repetitions of everything (about 11 minutes on 2 cores)
+    python -m bench                  # 5 repetitions of everything (about 17 minutes on 2 cores)
     python -m bench --reps 5 --clicks 1000 --skip-big-db
+    python -m bench --skip-bursts --skip-sessions --skip-big-db   # only the bursts offered at once, in turns
 
 Each repetition starts every bot on a fresh test bed and database. Targets are interleaved within a
-repetition so that a noisy moment on the machine hits all of them alike.
+repetition so that a noisy moment on the machine hits all of them alike. The bursts offered at once
+(`bench.turns`) run every bot at the same time instead, taking turns burst by burst.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from bench.burst import run_burst
 from bench.procstats import machine_info
 from bench.sessions import run_sessions
 from bench.targets import QUIZBOT, TARGETS
+from bench.turns import DEFAULT_TARGETS as TURN_TARGETS
+from bench.turns import run_turns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOC = REPO_ROOT / "docs" / "performance.md"
@@ -47,6 +51,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--targets", default="", help="comma-separated; default ack-only,baseline,quizbot")
     parser.add_argument("--quizzes", type=int, default=100)
     parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--turn-clicks", type=_ints, default=[200, 1000], help="bursts offered at once, in turns")
+    parser.add_argument("--rounds", type=int, default=20, help="rounds of turns (each bot one burst per round)")
+    parser.add_argument("--skip-bursts", action="store_true")
+    parser.add_argument("--skip-turns", action="store_true")
     parser.add_argument("--skip-sessions", action="store_true")
     parser.add_argument("--skip-big-db", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the tables, leave the document alone")
@@ -57,7 +65,7 @@ async def measure(args: argparse.Namespace, targets: list[str]) -> dict[str, lis
     bursts: dict[tuple[str, int], list[dict[str, Any]]] = {}
     sessions: dict[str, list[dict[str, Any]]] = {}
     for rep in range(args.reps):
-        for clicks in args.clicks:
+        for clicks in [] if args.skip_bursts else args.clicks:
             for name in targets:
                 result = await run_burst(TARGETS[name], clicks, seed=rep + 1)
                 bursts.setdefault((name, clicks), []).append(result.as_dict())
@@ -79,7 +87,13 @@ async def measure(args: argparse.Namespace, targets: list[str]) -> dict[str, lis
                 f"CPU {result.bot_cpu_per_1000_clicks_s:.2f} s/1000",
                 flush=True,
             )
+    turns = []
+    if not args.skip_turns and QUIZBOT.name in targets:
+        for clicks in args.turn_clicks:
+            print(f"turns: {clicks} clicks at once, {args.rounds} rounds", flush=True)
+            turns.append(await run_turns([TARGETS[name] for name in TURN_TARGETS], clicks, args.rounds))
     return {
+        "turns": turns,
         "burst": [report.median_of(runs) for runs in bursts.values()],
         "sessions": [report.median_of(runs) for runs in sessions.values()],
         "raw_burst": [r for runs in bursts.values() for r in runs],
@@ -99,7 +113,7 @@ def run_big_db(write: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    default_targets = ["ack-only", "baseline"] + (["quizbot"] if quizbot_available() else [])
+    default_targets = ["ack-only", "baseline", "baseline-view"] + (["quizbot"] if quizbot_available() else [])
     targets = [t for t in args.targets.split(",") if t] or default_targets
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
@@ -110,11 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine_info()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     results = asyncio.run(measure(args, targets))
-    blocks = {
-        "machine": report.machine_table(info, when, COMMAND),
-        "targets": report.targets_table(results["burst"], results["sessions"]),
-        "burst": report.burst_table(results["burst"]),
-    }
+    blocks = {"machine": report.machine_table(info, when, COMMAND)}
+    if results["burst"]:
+        blocks["targets"] = report.targets_table(results["burst"], results["sessions"])
+        blocks["burst"] = report.burst_table(results["burst"])
+    if results["turns"]:
+        blocks["turns"] = report.turns_table(results["turns"])
     if results["sessions"]:
         blocks["sessions"] = report.sessions_table(results["sessions"])
     for name, block in blocks.items():

@@ -10,7 +10,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from discord.ext import commands
@@ -20,9 +20,11 @@ from tests.discord_testbed.model import Channel, Message, User
 from tests.discord_testbed.testbed import TestBed
 
 QuestionOpener = Callable[[TestBed, Channel, User, int], Awaitable[Message]]
-StoredReader = Callable[[Path, str], set[int]]
+# (database, custom_id clicked, id of the message it is on) -> the members whose answer is stored.
+StoredReader = Callable[[Path, str, int], set[int]]
 
 BASELINE_BUTTON = re.compile(r"^bench:(?P<question>\d+):(?P<choice>\d)$")
+VIEW_BUTTON = re.compile(r"^bench-view:(?P<choice>\d)$")
 QUIZ_BUTTON = re.compile(r"^quiz:(?P<run>\d+):(?P<q>\d+):(?P<choice>\d+)$")
 # Long enough that the question never closes during a burst, short enough for /quiz to accept it.
 LIVE_QUESTION_SECONDS = 600
@@ -62,15 +64,24 @@ async def _baseline_question(tb: TestBed, channel: Channel, starter: User, numbe
     return result.message
 
 
-def _baseline_stored(db_path: Path, custom_id: str) -> set[int]:
+def _baseline_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
     match = BASELINE_BUTTON.match(custom_id)
     assert match is not None
+    return _stored_for_question(db_path, int(match["question"]))
+
+
+def _view_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
+    """The fixed View's buttons carry no question: the baseline stores the message id as the question."""
+    return _stored_for_question(db_path, message_id)
+
+
+def _stored_for_question(db_path: Path, question: int) -> set[int]:
     with read_only(db_path) as db:
-        rows = db.execute("SELECT user_id FROM answers WHERE question = ?", (int(match["question"]),))
+        rows = db.execute("SELECT user_id FROM answers WHERE question = ?", (question,))
         return {row[0] for row in rows}
 
 
-def _no_answers(db_path: Path, custom_id: str) -> set[int]:
+def _no_answers(db_path: Path, custom_id: str, message_id: int) -> set[int]:
     return set()
 
 
@@ -80,6 +91,17 @@ def _baseline_factory(settings: Settings) -> commands.Bot:
     return create_baseline_bot(settings)
 
 
+# The floor the issue set (#17): one persistent View with four fixed custom_ids, registered once.
+BASELINE_VIEW = Target(
+    name="baseline-view",
+    command=[sys.executable, "-m", "bench.baseline_bot", "--view"],
+    factory=_baseline_factory,
+    open_question=_baseline_question,
+    answer_pattern=VIEW_BUTTON,
+    stored_users=_view_stored,
+)
+
+# The same with a DynamicItem per button (`bench:<question>:<choice>`), as quizbot had them.
 BASELINE = Target(
     name="baseline",
     command=[sys.executable, "-m", "bench.baseline_bot"],
@@ -124,7 +146,7 @@ async def _quiz_question(tb: TestBed, channel: Channel, starter: User, number: i
     return await tb.wait_for_message(channel, _is_question, timeout=20.0)
 
 
-def _quiz_stored(db_path: Path, custom_id: str) -> set[int]:
+def _quiz_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
     match = QUIZ_BUTTON.match(custom_id)
     assert match is not None
     with read_only(db_path) as db:
@@ -149,4 +171,18 @@ QUIZBOT = Target(
     stored_users=_quiz_stored,
 )
 
-TARGETS = {t.name: t for t in (BASELINE, ECHO, QUIZBOT)}
+TARGETS = {t.name: t for t in (BASELINE, BASELINE_VIEW, ECHO, QUIZBOT)}
+
+# Runs `python -m bot run` with another checkout first on the path: quizbot as it was at some commit.
+_RUN_FROM_TREE = "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); runpy.run_module('bot', run_name='__main__')"
+
+
+def target(name: str) -> Target:
+    """A target by name; `quizbot@PATH` is quizbot from another checkout (e.g. `git worktree add PATH <commit>`),
+    so that two versions can be measured side by side in one run."""
+    if name in TARGETS:
+        return TARGETS[name]
+    kind, _, tree = name.partition("@")
+    if kind != QUIZBOT.name or not tree or not (Path(tree) / "bot" / "__main__.py").is_file():
+        raise ValueError(f"unknown target {name!r}: one of {sorted(TARGETS)}, or quizbot@<path of a checkout>")
+    return replace(QUIZBOT, name=name, command=[sys.executable, "-c", _RUN_FROM_TREE, str(Path(tree).resolve()), "run"])

@@ -7,7 +7,8 @@ from pathlib import Path
 from bench import report
 from bench.burst import BurstResult, run_burst
 from bench.sessions import run_sessions
-from bench.targets import BASELINE, QUIZBOT
+from bench.targets import BASELINE, BASELINE_VIEW, QUIZBOT
+from bench.turns import run_turns
 
 CLICKS = 20
 
@@ -33,6 +34,27 @@ async def test_burst_against_the_baseline_and_quizbot_stores_every_acked_answer(
     table = report.burst_table(medians)
     assert "| 20 | baseline |" in table and "| 20 | quizbot |" in table
     assert "×" in table.splitlines()[-1]  # quizbot's ratios to the baseline
+
+
+async def test_the_fixed_view_baseline_takes_clicks_offered_at_once() -> None:
+    result = await run_burst(BASELINE_VIEW, CLICKS, spread=0, settle=0, spec=True)
+    _assert_sane(result)
+    assert result.acks.offered_per_s > 0
+
+
+async def test_turns_compare_bots_burst_by_burst_and_check_every_answer() -> None:
+    result = await run_turns([QUIZBOT, BASELINE_VIEW], clicks=10, rounds=2, gap=0.05)
+    ours, theirs = result["targets"]
+    for summary in (ours, theirs):
+        assert summary["runs"] == 2 and summary["missed_deadline_worst"] == 0
+        # The warm-up round counts towards what is stored, not towards the figures.
+        assert summary["acked_not_stored"] == 0 and summary["answers_stored"] == 30
+        assert summary["cpu_ms_per_click"] >= 0 and summary["rss_end_mib"] > 0
+    (ratios,) = result["ratios"]
+    assert ratios["ours"] == "quizbot" and ratios["theirs"] == "baseline-view"
+    assert ratios["throughput"]["min"] <= ratios["throughput"]["median"] <= ratios["throughput"]["max"]
+    table = report.turns_table([result])
+    assert "| 10 | quizbot |" in table and "| 10 | quizbot / baseline-view |" in table
 
 
 async def test_sessions_report_memory_and_cpu() -> None:
