@@ -230,7 +230,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
                     fmt(m["acked_not_stored"]),
                     fmt(m["cpu_ms_per_click"], 3),
                     fmt(m["rss_end_mib"]),
-                    f"{fmt(result['rounds'])} (+1 warm-up)",
+                    f"{fmt(result['rounds'])} (+1 warm-up), {fmt(m['saturated_runs'])} saturated",
                 ]
             )
     header = [
@@ -253,11 +253,12 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
                 [
                     fmt(result["clicks"]),
                     f"{r['ours']} / {r['theirs']}",
+                    fmt(r["rounds"]),
                     *(_ratio_range(r[key]) for key in ("throughput", "p50", "p99", "cpu_per_click")),
                     f"{r['cpu_total']:.2f}×",
                 ]
             )
-    ratio_header = ["clicks", "ratio", "acks/s", "p50", "p99", "CPU per burst", "CPU, all rounds"]
+    ratio_header = ["clicks", "ratio", "rounds", "acks/s", "p50", "p99", "CPU per burst", "CPU, all rounds"]
     loads = "; ".join(
         f"{fmt(r['clicks'])} clicks: load average {r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after"
         for r in results
@@ -265,7 +266,8 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
     return "\n\n".join(
         [
             table(header, rows),
-            "Per round, ours / theirs; median (lowest–highest) over the rounds:",
+            "Per round, ours / theirs; median (lowest–highest) over the rounds in which both bursts were "
+            "saturated (offered at least twice as fast as acked):",
             table(ratio_header, ratio_rows),
             f"Machine load (1-minute average): {loads}.",
         ]

@@ -14,7 +14,9 @@ Per burst: acks/s, ack latency, and the bot's CPU from the first click until `ga
 last ack (work a bot leaves for later is counted). After every round: the bot's RSS. At the end every
 acknowledged answer must be in the bot's database. The first target is compared with each of the others
 burst by burst (ours / theirs, same round), and the medians of those ratios are reported: a noisy moment
-on the machine hits both sides of a ratio alike.
+on the machine hits both sides of a ratio alike. A round counts towards the ratios only if both bursts
+were offered at least SATURATION times as fast as the bot acked them: when the load generator itself is
+starved of CPU (it shares the machine), a bot that merely keeps up with the offer shows nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from bench.targets import Target, target
 from tests.discord_testbed.model import Interaction, Message
 
 DEFAULT_TARGETS = ("quizbot", "baseline-view", "baseline")
+SATURATION = 2.0
 
 
 @dataclass
@@ -60,6 +63,11 @@ class Turn:
     @property
     def cpu_ms_per_click(self) -> float:
         return 1000 * self.bot_cpu_s / self.acks.clicks
+
+    @property
+    def saturated(self) -> bool:
+        """The offer outran the bot: the burst measured the bot, not the load generator."""
+        return self.acks.offered_per_s >= SATURATION * self.acks.throughput
 
 
 @dataclass
@@ -105,7 +113,8 @@ async def run_turns(
                     contender.turns.append(turn)
                     print(
                         f"[round {round_no:>2}] {contender.target.name:<13} {turn.acks.throughput:6.0f} acks/s "
-                        f"(offered {turn.acks.offered_per_s:6.0f}/s)  p99 {turn.acks.p99_ms:7.1f} ms  "
+                        f"(offered {turn.acks.offered_per_s:6.0f}/s{'' if turn.saturated else ', not saturated'})  "
+                        f"p99 {turn.acks.p99_ms:7.1f} ms  "
                         f"CPU {turn.cpu_ms_per_click:.3f} ms/click  RSS {turn.rss_mib:6.1f} MiB",
                         flush=True,
                     )
@@ -135,6 +144,7 @@ def _summary(contender: Contender, hwm_mib: float, lost: int, rows: int, late: i
         "target": contender.target.name,
         "clicks": turns[0].acks.clicks,
         "runs": len(turns),
+        "saturated_runs": sum(t.saturated for t in turns),
         "offered_per_s": med(t.acks.offered_per_s for t in turns),
         "throughput": med(t.acks.throughput for t in turns),
         "p50_ms": med(t.acks.p50_ms for t in turns),
@@ -156,8 +166,10 @@ def _summary(contender: Contender, hwm_mib: float, lost: int, rows: int, late: i
 
 
 def _ratios(ours: Contender, theirs: Contender) -> dict[str, Any]:
-    """Per round, ours / theirs; the medians (and ranges) of those ratios."""
-    pairs = list(zip(ours.turns, theirs.turns, strict=True))
+    """Per round, ours / theirs; the medians (and ranges) of those ratios, over the rounds where both
+    bursts were saturated (all rounds if none was)."""
+    every = list(zip(ours.turns, theirs.turns, strict=True))
+    pairs = [(a, b) for a, b in every if a.saturated and b.saturated] or every
 
     def spread(values: list[float]) -> dict[str, float]:
         return {"median": statistics.median(values), "min": min(values), "max": max(values)}
@@ -165,6 +177,7 @@ def _ratios(ours: Contender, theirs: Contender) -> dict[str, Any]:
     return {
         "ours": ours.target.name,
         "theirs": theirs.target.name,
+        "rounds": len(pairs),
         "throughput": spread([a.acks.throughput / b.acks.throughput for a, b in pairs]),
         "p50": spread([a.acks.p50_ms / b.acks.p50_ms for a, b in pairs]),
         "p99": spread([a.acks.p99_ms / b.acks.p99_ms for a, b in pairs]),

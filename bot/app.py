@@ -29,7 +29,7 @@ from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
-from bot.ui.buttons import PERSISTENT_BUTTONS
+from bot.ui.buttons import INTERACTION_ROUTERS, PERSISTENT_BUTTONS
 from bot.ui.daily_presenter import DiscordDailyPresenter
 from bot.ui.failures import QuizCommandTree
 from bot.ui.live_presenter import DiscordPresenter, ResultsPart
@@ -158,6 +158,8 @@ class QuizBot(commands.Bot):
         await self._library.load()
         self._services = self._build_services(self._storage)
         self.add_dynamic_items(*PERSISTENT_BUTTONS)
+        for router in INTERACTION_ROUTERS:
+            self.add_listener(router, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Not waiting for on_ready (which comes seconds after the guilds): posting and editing need only

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.errors import QuizbotError
-from bot.ui.buttons import PERSISTENT_BUTTONS
+from bot.ui.buttons import PERSISTENT_BUTTONS, ROUTED_CLICKS
 from bot.ui.failures import GUARDED_CALLBACKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,8 +106,9 @@ def _is_command_decorator(node: ast.expr) -> bool:
 
 
 def test_every_button_answers_its_failures() -> None:
-    """discord.py only logs a DynamicItem callback's exception: each of ours replies instead."""
-    unguarded = [button.__name__ for button in PERSISTENT_BUTTONS if button.callback not in GUARDED_CALLBACKS]
+    """discord.py only logs a DynamicItem callback's (or listener's) exception: each of ours replies instead."""
+    buttons = (*PERSISTENT_BUTTONS, *ROUTED_CLICKS)
+    unguarded = [button.__name__ for button in buttons if button.callback not in GUARDED_CALLBACKS]
     assert unguarded == [], f"decorate the callbacks of {unguarded} with bot.ui.failures.answers_failures"
 
 

@@ -1,7 +1,8 @@
 """Persistent quiz buttons: every state they need is in the custom_id and the database, none in memory.
 
 custom_ids (all under the `quiz:` namespace, ≤ 100 characters):
-  quiz:<run>:<question>:<choice>   an answer (live questions and daily posts alike)
+  quiz:<run>:<question>:<choice>   an answer (live questions and daily posts alike), routed by
+                                   `route_answer_click` instead of a DynamicItem (the hot path)
   quiz:start:<run>                 "Start now" on the intro (starter only)
   quiz:next:<run>:<question>       "Next" on a live question (starter or Manage Server)
   quiz:mine:<run>                  "My answers" on the results
@@ -70,7 +71,10 @@ def answer_label(index: int, choice: str) -> str:
     return shorten(f"{letter_of(index)}) {' '.join(choice.split())}", BUTTON_LABEL)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSWER_TEMPLATE):
+class AnswerButton(discord.ui.Button[Any]):
+    """An answer button as it is drawn. Its clicks never go through a View: `route_answer_click` reads
+    the run, question and choice from the custom_id (see AnswerClick)."""
+
     def __init__(
         self,
         run_id: int,
@@ -82,25 +86,62 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
         disabled: bool = False,
     ) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label or letter_of(choice),
-                style=style,
-                disabled=disabled,
-                custom_id=f"quiz:{run_id}:{index}:{choice}",
-                row=0,
-            )
+            label=label or letter_of(choice),
+            style=style,
+            disabled=disabled,
+            custom_id=f"quiz:{run_id}:{index}:{choice}",
+            row=0,
         )
-        self.run_id, self.index, self.choice = run_id, index, choice
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        label = item.label if isinstance(item, discord.ui.Button) else None
-        return cls(int(match["run"]), int(match["q"]), int(match["c"]), label)
+    def is_dispatchable(self) -> bool:
+        # Not for discord.py's ViewStore: a sent question would otherwise be kept there forever, and its
+        # clicks dispatched twice. The router answers them, on any message, also after a restart.
+        return False
+
+
+_ANSWER_ID = re.compile(ANSWER_TEMPLATE)
+
+
+async def route_answer_click(interaction: discord.Interaction[Any]) -> None:
+    """The `on_interaction` listener for answer clicks, registered in setup_hook like a persistent button.
+
+    A DynamicItem made discord.py rebuild the message's whole View (every button of the question),
+    find the clicked one and build a new item, per click; the custom_id says all the click needs
+    (docs/performance.md). Every other interaction is left to discord.py.
+    """
+    if interaction.type is not discord.InteractionType.component or interaction.data is None:
+        return
+    custom_id = interaction.data.get("custom_id")
+    match = _ANSWER_ID.fullmatch(custom_id) if isinstance(custom_id, str) else None
+    if match is not None:
+        await AnswerClick(int(match["run"]), int(match["q"]), int(match["c"])).callback(interaction)
+
+
+def _is_on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
+    """Whether the clicked custom_id is a button of the message the click came from (as a View checks)."""
+    message = interaction.message
+    if message is None:
+        return False
+    for row in message.components:
+        for child in getattr(row, "children", (row,)):
+            if getattr(child, "custom_id", None) == custom_id:
+                return True
+    return False
+
+
+class AnswerClick:
+    """One answer click, as the custom_id `quiz:<run>:<question>:<choice>` describes it."""
+
+    __slots__ = ("choice", "index", "run_id")
+
+    def __init__(self, run_id: int, index: int, choice: int) -> None:
+        self.run_id, self.index, self.choice = run_id, index, choice
 
     @answers_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if not _is_on_message(interaction, f"quiz:{self.run_id}:{self.index}:{self.choice}"):
+            await send_private(interaction, NO_LONGER_ACTIVE)
+            return
         await self._answer(interaction)
 
     async def _answer(self, interaction: discord.Interaction[Any]) -> None:
@@ -309,7 +350,6 @@ class UnknownQuizButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    AnswerButton,
     StartNowButton,
     NextButton,
     MyAnswersButton,

@@ -208,6 +208,28 @@ async def test_forged_and_stale_buttons_get_a_clear_ephemeral_reply(testbed: Tes
     assert unknown.ephemeral and "There is no quiz called “day4”. Did you mean `day48`?" in unknown.message.content
 
 
+async def test_answer_clicks_are_routed_once_and_no_question_view_is_kept(testbed: TestBed, bot: QuizBot) -> None:
+    alice, bob = testbed.add_member(name="alice"), testbed.add_member(name="bob")
+    await fast_settings(testbed, testbed.owner)
+    q1 = await start_fast_quiz(testbed, alice)
+    locked = await testbed.click(q1, "B", user=alice)
+    assert locked.ephemeral and locked.message.content == "Locked in: B"
+    assert locked.interaction.response_type == 4, "answered once, with the reply itself"
+    # discord.py keeps no View for the question: the answers are routed, only "Next" is a DynamicItem.
+    store = bot._connection._view_store
+    assert q1.id not in store._views and not store.is_message_tracked(q1.id)
+
+    # A custom_id that is not a button of the message it claims to come from is not taken as an answer.
+    intro_like = testbed.new_message(testbed.general.id, {"content": "not a question"}, {})
+    answer_id = next(b.custom_id for b in q1.buttons if b.label and b.label.startswith("A"))
+    assert answer_id is not None
+    forged = await testbed._interact(  # a hand-made payload: Discord's clients cannot send this
+        3, {"custom_id": answer_id, "component_type": 2}, bob, testbed.general, message=intro_like, wait=True, timeout=5
+    )
+    assert forged.ephemeral and forged.message.content.startswith("This quiz button is no longer active")
+    assert await bot.storage.runs.answer_count(1, 0) == 1
+
+
 async def test_who_may_start_and_stop(testbed: TestBed, bot: QuizBot) -> None:
     testbed.forbid_pings = True
     masters = testbed.add_role(name="quiz masters")

@@ -19,7 +19,7 @@ from bot.domain.runs import AnswerResult
 from bot.ops.backup import BackupError, restore_database
 from bot.runtime import shut_down
 from bot.settings import Settings
-from bot.ui.buttons import PERSISTENT_BUTTONS
+from bot.ui.buttons import INTERACTION_ROUTERS, PERSISTENT_BUTTONS
 from tests.discord_testbed.runner import REPO_ROOT, BotProcess, InProcessBot, process_env
 from tests.discord_testbed.testbed import FAKE_TOKEN, TestBed
 
@@ -213,3 +213,5 @@ async def test_startup_identifies_with_the_guilds_intent_only_caches_nothing_and
     # after a restart finds them (the SIGKILL and SIGTERM process tests click old messages at once).
     registered = set(state._view_store._dynamic_items.values())
     assert set(PERSISTENT_BUTTONS) <= registered
+    # Answer buttons are routed by an on_interaction listener instead, added in setup_hook as well.
+    assert set(INTERACTION_ROUTERS) <= set(running_bot.extra_events.get("on_interaction", []))
