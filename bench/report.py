@@ -229,6 +229,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
                     fmt(m["missed_deadline_worst"]),
                     fmt(m["acked_not_stored"]),
                     fmt(m["cpu_ms_per_click"], 3),
+                    fmt(m["rss_idle_mib"]),
                     fmt(m["rss_end_mib"]),
                     f"{fmt(result['rounds'])} (+1 warm-up), {fmt(m['saturated_runs'])} saturated",
                 ]
@@ -243,6 +244,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
         "missed 3 s (worst)",
         "acked, not stored",
         "bot CPU ms / click",
+        "RSS idle MiB",
         "RSS after MiB",
         "rounds",
     ]

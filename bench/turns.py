@@ -75,6 +75,7 @@ class Contender:
     target: Target
     world: BenchWorld
     question: Message
+    rss_idle_mib: float  # with its question on screen, before the first click
     turns: list[Turn] = field(default_factory=list)
     sent: list[Interaction] = field(default_factory=list)
 
@@ -103,7 +104,7 @@ async def run_turns(
             world = await stack.enter_async_context(bench_world(target, spec=spec))
             channel = world.tb.add_channel(name="turns")
             question = await target.open_question(world.tb, channel, world.tb.add_member(name="starter"), 1)
-            contenders.append(Contender(target, world, question))
+            contenders.append(Contender(target, world, question, rss_idle_mib=rss_mib(world.pid)))
         load_before = os.getloadavg()
         for round_no in range(rounds + 1):
             order = contenders[round_no % len(contenders) :] + contenders[: round_no % len(contenders)]
@@ -122,10 +123,12 @@ async def run_turns(
         summaries = []
         for contender in contenders:
             hwm = memory_kib(contender.world.pid).get("VmHWM", 0) / 1024
+            # Mostly HTTP connections kept alive to the API (aiohttp opens one per concurrent request).
+            fds = len(os.listdir(f"/proc/{contender.world.pid}/fd"))
             await contender.world.proc.stop()
             late = check_refusals(contender.world.tb, contender.target)
             lost, rows = unstored(contender.target, contender.world.db_path, contender.sent)
-            summaries.append(_summary(contender, hwm, lost, rows, late))
+            summaries.append({**_summary(contender, hwm, lost, rows, late), "open_fds": fds})
     return {
         "clicks": clicks,
         "rounds": rounds,
@@ -155,6 +158,7 @@ def _summary(contender: Contender, hwm_mib: float, lost: int, rows: int, late: i
         # Over all turns: /proc counts CPU in 10 ms ticks, too coarse for one burst of 200.
         "cpu_ms_per_click": 1000 * sum(t.bot_cpu_s for t in turns) / clicks,
         "testbed_cpu_ms_per_click": 1000 * sum(t.testbed_cpu_s for t in turns) / clicks,
+        "rss_idle_mib": round(contender.rss_idle_mib, 1),
         "rss_end_mib": round(turns[-1].rss_mib, 1),
         "rss_max_mib": round(max(t.rss_mib for t in turns), 1),
         "rss_hwm_mib": round(hwm_mib, 1),
