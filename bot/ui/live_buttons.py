@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import discord
@@ -172,26 +172,25 @@ class AnswerClick:
         age = _age(interaction)
         if age > LATE_ACK_LOG_SECONDS:
             late_clicks.note(age, self.run_id, self.index)
-        work = asyncio.ensure_future(
-            submit_answer(
-                client.storage,
-                client.clock,
-                run_id=self.run_id,
-                index=self.index,
-                choice=self.choice,
-                user_id=interaction.user.id,
-                user_name=interaction.user.display_name,
-            )
-        )
-        await asyncio.wait({work}, timeout=_commit_wait(age))
-        reply: AnswerReply | None = None
+        # The commit runs in this task; only a commit still running after the wait starts a defer beside it.
+        late = _DeferIfLate(self, interaction, _commit_wait(age))
         try:
-            deferred = not work.done() and await self._defer(interaction)
-            reply = await self._outcome(work)
-            await self._reply(interaction, reply.text, deferred=deferred)
+            reply = await self._outcome(
+                submit_answer(
+                    client.storage,
+                    client.clock,
+                    run_id=self.run_id,
+                    index=self.index,
+                    choice=self.choice,
+                    user_id=interaction.user.id,
+                    user_name=interaction.user.display_name,
+                )
+            )
+        finally:
+            late.stop_timer()
+        try:
+            await self._reply(interaction, reply.text, deferred=await late.deferred())
         except DELIVERY_ERRORS as error:
-            if reply is None:
-                reply = await self._outcome(work)
             self._undelivered(interaction, error, reply)
 
     async def _defer(self, interaction: discord.Interaction[Any]) -> bool:
@@ -207,7 +206,7 @@ class AnswerClick:
         log.info("slow answer commit: run=%d question=%d deferred", self.run_id, self.index)
         return True
 
-    async def _outcome(self, work: asyncio.Future[AnswerReply]) -> AnswerReply:
+    async def _outcome(self, work: Awaitable[AnswerReply]) -> AnswerReply:
         """What to tell the member once the commit ended; a failed commit says the click did not count."""
         try:
             return await work
@@ -249,6 +248,35 @@ class AnswerClick:
             describe(error),
             reply.outcome.value,
         )
+
+
+class _DeferIfLate:
+    """Defers a click ("thinking…") if its commit is still running `after` seconds from now.
+
+    A timer instead of running the commit as a task and waiting on it with a timeout: a click whose
+    commit is in time (nearly all) costs one timer handle instead of a task, a waiter and callbacks.
+    """
+
+    __slots__ = ("_click", "_interaction", "_task", "_timer")
+
+    def __init__(self, click: AnswerClick, interaction: discord.Interaction[Any], after: float) -> None:
+        self._click, self._interaction = click, interaction
+        self._task: asyncio.Task[bool] | None = None
+        self._timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(after, self._start)
+
+    def _start(self) -> None:
+        self._timer = None  # the handle keeps its callback, and so this object, alive: let go of it
+        self._task = asyncio.create_task(self._click._defer(self._interaction))
+
+    def stop_timer(self) -> None:
+        """The commit ended: a defer that has not started will not."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def deferred(self) -> bool:
+        """True once Discord has the defer, False if none was started; raises what the defer raised."""
+        return self._task is not None and await self._task
 
 
 def answer_buttons(
