@@ -220,6 +220,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
         for m in result["targets"]:
             rows.append(
                 [
+                    result["database"],
                     fmt(result["clicks"]),
                     m["target"],
                     fmt(m["offered_per_s"], 0),
@@ -235,6 +236,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
                 ]
             )
     header = [
+        "database",
         "clicks at once",
         "bot",
         "offered /s",
@@ -260,9 +262,10 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
                     f"{r['cpu_total']:.2f}×",
                 ]
             )
-    ratio_header = ["clicks", "ratio", "rounds", "acks/s", "p50", "p99", "CPU per burst", "CPU, all rounds"]
+    ratio_header = ["database", "clicks", "ratio", "rounds", "acks/s", "p50", "p99", "CPU per burst", "CPU, all rounds"]
     loads = "; ".join(
-        f"{fmt(r['clicks'])} clicks: load average {r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after"
+        f"{r['database'].split(' ')[0]}, {fmt(r['clicks'])} clicks: "
+        f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after"
         for r in results
     )
     return "\n\n".join(

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
+import tempfile
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.harness import (
@@ -95,13 +98,24 @@ async def _burst(contender: Contender, clicks: int, round_no: int, seed: int, ga
 
 
 async def run_turns(
-    targets: Sequence[Target], clicks: int, rounds: int, *, gap: float = 0.5, seed: int = 3, spec: bool = False
+    targets: Sequence[Target],
+    clicks: int,
+    rounds: int,
+    *,
+    gap: float = 0.5,
+    seed: int = 3,
+    spec: bool = False,
+    db_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Warm-up round, then `rounds` rounds; every target gets one burst of `clicks` per round."""
+    """Warm-up round, then `rounds` rounds; every target gets one burst of `clicks` per round.
+
+    `db_dir` is where the bots' databases go (default: the temporary directory). On a tmpfs such as
+    /dev/shm a WAL sync costs next to nothing, which leaves the bots' own per-click work to compare.
+    """
     async with AsyncExitStack() as stack:
         contenders = []
         for target in targets:
-            world = await stack.enter_async_context(bench_world(target, spec=spec))
+            world = await stack.enter_async_context(bench_world(target, spec=spec, workdir=db_dir))
             channel = world.tb.add_channel(name="turns")
             question = await target.open_question(world.tb, channel, world.tb.add_member(name="starter"), 1)
             contenders.append(Contender(target, world, question, rss_idle_mib=rss_mib(world.pid)))
@@ -132,11 +146,23 @@ async def run_turns(
     return {
         "clicks": clicks,
         "rounds": rounds,
+        "database": database_place(db_dir),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
         "targets": summaries,
         "ratios": [_ratios(contenders[0], other) for other in contenders[1:]],
     }
+
+
+def database_place(db_dir: Path | None) -> str:
+    """Where the databases were, and what kind of file system that is (a sync's cost depends on it)."""
+    folder = Path(db_dir or tempfile.gettempdir()).resolve()
+    kind = "?"
+    with contextlib.suppress(OSError):
+        mounts = [line.split() for line in Path("/proc/mounts").read_text().splitlines()]
+        best = max((m for m in mounts if folder.is_relative_to(m[1])), key=lambda m: len(m[1]), default=None)
+        kind = best[2] if best else "?"
+    return f"{folder} ({kind})"
 
 
 def _summary(contender: Contender, hwm_mib: float, lost: int, rows: int, late: int) -> dict[str, Any]:
@@ -197,9 +223,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--gap", type=float, default=0.5, help="seconds after the last ack before the next turn")
     parser.add_argument("--json", help="also write the full result (every turn) to this file")
+    parser.add_argument("--db-dir", type=Path, help="where the databases go, e.g. /dev/shm (default: the temp dir)")
     args = parser.parse_args()
     targets = [target(name) for name in args.targets.split(",") if name]
-    result = asyncio.run(run_turns(targets, args.clicks, args.rounds, gap=args.gap))
+    result = asyncio.run(run_turns(targets, args.clicks, args.rounds, gap=args.gap, db_dir=args.db_dir))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)

@@ -50,6 +50,7 @@ async def test_turns_compare_bots_burst_by_burst_and_check_every_answer() -> Non
         # The warm-up round counts towards what is stored, not towards the figures.
         assert summary["acked_not_stored"] == 0 and summary["answers_stored"] == 30
         assert summary["cpu_ms_per_click"] >= 0 and summary["rss_end_mib"] > 0
+    assert result["database"].endswith(")")  # the folder and its file system type
     (ratios,) = result["ratios"]
     assert ratios["ours"] == "quizbot" and ratios["theirs"] == "baseline-view"
     assert ratios["throughput"]["min"] <= ratios["throughput"]["median"] <= ratios["throughput"]["max"]
