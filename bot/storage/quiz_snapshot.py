@@ -26,6 +26,7 @@ def load_snapshot(text: str) -> Quiz:
             image=q.get("image", ""),
             choice_explanations=tuple(q.get("choice_explanations", ())),
             shuffle_choices=q.get("shuffle_choices"),
+            author=q.get("author", ""),
         )
         for q in data["questions"]
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.domain import limits
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
-from bot.ui.live_embeds import my_answer_block, my_answers_messages, question_embed, reveal_embed
+from bot.ui.live_embeds import explanation_block, my_answer_block, my_answers_messages, question_embed, reveal_embed
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PICTURED = Question(
@@ -70,3 +70,13 @@ def test_my_answers_of_the_largest_quiz_keeps_every_question_within_discord_limi
     assert [text.count(f"**{n}.** ❌ you: **A**") for n in range(1, 101)] == [1] * 100
     assert text.count(long_why) == 100
     assert messages[-1][-1].footer.text == "0 of 100 right"
+
+
+def test_an_authored_question_credits_its_author_literally_in_results_and_my_answers() -> None:
+    authored = Question("q4", "Who?", ("me", "you"), 0, explanation="Because.", author="**alice** @everyone")
+    credit = "✍️ Question by \\*\\*alice\\*\\* @\u200beveryone"
+
+    assert explanation_block(4, authored).endswith(f"\nBecause.\n{credit}")
+    assert my_answer_block(4, authored, answer(3, 1, False)).endswith(f" · 2.5 s\n{credit}")
+    assert my_answer_block(4, authored, None) == f"**4.** no answer · correct: **A**\n{credit}"
+    assert "Question by" not in explanation_block(2, PLAIN)
