@@ -352,7 +352,10 @@ class BoardStore:
     # --- rescore ----------------------------------------------------------------------------------
 
     async def rescore(self, quiz: Quiz) -> RescoreResult:
-        """Apply the quiz's current answer key to every stored run of it (all guilds).
+        """Apply the shared quiz's current answer key to every stored run of it (all guilds).
+
+        A run of a server's own quiz with the same id (uploaded with replace:true) is that server's, and
+        is left alone: it played the server's version, not the shared file.
 
         A question is matched by id; if its number of choices changed it is a different question
         and is left alone. The summary tables follow through the rescore trigger.
@@ -366,14 +369,14 @@ class BoardStore:
                 cursor = await connection.execute(
                     f"UPDATE run_questions SET correct_choice = {_SHOWN_KEY} WHERE question_id = :qid "
                     f"AND choice_count = :n AND correct_choice != {_SHOWN_KEY} "
-                    "AND run_id IN (SELECT id FROM runs WHERE quiz_id = :quiz)",
+                    f"AND run_id IN ({_SHARED_RUNS})",
                     {"key": question.answer, "qid": question.id, "n": len(question.choices), "quiz": quiz.id},
                 )
                 keys_changed += max(cursor.rowcount, 0)
                 async with connection.execute(
-                    "SELECT 1 FROM run_questions WHERE question_id = ? AND choice_count != ? "
-                    "AND run_id IN (SELECT id FROM runs WHERE quiz_id = ?) LIMIT 1",
-                    (question.id, len(question.choices), quiz.id),
+                    "SELECT 1 FROM run_questions WHERE question_id = :qid AND choice_count != :n "
+                    f"AND run_id IN ({_SHARED_RUNS}) LIMIT 1",
+                    {"qid": question.id, "n": len(question.choices), "quiz": quiz.id},
                 ) as check:
                     if await check.fetchone() is not None:
                         skipped.append(question.id)
@@ -381,12 +384,22 @@ class BoardStore:
             cursor = await connection.execute(
                 "UPDATE answers SET correct = (answers.choice = q.correct_choice) FROM run_questions AS q "
                 "WHERE q.run_id = answers.run_id AND q.idx = answers.idx "
-                "AND answers.run_id IN (SELECT id FROM runs WHERE quiz_id = ?) "
+                f"AND answers.run_id IN ({_SHARED_RUNS}) "
                 "AND answers.correct != (answers.choice = q.correct_choice)",
-                (quiz.id,),
+                {"quiz": quiz.id},
             )
             answers_changed = max(cursor.rowcount, 0)
         return RescoreResult(answers_changed, keys_changed, tuple(skipped))
+
+
+# The runs that played the shared quiz :quiz: not those of a server whose own quiz of that id was current
+# when the run was created (server_quizzes keeps every version with its upload and retire times).
+_SHARED_RUNS = """
+    SELECT r.id FROM runs AS r WHERE r.quiz_id = :quiz AND NOT EXISTS (
+        SELECT 1 FROM server_quizzes AS s
+        WHERE s.guild_id = r.guild_id AND s.quiz_id = r.quiz_id AND s.uploaded_at <= r.created_at
+          AND (s.retired_at IS NULL OR s.retired_at > r.created_at))
+"""
 
 
 def _bucket(target: BoardTarget) -> str:
