@@ -14,6 +14,7 @@ from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
+from bot.storage.suggestions import SuggestionStore
 
 __all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
 
@@ -26,6 +27,7 @@ class Storage:
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
+        self.suggestions = SuggestionStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

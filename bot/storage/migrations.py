@@ -322,4 +322,36 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
+    # 6: member suggestions. A member suggests a question with /quiz-suggest; the organisers accept, edit
+    # or reject it from a review message in the channel /quiz-settings review_channel names (NULL: off).
+    # An accepted one becomes a new version of a server quiz in the same transaction that marks it, and
+    # counts as "questions authored" in /stats.
+    """
+    ALTER TABLE guild_settings ADD COLUMN review_channel_id INTEGER;
+
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        quiz_id TEXT,  -- the quiz the member chose, NULL for the server's `suggestions` quiz
+        author_id INTEGER NOT NULL,
+        author_name TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL,  -- a JSON list of 2 to 5 texts
+        answer INTEGER NOT NULL,
+        explanation TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+        created_at REAL NOT NULL,
+        review_channel_id INTEGER NOT NULL,
+        review_message_id INTEGER,
+        edited_by INTEGER,
+        edited_at REAL,
+        decided_by INTEGER,
+        decided_at REAL,
+        -- Where an accepted question went: the server quiz, its new version and the question's id.
+        accepted_quiz_id TEXT,
+        accepted_version INTEGER,
+        accepted_question_id TEXT
+    );
+    CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_id, status);
+    """,
 ]
