@@ -37,6 +37,7 @@ class MemberStats:
     best_quiz: BestQuiz | None
     daily_streak: Streak
     tags: tuple[TagAccuracy, ...]  # most answered first
+    questions_authored: int = 0  # the member's suggestions this server accepted
 
     @property
     def accuracy(self) -> float:

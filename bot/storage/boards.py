@@ -205,6 +205,10 @@ class BoardStore:
             "ORDER BY answered DESC, tag",
             (guild_id, user_id),
         )
+        authored = await self._db.fetch_one(
+            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_id = ? AND status = 'accepted'",
+            (guild_id, user_id),
+        )
         return MemberStats(
             user_id=user_id,
             user_name=None if totals is None else str(totals["user_name"]),
@@ -215,6 +219,7 @@ class BoardStore:
             best_quiz=None if best is None else BestQuiz(best[0], best[1], int(best[2]), int(best[3])),
             daily_streak=await self._daily_streak(guild_id, user_id),
             tags=tuple(TagAccuracy(row[0], int(row[1]), int(row[2])) for row in tags),
+            questions_authored=int(authored[0]),
         )
 
     async def _daily_streak(self, guild_id: int, user_id: int) -> Streak:
