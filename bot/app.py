@@ -1,6 +1,6 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards) are built here in setup_hook and reached as attributes
+The services (live runs, daily posts, boards, suggestions) are built here in setup_hook and reached as attributes
 of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
 """
 
@@ -24,6 +24,7 @@ from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
 from bot.library import QuizLibrary
+from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
@@ -33,6 +34,7 @@ from bot.ui.buttons import PERSISTENT_BUTTONS
 from bot.ui.daily_presenter import DiscordDailyPresenter
 from bot.ui.failures import QuizCommandTree
 from bot.ui.live_presenter import DiscordPresenter, ResultsPart
+from bot.ui.suggestions import answer_suggestion_form
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    suggestions: SuggestionDesk
 
 
 class QuizBot(commands.Bot):
@@ -130,6 +133,10 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def suggestions(self) -> SuggestionDesk:
+        return self.services.suggestions
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -148,7 +155,15 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
-        return Services(live, presenter, scheduler, daily, BoardService(storage, catalog), QuizSettings(storage))
+        return Services(
+            live,
+            presenter,
+            scheduler,
+            daily,
+            BoardService(storage, catalog),
+            QuizSettings(storage),
+            SuggestionDesk(storage, self.clock, self.library),
+        )
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer
@@ -158,6 +173,9 @@ class QuizBot(commands.Bot):
         await self._library.load()
         self._services = self._build_services(self._storage)
         self.add_dynamic_items(*PERSISTENT_BUTTONS)
+        # Suggestion forms are answered by their custom_id, not by a Modal kept in memory, so a form
+        # submitted after a restart (or hours later) is still taken.
+        self.add_listener(answer_suggestion_form, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Not waiting for on_ready (which comes seconds after the guilds): posting and editing need only
