@@ -322,4 +322,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
+    # 6: /privacy. A member's choices per server; a row exists only while a choice differs from the default
+    # (hidden = 1 leaves them off every public board). What export and forget cover is bot/storage/privacy.py.
+    """
+    CREATE TABLE member_privacy (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+    """,
 ]
