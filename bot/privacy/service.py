@@ -44,16 +44,22 @@ def export_document(user_id: int, guild_id: int | None, data: dict[str, list[dic
     tables: dict[str, Any] = {}
     for table in MEMBER_TABLES:
         forget = table.forget.value if table.forget is not Forget.KEEP else f"kept: {table.why_kept}"
-        tables[table.table] = {"what": table.what, "forget_me": forget, "rows": data.get(table.table, [])}
+        rows = [{key: _text_id(key, value) for key, value in row.items()} for row in data.get(table.table, [])]
+        tables[table.table] = {"what": table.what, "forget_me": forget, "rows": rows}
     document = {
         "format": EXPORT_FORMAT,
-        "member_id": str(user_id),  # snowflakes as text: JSON readers with doubles would round them
+        "member_id": str(user_id),
         "server_id": None if guild_id is None else str(guild_id),
         "exported_at": now,
         "explained_in": EXPLAINED_IN,
         "tables": tables,
     }
     return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def _text_id(key: str, value: Any) -> Any:
+    """Ids as text: a JSON reader that parses numbers as doubles would round a snowflake."""
+    return str(value) if key.endswith("_id") and isinstance(value, int) else value
 
 
 class PrivacyService:

@@ -78,8 +78,8 @@ async def test_export_my_data_is_a_private_json_file_of_this_server_only(testbed
     (answer,) = document["tables"]["answers"]["rows"]
     assert (answer["name_shown"], answer["choice_in_quiz_file"], answer["correct"]) == ("alice", "C", 0)
     rows = [row for table in document["tables"].values() for row in table["rows"]]
-    assert all(row.get("user_id", alice.id) == alice.id for row in rows), "nobody else's rows"
-    assert all(row.get("guild_id", row.get("server_id", guild)) == guild for row in rows), "this server only"
+    assert all(row.get("user_id", str(alice.id)) == str(alice.id) for row in rows), "nobody else's rows"
+    assert all(row.get("guild_id", row.get("server_id")) == str(guild) for row in rows), "this server only"
 
 
 async def test_forget_me_asks_first_still_works_after_a_restart_and_the_boards_are_recomputed(

@@ -32,7 +32,12 @@ async def test_status_export_and_forget_of_one_member(storage: Storage) -> None:
     assert document["tables"]["answers"]["forget_me"] == "deleted"
     assert document["tables"]["board_totals"]["forget_me"].startswith("recomputed")
     assert document["tables"]["member_privacy"]["forget_me"].startswith("kept: so that you stay hidden")
-    assert [row["choice_in_quiz_file"] for row in document["tables"]["answers"]["rows"]] == ["A", "C"]
+    answers = document["tables"]["answers"]["rows"]
+    assert [(row["choice_in_quiz_file"], row["run_id"], row["server_id"]) for row in answers] == [
+        ("A", "1", str(SEED_GUILD)),
+        ("C", "1", str(SEED_GUILD)),
+    ]
+    assert {row["user_id"] for row in document["tables"]["board_totals"]["rows"]} == {str(ANN)}
     assert export.rows == sum(len(table["rows"]) for table in document["tables"].values())
 
     assert await service.forget_preview(SEED_GUILD, ANN) == 2
