@@ -275,7 +275,7 @@ async def test_a_crash_while_creating_the_posts_run_leaves_no_orphan_run(
     clock, discord = FakeClock(at(1, 7)), FakeDiscord()
 
     async def insert_then_die(*args: object, **kwargs: object) -> int:
-        await insert_run(*args, **kwargs)  # type: ignore[arg-type]
+        await insert_run(*args, **kwargs)
         raise ProcessCrash("killed between creating the run and linking it to the post")
 
     monkeypatch.setattr(bot.storage.daily, "insert_run", insert_then_die)
