@@ -1,7 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards, suggestions) are built here in setup_hook and reached as attributes
-of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy, suggestions) are built here in setup_hook and reached
+as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`, `bot.suggestions`);
+cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.library import QuizLibrary
 from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
+from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
@@ -46,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboard",
     "cogs.reports",
     "cogs.library",
+    "cogs.privacy",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -61,6 +64,7 @@ class Services:
     boards: BoardService
     quiz_settings: QuizSettings
     suggestions: SuggestionDesk
+    privacy: PrivacyService
 
 
 class QuizBot(commands.Bot):
@@ -133,6 +137,10 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def privacy(self) -> PrivacyService:
+        return self.services.privacy
+
+    @property
     def suggestions(self) -> SuggestionDesk:
         return self.services.suggestions
 
@@ -163,6 +171,7 @@ class QuizBot(commands.Bot):
             BoardService(storage, catalog),
             QuizSettings(storage),
             SuggestionDesk(storage, self.clock, self.library),
+            PrivacyService(storage, self.clock),
         )
 
     async def setup_hook(self) -> None:

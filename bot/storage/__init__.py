@@ -12,6 +12,7 @@ from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 from bot.storage.suggestions import SuggestionStore
@@ -28,6 +29,7 @@ class Storage:
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
         self.suggestions = SuggestionStore(database)
+        self.privacy = PrivacyStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

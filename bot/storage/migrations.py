@@ -322,7 +322,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
-    # 6: member suggestions. A member suggests a question with /quiz-suggest; the organisers accept, edit
+    # 6: /privacy. A member's choices per server; a row exists only while a choice differs from the default
+    # (hidden = 1 leaves them off every public board). What export and forget cover is bot/storage/privacy.py.
+    """
+    CREATE TABLE member_privacy (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+    """,
+    # 7: member suggestions. A member suggests a question with /quiz-suggest; the organisers accept, edit
     # or reject it from a review message in the channel /quiz-settings review_channel names (NULL: off).
     # An accepted one becomes a new version of a server quiz in the same transaction that marks it, and
     # counts as "questions authored" in /stats.
@@ -333,7 +344,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         guild_id INTEGER NOT NULL,
         quiz_id TEXT,  -- the quiz the member chose, NULL for the server's `suggestions` quiz
-        author_id INTEGER NOT NULL,
+        author_user_id INTEGER NOT NULL,  -- the member who suggested it (export and forget: bot/storage/privacy.py)
         author_name TEXT NOT NULL,
         prompt TEXT NOT NULL,
         choices TEXT NOT NULL,  -- a JSON list of 2 to 5 texts
@@ -352,6 +363,6 @@ MIGRATIONS: list[str] = [
         accepted_version INTEGER,
         accepted_question_id TEXT
     );
-    CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_id, status);
+    CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_user_id, status);
     """,
 ]

@@ -20,7 +20,7 @@ class AlreadyDecidedError(QuizbotError):
 
 
 _COLUMNS = (
-    "id, guild_id, quiz_id, author_id, author_name, prompt, choices, answer, explanation, status, created_at, "
+    "id, guild_id, quiz_id, author_user_id, author_name, prompt, choices, answer, explanation, status, created_at, "
     "review_channel_id, review_message_id, edited_by, decided_by, decided_at, accepted_quiz_id, accepted_version, "
     "accepted_question_id"
 )
@@ -31,7 +31,7 @@ def _suggestion(row: aiosqlite.Row) -> Suggestion:
         id=row["id"],
         guild_id=row["guild_id"],
         quiz_id=row["quiz_id"],
-        author_id=row["author_id"],
+        author_id=row["author_user_id"],
         author_name=row["author_name"],
         question=SuggestedQuestion(
             prompt=row["prompt"],
@@ -69,7 +69,7 @@ class SuggestionStore:
     ) -> Suggestion:
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
-                "INSERT INTO suggestions (guild_id, quiz_id, author_id, author_name, prompt, choices, answer, "
+                "INSERT INTO suggestions (guild_id, quiz_id, author_user_id, author_name, prompt, choices, answer, "
                 "explanation, created_at, review_channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
@@ -107,7 +107,7 @@ class SuggestionStore:
 
     async def pending_count(self, guild_id: int, author_id: int) -> int:
         row = await self._db.fetch_one(
-            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_id = ? AND status = 'pending'",
+            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_user_id = ? AND status = 'pending'",
             (guild_id, author_id),
         )
         return int(row[0])
@@ -115,8 +115,15 @@ class SuggestionStore:
     async def authored_count(self, guild_id: int, author_id: int) -> int:
         """How many of the member's suggestions this server accepted: their "questions authored"."""
         row = await self._db.fetch_one(
-            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_id = ? AND status = 'accepted'",
+            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_user_id = ? AND status = 'accepted'",
             (guild_id, author_id),
+        )
+        return int(row[0])
+
+    async def count_by_author(self, guild_id: int, author_id: int) -> int:
+        """Every suggestion of the member here, whatever its status (what Forget me deletes)."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_user_id = ?", (guild_id, author_id)
         )
         return int(row[0])
 

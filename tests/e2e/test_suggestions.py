@@ -246,3 +246,22 @@ async def test_another_server_never_sees_a_suggestion_or_its_credit(testbed: Tes
     assert off_there.message is not None and "Suggestions are off in this server" in off_there.message.content
     there = await testbed.slash("stats", {"member": alice}, user=alice_there, channel=other_channel)
     assert there.message is not None and "Questions authored" not in there.message.text()
+
+
+async def test_forget_me_takes_a_members_suggestions_with_it(testbed: TestBed, bot: QuizBot) -> None:
+    review = await review_channel(testbed)
+    organiser = testbed.add_member(name="organiser", permissions=Permission.MANAGE_GUILD)
+    alice = testbed.add_member(name="alice")  # she suggested, and never answered a question
+    await suggest(testbed, alice, QUESTION)
+    posted = await review_message(testbed, review, 1)
+
+    panel = (await testbed.slash("privacy", {}, user=alice)).message
+    assert panel is not None
+    await testbed.click(panel, "Forget me", user=alice)
+    assert "deletes your 0 answers (and any questions you suggested;" in panel.content
+    await testbed.click(panel, "Forget me now", user=alice)
+
+    assert panel.content.endswith("So is your suggested question.")
+    refused = await _private_reply(testbed, await testbed.click(posted, "Accept", user=organiser))
+    assert refused == "This suggestion is not in this server's records any more."
+    assert bot.library.catalog_for(testbed.guild.id).get("suggestions") is None

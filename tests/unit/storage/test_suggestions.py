@@ -112,3 +112,41 @@ async def test_an_edit_replaces_the_question_and_a_delete_forgets_a_pending_one(
     assert edited is not None and edited.question == fixed and edited.edited_by == 7 and edited.author_name == "alice"
     await storage.suggestions.delete(suggestion_id)
     assert await storage.suggestions.get(GUILD, suggestion_id) is None
+
+
+async def test_the_author_exports_and_forgets_their_suggestions_and_the_quiz_keeps_the_question(
+    storage: Storage,
+) -> None:
+    accepted, waiting = await _add(storage), await _add(storage)
+    elsewhere, someone_elses = await _add(storage, guild_id=OTHER_GUILD), await _add(storage, author_id=6)
+    await storage.suggestions.edit(someone_elses, ASKED, edited_by=5, now=NOW)  # 5 also reviews others' ones
+    grown = _with_question(QUIZ, accepted)
+    await storage.suggestions.accept(
+        accepted, GUILD, grown, "v1", question_id="x", based_on=None, decided_by=7, now=NOW
+    )
+
+    data = await storage.privacy.member_data(5, GUILD)
+
+    assert [(row["suggestion_id"], row["status"]) for row in data["suggestions"]] == [
+        (accepted, "accepted"),
+        (waiting, "pending"),
+    ]
+    first = data["suggestions"][0]
+    assert (first["name_shown"], first["answer"], first["prompt"], first["accepted_quiz_id"]) == (
+        "alice", "B", ASKED.prompt, "day49"
+    )  # fmt: skip
+    assert [row["suggestion_id"] for row in data["suggestions_edited"]] == [someone_elses]
+    assert [row["suggestion_id"] for row in (await storage.privacy.member_data(7, GUILD))["suggestions_decided"]] == [
+        accepted
+    ]
+
+    forgotten = await storage.privacy.forget(5, GUILD)
+
+    assert forgotten.deleted["suggestions"] == 2
+    assert [await storage.suggestions.get(GUILD, gone) for gone in (accepted, waiting)] == [None, None]
+    assert await storage.suggestions.get(OTHER_GUILD, elsewhere) is not None  # another server's are its own
+    kept = await storage.suggestions.get(GUILD, someone_elses)
+    assert kept is not None and kept.edited_by == 5  # someone else's suggestion keeps who edited it
+    current = await storage.library.current(GUILD, "day49")
+    assert current is not None and current.quiz == grown  # quiz content stays, with its author: credit
+    assert await storage.suggestions.authored_count(GUILD, 5) == 0
