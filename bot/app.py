@@ -1,7 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards) are built here in setup_hook and reached as attributes
-of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, review) are built here in setup_hook and reached as
+attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.review`); cogs only parse,
+call one, and render.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.library import QuizLibrary
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
+from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.ui.buttons import PERSISTENT_BUTTONS
@@ -44,6 +46,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboard",
     "cogs.reports",
     "cogs.library",
+    "cogs.review",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -58,6 +61,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    review: ReviewService
 
 
 class QuizBot(commands.Bot):
@@ -130,6 +134,10 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def review(self) -> ReviewService:
+        return self.services.review
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -148,7 +156,9 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
-        return Services(live, presenter, scheduler, daily, BoardService(storage, catalog), QuizSettings(storage))
+        review = ReviewService(storage, self.clock)
+        boards = BoardService(storage, catalog, review)
+        return Services(live, presenter, scheduler, daily, boards, QuizSettings(storage), review)
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer

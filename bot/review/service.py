@@ -158,9 +158,13 @@ class ReviewService:
     async def every_answer(self, guild_id: int, user_id: int) -> bool:
         return (await self._storage.review.member(guild_id, user_id)).every_answer
 
-    async def queue(self, guild_id: int, user_id: int) -> ReviewQueue:
-        """The card to show now (the one due longest), with the member's counts."""
-        await self.catch_up(guild_id, user_id)
+    async def queue(self, guild_id: int, user_id: int, *, every_answer: bool | None = None) -> ReviewQueue:
+        """The card to show now (the one due longest), with the member's counts; `every_answer` changes the
+        member's setting first."""
+        if every_answer is None:
+            await self.catch_up(guild_id, user_id)
+        else:
+            await self.set_every_answer(guild_id, user_id, every_answer)
         now = self._clock.now()
         shown = await self._storage.review.first_due(guild_id, user_id, now)
         return ReviewQueue(shown, await self._storage.review.counts(guild_id, user_id, now))

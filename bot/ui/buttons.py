@@ -11,6 +11,7 @@ from bot.ui.boards import LeaderboardPageButton
 from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS
 from bot.ui.quiz_list import QuizzesPageButton
+from bot.ui.review import DYNAMIC_ITEMS as REVIEW_ITEMS
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
@@ -18,4 +19,5 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     LeaderboardPageButton,
     RemoveQuizButton,
     KeepQuizButton,
+    *REVIEW_ITEMS,
 )
