@@ -22,6 +22,7 @@ from bot.domain.review import (
     CardQuestion,
     CardUpdate,
     Mistake,
+    RatingSource,
     ReviewCard,
     ReviewCounts,
 )
@@ -38,9 +39,18 @@ _CARD_QUESTION = (
     "k.correct_choice FROM review_cards AS c JOIN runs AS r ON r.id = c.run_id "
     "JOIN run_questions AS k ON k.run_id = c.run_id AND k.idx = c.idx"
 )
-# Whether the member has been shown the answer to a question: it closed (a live question's reveal, a
-# daily post's), or its deadline is long past (a run that never got to close it).
-_KNOWN = "(q.state = 'closed' OR q.deadline <= :known_before)"
+# The questions whose answer members have not been shown yet: not closed (a live question before its
+# reveal, a daily post before its reveal) in a run still going, unless the deadline is long past (a run
+# that never got to close it). Few rows, read once per query through the active-runs index; a member's
+# answers are then checked against it by (run_id, idx), which their index holds, so no row is looked up.
+_UNREVEALED = (
+    "SELECT q.run_id, q.idx FROM runs AS r JOIN run_questions AS q ON q.run_id = r.id "
+    "WHERE r.status IN ('lobby', 'running') AND q.state != 'closed' "
+    "AND (q.deadline IS NULL OR q.deadline > :known_before)"
+)
+_KNOWN = f"(a.run_id, a.idx) NOT IN ({_UNREVEALED})"
+# Only one quiz's answers, when :quiz_id is set: runs by (guild, quiz id) through their index.
+_OF_QUIZ = "(:quiz_id IS NULL OR a.run_id IN (SELECT id FROM runs WHERE guild_id = :guild_id AND quiz_id = :quiz_id))"
 
 
 class CardChangedError(QuizbotError):
@@ -87,6 +97,73 @@ def _card_question(row: Any) -> CardQuestion:
         question=load_question(row["q"]),
         key=int(row["correct_choice"]),
     )
+
+
+# One row per card of a batch (from `_collapsed`): its first and last rating number and its final state.
+_INSERT_CARD = """
+INSERT INTO review_cards (guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, last_review, ratings,
+                          lapses, review_lapses, last_answer_at, scheduler_state, created_at)
+VALUES (:guild_id, :user_id, :quiz, :question, :run, :idx, :due, :phase, :last_review, :last, :wrong, :review_wrong,
+        coalesce(:answer_at, :at), :state, :created)
+"""
+_CARD_KEY = "guild_id = :guild_id AND user_id = :user_id AND quiz_id = :quiz AND question_id = :question"
+_UPDATE_CARD = f"""
+UPDATE review_cards SET run_id = :run, idx = :idx, due = :due, phase = :phase, last_review = :last_review,
+    ratings = :last, lapses = lapses + :wrong, review_lapses = review_lapses + :review_wrong,
+    last_answer_at = max(last_answer_at, coalesce(:answer_at, last_answer_at)),
+    scheduler_state = json_set(:state, '$.card_id', id)
+WHERE {_CARD_KEY} AND ratings = :first - 1
+"""
+# The library's record names each new card by our id.
+_NAME_CARD = f"UPDATE review_cards SET scheduler_state = json_set(scheduler_state, '$.card_id', id) WHERE {_CARD_KEY}"
+_INSERT_LOG = f"""
+INSERT INTO review_log (card_id, n, rating, reviewed_at, source, run_id, idx, choice)
+VALUES ((SELECT id FROM review_cards WHERE {_CARD_KEY}), :n, :rating, :at, :source, :run, :idx, :choice)
+"""
+
+
+def _collapsed(updates: Sequence[CardUpdate]) -> list[dict[str, Any]]:
+    """Per card, in first-rated order: the state after its last rating here, and what the ratings add up to."""
+    cards: dict[tuple[str, str], dict[str, Any]] = {}
+    for update in updates:
+        wrong = 0 if update.correct else 1
+        key = (update.quiz_id, update.question_id)
+        first = {"first": update.number, "wrong": 0, "review_wrong": 0, "answer_at": None}
+        card = cards.setdefault(key, {**first, "created": to_timestamp(update.at)})
+        if update.last_answer_at is not None:
+            card["answer_at"] = to_timestamp(update.last_answer_at)
+        card.update(
+            quiz=update.quiz_id,
+            question=update.question_id,
+            run=update.run_id,
+            idx=update.index,
+            due=to_timestamp(update.state.due),
+            phase=int(update.state.phase),
+            last_review=to_timestamp(update.state.last_review),
+            last=update.number,
+            wrong=card["wrong"] + wrong,
+            review_wrong=card["review_wrong"] + (wrong if update.source is RatingSource.REVIEW else 0),
+            state=update.state.scheduler_state,
+            at=to_timestamp(update.at),
+        )
+    return list(cards.values())
+
+
+def _log_rows(updates: Sequence[CardUpdate]) -> list[dict[str, Any]]:
+    return [
+        {
+            "quiz": update.quiz_id,
+            "question": update.question_id,
+            "n": update.number,
+            "rating": 3 if update.correct else 1,
+            "at": to_timestamp(update.at),
+            "source": update.source.value,
+            "run": update.run_id,
+            "idx": update.index,
+            "choice": update.choice,
+        }
+        for update in updates
+    ]
 
 
 class ReviewStore:
@@ -161,15 +238,28 @@ class ReviewStore:
     async def apply(
         self, guild_id: int, user_id: int, updates: Sequence[CardUpdate], *, synced_until: datetime | None = None
     ) -> None:
-        """Store ratings in order, in one transaction; CardChangedError (and nothing stored) if any is stale.
+        """Store ratings (in order; several may rate one card), in one transaction; CardChangedError, and
+        nothing stored, if any is stale.
 
-        A rating numbered n applies only to a card rated n - 1 times so far, and the log keeps one row per
-        number: a rating computed twice from the same state is stored once.
+        A card's ratings numbered n.. apply only to a card rated n - 1 times so far, and the log keeps one
+        row per number: a rating computed twice from the same state is stored once. A whole catch-up batch
+        is a handful of statements, whatever its size.
         """
+        member = {"guild_id": guild_id, "user_id": user_id}
+        cards = [{**member, **card} for card in _collapsed(updates)]
+        new = [card for card in cards if card["first"] == 1]
+        rated = [card for card in cards if card["first"] > 1]
         try:
             async with self._db.transaction() as connection:
-                for update in updates:
-                    await self._apply_one(connection, guild_id, user_id, update)
+                if new:
+                    await connection.executemany(_INSERT_CARD, new)
+                    await connection.executemany(_NAME_CARD, new)
+                if rated:
+                    cursor = await connection.executemany(_UPDATE_CARD, rated)
+                    if cursor.rowcount != len(rated):
+                        raise CardChangedError()
+                if updates:
+                    await connection.executemany(_INSERT_LOG, [{**member, **row} for row in _log_rows(updates)])
                 if synced_until is not None:
                     await connection.execute(
                         "INSERT INTO review_members (guild_id, user_id, synced_until) VALUES (?, ?, ?) "
@@ -178,72 +268,6 @@ class ReviewStore:
                     )
         except sqlite3.IntegrityError:
             raise CardChangedError() from None
-
-    async def _apply_one(self, connection: Any, guild_id: int, user_id: int, update: CardUpdate) -> None:
-        state = update.state
-        wrong = 0 if update.correct else 1
-        review_wrong = wrong if update.choice is not None else 0
-        values = {
-            "guild_id": guild_id,
-            "user_id": user_id,
-            "quiz_id": update.quiz_id,
-            "question_id": update.question_id,
-            "run_id": update.run_id,
-            "idx": update.index,
-            "due": to_timestamp(state.due),
-            "phase": int(state.phase),
-            "last_review": to_timestamp(state.last_review),
-            "n": update.number,
-            "wrong": wrong,
-            "review_wrong": review_wrong,
-            "answer_at": None if update.last_answer_at is None else to_timestamp(update.last_answer_at),
-            "state": state.scheduler_state,
-            "at": to_timestamp(update.at),
-        }
-        if update.number == 1:
-            cursor = await connection.execute(
-                "INSERT INTO review_cards (guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, "
-                "last_review, ratings, lapses, review_lapses, last_answer_at, scheduler_state, created_at) "
-                "VALUES (:guild_id, :user_id, :quiz_id, :question_id, :run_id, :idx, :due, :phase, :last_review, 1, "
-                ":wrong, :review_wrong, coalesce(:answer_at, :at), :state, :at) RETURNING id",
-                values,
-            )
-            row = await cursor.fetchone()
-            card_id = int(row[0])
-            # The library's record names the card by our id.
-            await connection.execute(
-                "UPDATE review_cards SET scheduler_state = json_set(scheduler_state, '$.card_id', id) WHERE id = ?",
-                (card_id,),
-            )
-        else:
-            cursor = await connection.execute(
-                "UPDATE review_cards SET run_id = :run_id, idx = :idx, due = :due, phase = :phase, "
-                "last_review = :last_review, ratings = :n, lapses = lapses + :wrong, "
-                "review_lapses = review_lapses + :review_wrong, "
-                "last_answer_at = max(last_answer_at, coalesce(:answer_at, last_answer_at)), "
-                "scheduler_state = json_set(:state, '$.card_id', id) "
-                "WHERE guild_id = :guild_id AND user_id = :user_id AND quiz_id = :quiz_id "
-                "AND question_id = :question_id AND ratings = :n - 1 RETURNING id",
-                values,
-            )
-            row = await cursor.fetchone()
-            if row is None:
-                raise CardChangedError()
-            card_id = int(row[0])
-        await connection.execute(
-            "INSERT INTO review_log (card_id, n, rating, reviewed_at, source, run_id, idx, choice) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                card_id,
-                update.number,
-                1 if wrong else 3,
-                to_timestamp(update.at),
-                update.source.value,
-                update.run_id,
-                update.index,
-                update.choice,
-            ),
-        )
 
     # --- reading cards ------------------------------------------------------------------------------
 
@@ -281,14 +305,14 @@ class ReviewStore:
         """The member's wrong answers whose answer they have seen, newest first (of one quiz, if given)."""
         # The page's rows first (the member index read backwards), then only their questions' text.
         rows = await self._db.fetch_all(
+            # The page's rows from the member's index alone (read backwards), then only their questions' text.
             "WITH page AS MATERIALIZED ("
-            " SELECT a.run_id, a.idx, a.choice, a.answered_at, q.correct_choice FROM answers AS a"
-            " JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx JOIN runs AS r ON r.id = a.run_id"
-            f" WHERE a.guild_id = :guild_id AND a.user_id = :user_id AND a.correct = 0 AND {_KNOWN}"
-            " AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id)"
+            " SELECT a.run_id, a.idx, a.choice, a.answered_at FROM answers AS a"
+            f" WHERE a.guild_id = :guild_id AND a.user_id = :user_id AND a.correct = 0 AND {_KNOWN} AND {_OF_QUIZ}"
             " ORDER BY a.answered_at DESC LIMIT :limit OFFSET :offset) "
             "SELECT p.run_id, r.quiz_id, r.quiz_title, json_extract(r.quiz_snapshot, '$.questions[' || p.idx || ']'), "
-            "p.choice, p.correct_choice, p.answered_at FROM page AS p JOIN runs AS r ON r.id = p.run_id "
+            "p.choice, q.correct_choice, p.answered_at FROM page AS p JOIN runs AS r ON r.id = p.run_id "
+            "JOIN run_questions AS q ON q.run_id = p.run_id AND q.idx = p.idx "
             "ORDER BY p.answered_at DESC",
             {
                 "guild_id": guild_id,
@@ -314,10 +338,8 @@ class ReviewStore:
 
     async def mistake_count(self, guild_id: int, user_id: int, *, quiz_id: str | None, known_before: datetime) -> int:
         row = await self._db.fetch_one(
-            "SELECT count(*) FROM answers AS a JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
-            "JOIN runs AS r ON r.id = a.run_id "
-            f"WHERE a.guild_id = :guild_id AND a.user_id = :user_id AND a.correct = 0 AND {_KNOWN} "
-            "AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id)",
+            "SELECT count(*) FROM answers AS a "
+            f"WHERE a.guild_id = :guild_id AND a.user_id = :user_id AND a.correct = 0 AND {_KNOWN} AND {_OF_QUIZ}",
             {"guild_id": guild_id, "user_id": user_id, "quiz_id": quiz_id, "known_before": to_timestamp(known_before)},
         )
         return int(row[0])
