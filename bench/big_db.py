@@ -246,14 +246,14 @@ def _copy_database(source: Path, target: Path) -> None:
 
 
 async def _click_path(storage: Storage) -> list[tuple[str, float, float]]:
-    """record_answer on this schema, with schema 5's member index instead of schema 6's, then with no
+    """record_answer on this schema, with schema 6's member index instead of schema 7's, then with no
     summary triggers either (same database, same disk)."""
     quiz = make_quiz(7)
     rows = []
     variants = (
-        ("with summary triggers and the (guild, member, correct, time) index (schema 6)", ()),
+        ("with summary triggers and the (guild, member, correct, time) index (schema 7)", ()),
         (
-            "with the (guild, member) index instead (schema 5)",
+            "with the (guild, member) index instead (schema 6)",
             ("DROP INDEX answers_member", "CREATE INDEX answers_guild_user ON answers (guild_id, user_id)"),
         ),
         (
@@ -318,8 +318,8 @@ def render(fill_info: dict[str, float], members: int, results: list[tuple[str, f
         "statement (median above, with `synchronous=FULL`).",
         "",
         "Review cards (docs/review.md) are made from the answers when a member's cards are read, not on the "
-        "click path: the only change there is migration 6's `(guild, member, correct, time)` answers index, "
-        "which replaces schema 5's `(guild, member)` one, so a click writes as many index entries as before "
+        "click path: the only change there is migration 7's `(guild, member, correct, time)` answers index, "
+        "which replaces schema 6's `(guild, member)` one, so a click writes as many index entries as before "
         "(the two click-path rows above; they differ by less than the noise between runs). The one-off "
         "figures are single timings: a member's first catch-up folds their whole history into cards (about "
         "one transaction per 500 answers, and `/review` defers first). After that, "

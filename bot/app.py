@@ -1,8 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards, review) are built here in setup_hook and reached as
-attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.review`); cogs only parse,
-call one, and render.
+The services (live runs, daily posts, boards, privacy, review) are built here in setup_hook and reached
+as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`, `bot.review`);
+cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.library import QuizLibrary
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
+from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
 from bot.review.service import ReviewService
 from bot.settings import Settings
@@ -46,6 +47,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboard",
     "cogs.reports",
     "cogs.library",
+    "cogs.privacy",
     "cogs.review",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
@@ -61,6 +63,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    privacy: PrivacyService
     review: ReviewService
 
 
@@ -134,6 +137,10 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def privacy(self) -> PrivacyService:
+        return self.services.privacy
+
+    @property
     def review(self) -> ReviewService:
         return self.services.review
 
@@ -157,8 +164,16 @@ class QuizBot(commands.Bot):
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
         review = ReviewService(storage, self.clock)
-        boards = BoardService(storage, catalog, review)
-        return Services(live, presenter, scheduler, daily, boards, QuizSettings(storage), review)
+        return Services(
+            live,
+            presenter,
+            scheduler,
+            daily,
+            BoardService(storage, catalog, review),
+            QuizSettings(storage),
+            PrivacyService(storage, self.clock),
+            review,
+        )
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer

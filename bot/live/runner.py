@@ -93,6 +93,20 @@ class Presenter(Protocol[PartT]):
     async def report_problem(self, run: Run, text: str) -> None: ...
 
 
+def _retry_delay(run: Run, error: TransientError, failures: int) -> timedelta:
+    """The back-off before sending the same request again after `failures` failures, logged in one line."""
+    delay = RETRY.delay(failures)
+    log.warning(
+        "quiz run %d: %s; the same request again in %.0f s (try %d of %d)",
+        run.id,
+        error,
+        delay.total_seconds(),
+        failures + 1,
+        RETRY.tries,
+    )
+    return delay
+
+
 def nonce_for(run_id: int, what: str) -> str:
     """A per-post nonce (Discord allows 25 characters) that repeats only for the same post of the same run."""
     return f"qz{run_id}{what}"[:25]
@@ -151,16 +165,7 @@ class LiveRun(Generic[PartT]):
                     log.warning("quiz run %d: %s; gave up after %d tries, ending the run", run.id, error, RETRY.tries)
                     await self._storage.runs.finish_run(run.id, status=RunStatus.STOPPED, now=self._clock.now())
                     continue
-                delay = RETRY.delay(failures)
-                log.warning(
-                    "quiz run %d: %s; the same request again in %.0f s (try %d of %d)",
-                    run.id,
-                    error,
-                    delay.total_seconds(),
-                    failures + 1,
-                    RETRY.tries,
-                )
-                await self._wait_until(self._clock.now() + delay)
+                await self._wait_until(self._clock.now() + _retry_delay(run, error, failures))
             except asyncio.CancelledError:
                 await self._stop_counter()
                 raise
@@ -183,16 +188,7 @@ class LiveRun(Generic[PartT]):
                 failures += 1
                 if RETRY.exhausted(failures):
                     raise
-                delay = RETRY.delay(failures)
-                log.warning(
-                    "quiz run %d: %s; the same request again in %.0f s (try %d of %d)",
-                    run.id,
-                    error,
-                    delay.total_seconds(),
-                    failures + 1,
-                    RETRY.tries,
-                )
-                await self._clock.sleep_until(self._clock.now() + delay)
+                await self._clock.sleep_until(self._clock.now() + _retry_delay(run, error, failures))
 
     async def _quiz_of(self, run: Run) -> Quiz:
         if self._quiz is None:
@@ -354,7 +350,11 @@ class LiveRun(Generic[PartT]):
                     log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
         answers = await runs.answers(run.id)
-        board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
+        # Members hidden from public boards (/privacy) are left out, and ranked around (no gap); the card's
+        # per-question shares and "My answers" still count every answer.
+        hidden = await self._storage.privacy.hidden_members(run.guild_id)
+        shown = [answer for answer in answers if answer.user_id not in hidden]
+        board = standings(shown, run.scoring_mode, seconds_limit=run.seconds_per_question)
         parts = self._presenter.results_parts(run, quiz, board, answers)
         for number in range(run.results_parts, len(parts)):
             try:
@@ -374,7 +374,7 @@ class LiveRun(Generic[PartT]):
             run.quiz_id,
             run.channel_id,
             run.status.value,
-            len(board),
+            len({answer.user_id for answer in answers}),
             len(answers),
         )
 

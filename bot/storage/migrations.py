@@ -322,7 +322,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
-    # 6: review cards (issue 15). Cards are made from the answers after they are committed, never on the
+    # 6: /privacy. A member's choices per server; a row exists only while a choice differs from the default
+    # (hidden = 1 leaves them off every public board). What export and forget cover is bot/storage/privacy.py.
+    """
+    CREATE TABLE member_privacy (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+    """,
+    # 7: review cards (issue 15). Cards are made from the answers after they are committed, never on the
     # click path (docs/review.md): the answers stay the one record of what a member answered, and a
     # member's cards catch up with their answers (`review_members.synced_until`) before they are read.
     """

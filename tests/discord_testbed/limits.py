@@ -274,7 +274,7 @@ def check_request(method: str, route: str, body: Any) -> list[Problem]:
     if key == CALLBACK_ROUTE and isinstance(body, dict):
         data = body.get("data") or {}
         checker = {4: check_message_body, 7: check_message_body, 8: check_autocomplete_result, 9: check_modal}
-        check = checker.get(body.get("type"))  # type: ignore[call-overload]
+        check = checker.get(body.get("type"))
         return [(f"data.{p}" if p else "data", m) for p, m in check(data)] if check else []
     if route.endswith("/commands"):
         if method == "PUT":

@@ -294,7 +294,7 @@ class RestApi:
                 self._answer_with_fault(request, fault)
         except ConnectionDroppedError:
             tb.notify()
-            request.transport.close()  # type: ignore[union-attr]
+            request.transport.close()
             return web.Response(status=499)  # never reaches the bot: the connection is gone
         except DiscordError as err:
             record.status = err.status
@@ -349,11 +349,11 @@ class RestApi:
             files: dict[str, bytes] = {}
             reader = await request.multipart()
             while (part := await reader.next()) is not None:
-                data = await part.read()  # type: ignore[union-attr]
-                if part.name == "payload_json":  # type: ignore[union-attr]
+                data = await part.read()
+                if part.name == "payload_json":
                     body = json.loads(data)
                     continue
-                filename = part.filename or part.name or "file"  # type: ignore[union-attr]
+                filename = part.filename or part.name or "file"
                 if filename in files:
                     # Discord takes it; the test bed keys a request's files by name and would lose one.
                     raise DiscordError(

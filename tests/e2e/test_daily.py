@@ -51,10 +51,10 @@ async def test_set_now_answer_reveal_and_streak(testbed: TestBed, running_bot: o
     post = await testbed.wait_for_message(channel, lambda m: bool(m.buttons))
     assert "Daily question #1" in post.text() and post.nonce
 
-    storage = running_bot.storage  # type: ignore[attr-defined]
+    storage = running_bot.storage
     (config,) = await storage.daily.guild_schedules(testbed.guild.id)
     stored = await storage.daily.get_post(config.id, Slot(START.date()))
-    quiz = running_bot.catalog.get("day48")  # type: ignore[attr-defined]
+    quiz = running_bot.catalog.get("day48")
     question = quiz.question(stored.question_key.split("/")[1])
     right = "ABCDE"[question.answer]
     wrong_letter = "ABCDE"[(question.answer + 1) % len(question.choices)]

@@ -125,7 +125,7 @@ async def test_a_reveal_that_fails_on_the_way_is_sent_again_with_its_nonce_and_s
     await at(clock, scheduler, REVEAL_AT + RETRY.delay(1) + RETRY.delay(2))
 
     (reveal,) = reveals(testbed, channel)
-    assert int(reveal.message_reference["message_id"]) == question.id  # type: ignore[index]
+    assert int(reveal.message_reference["message_id"]) == question.id
     assert await post_status(running_bot, POST_AT) is PostStatus.REVEALED
     lines = scheduler_lines(caplog)
     assert len(lines) == 2 and all("503" in line and "the same reveal again" in line for line in lines)

@@ -121,8 +121,8 @@ async def test_a_channel_without_attach_files_gets_the_results_without_the_card_
     await testbed.wait_until(
         lambda: (
             not bot.get_channel(testbed.general.id)
-            .permissions_for(  # type: ignore[union-attr]
-                bot.get_guild(testbed.guild.id).me  # type: ignore[union-attr]
+            .permissions_for(
+                bot.get_guild(testbed.guild.id).me
             )
             .attach_files
         ),

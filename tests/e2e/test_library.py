@@ -74,3 +74,17 @@ async def test_remove_asks_first_then_removes_and_past_results_stay(testbed: Tes
 
     shared = await testbed.slash("quiz-remove", {"name": "day48"}, user=admin)
     assert "shared quizzes, which only the bot's host can remove" in shared.message.content
+
+
+async def test_daily_set_takes_a_servers_own_quiz_there_only(testbed: TestBed, bot: QuizBot) -> None:
+    other = testbed.add_guild("Other study group")
+    elsewhere = testbed.add_channel(other, name="study")
+    admin = testbed.add_member(name="admin", permissions=Permission.MANAGE_GUILD)
+    other_admin = testbed.add_member(other, name="other admin", permissions=Permission.MANAGE_GUILD)
+    await upload_directly(bot, testbed.guild.id)
+    options = {"time": "09:00", "timezone": "Europe/Berlin", "quizzes": "day49"}
+
+    here = await testbed.slash("daily set", {**options, "channel": testbed.general}, user=admin)
+    assert "Daily question scheduled." in here.message.content and "day49" in here.message.content
+    there = await testbed.slash("daily set", {**options, "channel": elsewhere}, user=other_admin, channel=elsewhere)
+    assert "Daily question scheduled." not in there.message.content and "day49" in there.message.content

@@ -55,7 +55,7 @@ async def test_an_action_row_modal_is_submitted_as_discord_sends_it(testbed: Tes
 
     assert sent.message is not None and sent.message.content == "renamed to Quizzy"
     [row] = sent.interaction.payload["data"]["components"]
-    custom_id = shown.modal["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    custom_id = shown.modal["components"][0]["components"][0]["custom_id"]
     assert row == {
         "type": 1,
         "id": 1,

@@ -31,7 +31,7 @@ def captured() -> Iterator[io.StringIO]:
 
 def _configure(stream: io.StringIO, level: str, fmt: str = "text") -> None:
     configure_logging(level, fmt, secrets=[BOT_TOKEN])
-    logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    logging.getLogger().handlers[0].setStream(stream)
 
 
 @pytest.mark.parametrize(

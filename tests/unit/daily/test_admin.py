@@ -29,13 +29,13 @@ def request(**changes: object) -> object:
         "catalog": CATALOG,
     }
     values.update(changes)
-    return parse_request(**values)  # type: ignore[arg-type]
+    return parse_request(**values)
 
 
 def test_valid_input_is_normalised() -> None:
     parsed = request(weekdays_text="mon-fri", quizzes_text=" DAY48 ")
-    assert parsed.schedule.timezone == "Europe/Berlin" and parsed.quiz_ids == ("day48",)  # type: ignore[attr-defined]
-    assert request(quizzes_text="all").quiz_ids is None  # type: ignore[attr-defined]
+    assert parsed.schedule.timezone == "Europe/Berlin" and parsed.quiz_ids == ("day48",)
+    assert request(quizzes_text="all").quiz_ids is None
 
 
 @pytest.mark.parametrize(
@@ -59,10 +59,10 @@ async def test_a_first_schedule_sets_the_server_time_zone_once(tmp_path: Path) -
     storage = await open_storage(tmp_path / "quizbot.db")
     try:
         now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-        await save(storage, request(), created_by=1, now=now)  # type: ignore[arg-type]
+        await save(storage, request(), created_by=1, now=now)
         assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"
         # A later schedule elsewhere does not move a zone the server already has.
-        await save(storage, request(channel_id=3, timezone_text="America/New_York"), created_by=1, now=now)  # type: ignore[arg-type]
+        await save(storage, request(channel_id=3, timezone_text="America/New_York"), created_by=1, now=now)
         assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"
     finally:
         await storage.close()

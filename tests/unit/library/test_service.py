@@ -129,3 +129,16 @@ async def test_a_shared_file_that_breaks_keeps_its_last_good_version(library: Qu
 
     assert "day48" in library.catalog_for(HERE).ids()
     assert [p.path for p in library.shared.problems()] == [str(path)]
+
+
+async def test_a_server_keeps_at_most_its_quota_of_own_quizzes(
+    library: QuizLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.library.service.MAX_SERVER_QUIZZES", 1)
+    await library.upload(ORGANISER, HERE, "day49.yaml", quiz_yaml(), name=None, replace=False)
+
+    with pytest.raises(LibraryRefusedError, match="already has 1 quizzes of its own"):
+        await library.upload(ORGANISER, HERE, "day50.yaml", quiz_yaml(), name=None, replace=False)
+    replaced = await library.upload(ORGANISER, HERE, "day49.yaml", quiz_yaml(answer="B"), name=None, replace=True)
+    assert replaced.version == 2  # replacing does not count against the quota
+    await library.upload(ORGANISER, ELSEWHERE, "day50.yaml", quiz_yaml(), name=None, replace=False)

@@ -42,7 +42,7 @@ def _count_transactions(storage: Storage) -> list[int]:
         async with original() as connection:
             yield connection
 
-    database.transaction = counted  # type: ignore[method-assign]
+    database.transaction = counted
     return opened
 
 
@@ -148,5 +148,5 @@ async def test_a_click_that_cannot_be_stored_fails_alone(storage: Storage) -> No
         return_exceptions=True,
     )
     assert isinstance(outcomes[2], sqlite3.IntegrityError)
-    assert [o.outcome for i, o in enumerate(outcomes) if i != 2] == [AnswerOutcome.RECORDED] * 3  # type: ignore[union-attr]
+    assert [o.outcome for i, o in enumerate(outcomes) if i != 2] == [AnswerOutcome.RECORDED] * 3
     assert sorted(a.user_name for a in await storage.runs.answers(run_id)) == ["a", "b", "c"]

@@ -283,9 +283,7 @@ async def test_rescore_fixes_answers_and_the_boards_follow(storage: Storage) -> 
 async def test_shuffled_runs_report_export_and_rescore_in_the_file_letters(storage: Storage) -> None:
     # q1 is "r" (A), "alpha" (B), "both" (C), key A. The second run showed both, r, alpha as A, B, C.
     plain = await seed_run(storage, [(0, 1, "ann", 0, 1.0), (0, 2, "ben", 1, 1.0)])
-    shuffled = await seed_run(
-        storage, [(0, 3, "cy", 1, 1.0), (0, 4, "dan", 0, 1.0)], orders=((2, 0, 1),)
-    )
+    shuffled = await seed_run(storage, [(0, 3, "cy", 1, 1.0), (0, 4, "dan", 0, 1.0)], orders=((2, 0, 1),))
     questions = await storage.runs.questions(shuffled)
     assert (questions[0].correct_choice, questions[0].choice_order, questions[1].choice_order) == (1, (2, 0, 1), None)
     assert [(a.user_name, a.choice, a.correct) for a in await storage.runs.answers(shuffled)] == [
@@ -322,3 +320,21 @@ async def test_summaries_equal_a_fresh_count_after_deleting_a_run(storage: Stora
     page = await storage.boards.board(BoardTarget(Scope.ALL, GUILD), page=0, viewer_id=1)
     assert lines(page) == [(1, "ann", 1, 1.0)]
     assert await storage.boards.latest_run_id(GUILD) == keep
+
+
+async def test_rescore_of_a_shared_quiz_leaves_a_servers_own_quiz_of_that_id_alone(storage: Storage) -> None:
+    own_guild = GUILD + 1
+    shared_before = await seed_run(storage, [(0, 1, "ann", 0, 1.0)], guild_id=own_guild, at=T0)
+    await storage.library.save(own_guild, QUIZ, "own yaml", uploaded_by=9, now=T0 + timedelta(hours=1), replace=False)
+    own_run = await seed_run(storage, [(0, 2, "ben", 0, 1.0)], guild_id=own_guild, at=T0 + timedelta(hours=2))
+    shared_elsewhere = await seed_run(storage, [(0, 3, "cy", 0, 1.0)], at=T0 + timedelta(hours=2))
+
+    fixed = replace(QUIZ, questions=(replace(QUIZ.questions[0], answer=1), *QUIZ.questions[1:]))
+    result = await storage.boards.rescore(fixed)
+
+    assert result.answers_changed == 2  # ann's (before the upload) and cy's; ben played the server's own
+    correct = {
+        run_id: [a.correct for a in await storage.runs.answers(run_id)]
+        for run_id in (shared_before, own_run, shared_elsewhere)
+    }
+    assert correct == {shared_before: [False], own_run: [True], shared_elsewhere: [False]}

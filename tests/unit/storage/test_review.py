@@ -57,3 +57,18 @@ async def test_a_stale_rating_stores_nothing(storage: Storage) -> None:
         await storage.review.apply(GUILD, BOB, first)
     card = (await storage.review.cards_for(GUILD, BOB, [("lora", "q1")]))[("lora", "q1")]
     assert card.ratings == 2 and (await storage.review.member(GUILD, BOB)).synced_until is None
+
+
+async def test_export_lists_a_members_cards_with_their_ratings_and_forget_takes_them(storage: Storage) -> None:
+    run = await seed_run(storage, [])
+    await storage.review.apply(GUILD, BOB, ratings(run, [False, True]), synced_until=T0)
+
+    data = await storage.privacy.member_data(BOB, GUILD)
+    (card,) = data["review_cards"]
+    assert card["question_id"] == "q1" and [r["rating"] for r in json.loads(card["ratings_log"])] == [1, 3]
+    assert [row["every_answer"] for row in data["review_members"]] == [0]
+
+    forgotten = await storage.privacy.forget(BOB, GUILD)
+    assert forgotten.deleted["review_cards"] == 1 and forgotten.deleted["review_members"] == 1
+    left = await storage.database.fetch_one("SELECT count(*) FROM review_log")
+    assert left[0] == 0  # the ratings go with their card
