@@ -1,8 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards, privacy, suggestions) are built here in setup_hook and reached
-as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`, `bot.suggestions`);
-cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy, review, suggestions) are built here in setup_hook
+and reached as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`,
+`bot.review`, `bot.suggestions`); cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
 from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
+from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.ui.buttons import PERSISTENT_BUTTONS
@@ -49,6 +50,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reports",
     "cogs.library",
     "cogs.privacy",
+    "cogs.review",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -65,6 +67,7 @@ class Services:
     quiz_settings: QuizSettings
     suggestions: SuggestionDesk
     privacy: PrivacyService
+    review: ReviewService
 
 
 class QuizBot(commands.Bot):
@@ -141,6 +144,10 @@ class QuizBot(commands.Bot):
         return self.services.privacy
 
     @property
+    def review(self) -> ReviewService:
+        return self.services.review
+
+    @property
     def suggestions(self) -> SuggestionDesk:
         return self.services.suggestions
 
@@ -163,15 +170,17 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
+        review = ReviewService(storage, self.clock)
         return Services(
             live,
             presenter,
             scheduler,
             daily,
-            BoardService(storage, catalog),
+            BoardService(storage, catalog, review),
             QuizSettings(storage),
             SuggestionDesk(storage, self.clock, self.library),
             PrivacyService(storage, self.clock),
+            review,
         )
 
     async def setup_hook(self) -> None:

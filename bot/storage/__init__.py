@@ -13,6 +13,7 @@ from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
 from bot.storage.privacy import PrivacyStore
+from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 from bot.storage.suggestions import SuggestionStore
@@ -30,6 +31,7 @@ class Storage:
         self.library = LibraryStore(database)
         self.suggestions = SuggestionStore(database)
         self.privacy = PrivacyStore(database)
+        self.review = ReviewStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

@@ -12,6 +12,7 @@ from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS
 from bot.ui.privacy import PrivacyButton
 from bot.ui.quiz_list import QuizzesPageButton
+from bot.ui.review import DYNAMIC_ITEMS as REVIEW_ITEMS
 from bot.ui.suggestions import SuggestionButton
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -22,4 +23,5 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     KeepQuizButton,
     SuggestionButton,
     PrivacyButton,
+    *REVIEW_ITEMS,
 )
