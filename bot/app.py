@@ -1,7 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards) are built here in setup_hook and reached as attributes
-of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy, review, suggestions) are built here in setup_hook
+and reached as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`,
+`bot.review`, `bot.suggestions`); cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
 from bot.library import QuizLibrary
+from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
 from bot.live.settings import QuizSettings
+from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
+from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.ui.buttons import INTERACTION_ROUTERS, PERSISTENT_BUTTONS
@@ -44,6 +48,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboard",
     "cogs.reports",
     "cogs.library",
+    "cogs.privacy",
+    "cogs.review",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -58,6 +64,9 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    suggestions: SuggestionDesk
+    privacy: PrivacyService
+    review: ReviewService
 
 
 class QuizBot(commands.Bot):
@@ -130,6 +139,18 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def privacy(self) -> PrivacyService:
+        return self.services.privacy
+
+    @property
+    def review(self) -> ReviewService:
+        return self.services.review
+
+    @property
+    def suggestions(self) -> SuggestionDesk:
+        return self.services.suggestions
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -148,7 +169,18 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
-        return Services(live, presenter, scheduler, daily, BoardService(storage, catalog), QuizSettings(storage))
+        review = ReviewService(storage, self.clock)
+        return Services(
+            live,
+            presenter,
+            scheduler,
+            daily,
+            BoardService(storage, catalog, review),
+            QuizSettings(storage),
+            SuggestionDesk(storage, self.clock, self.library),
+            PrivacyService(storage, self.clock),
+            review,
+        )
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer
@@ -158,6 +190,8 @@ class QuizBot(commands.Bot):
         await self._library.load()
         self._services = self._build_services(self._storage)
         self.add_dynamic_items(*PERSISTENT_BUTTONS)
+        # Answer clicks and suggestion forms are answered by their custom_id, not by an item or Modal kept
+        # in memory, so a click or a form submitted after a restart (or hours later) is still taken.
         for router in INTERACTION_ROUTERS:
             self.add_listener(router, "on_interaction")
         for extension in EXTENSIONS:

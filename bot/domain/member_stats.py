@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.review import ReviewCounts
 from bot.domain.streaks import Streak
 
 
@@ -37,6 +38,8 @@ class MemberStats:
     best_quiz: BestQuiz | None
     daily_streak: Streak
     tags: tuple[TagAccuracy, ...]  # most answered first
+    review: ReviewCounts | None = None  # the member's review cards (/review)
+    questions_authored: int = 0  # the member's suggestions this server accepted
 
     @property
     def accuracy(self) -> float:

@@ -350,7 +350,11 @@ class LiveRun(Generic[PartT]):
                     log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
         answers = await runs.answers(run.id)
-        board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
+        # Members hidden from public boards (/privacy) are left out, and ranked around (no gap); the card's
+        # per-question shares and "My answers" still count every answer.
+        hidden = await self._storage.privacy.hidden_members(run.guild_id)
+        shown = [answer for answer in answers if answer.user_id not in hidden]
+        board = standings(shown, run.scoring_mode, seconds_limit=run.seconds_per_question)
         parts = self._presenter.results_parts(run, quiz, board, answers)
         for number in range(run.results_parts, len(parts)):
             try:
@@ -370,7 +374,7 @@ class LiveRun(Generic[PartT]):
             run.quiz_id,
             run.channel_id,
             run.status.value,
-            len(board),
+            len({answer.user_id for answer in answers}),
             len(answers),
         )
 

@@ -12,8 +12,11 @@ from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
+from bot.storage.privacy import PrivacyStore
+from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
+from bot.storage.suggestions import SuggestionStore
 
 __all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
 
@@ -26,6 +29,9 @@ class Storage:
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
+        self.suggestions = SuggestionStore(database)
+        self.privacy = PrivacyStore(database)
+        self.review = ReviewStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

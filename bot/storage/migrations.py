@@ -322,4 +322,112 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
+    # 6: /privacy. A member's choices per server; a row exists only while a choice differs from the default
+    # (hidden = 1 leaves them off every public board). What export and forget cover is bot/storage/privacy.py.
+    """
+    CREATE TABLE member_privacy (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+    """,
+    # 7: review cards (issue 15). Cards are made from the answers after they are committed, never on the
+    # click path (docs/review.md): the answers stay the one record of what a member answered, and a
+    # member's cards catch up with their answers (`review_members.synced_until`) before they are read.
+    """
+    CREATE TABLE review_cards (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        quiz_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        -- The question as the member last met it: that run's stored quiz copy and its index there, so a
+        -- card keeps working after its quiz is replaced or removed.
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        due REAL NOT NULL,
+        -- The scheduler's state (1 learning, 2 review, 3 relearning) and last rating, for counts.
+        phase INTEGER NOT NULL CHECK (phase IN (1, 2, 3)),
+        last_review REAL NOT NULL,
+        ratings INTEGER NOT NULL CHECK (ratings >= 1),
+        lapses INTEGER NOT NULL,  -- wrong answers to it, in quizzes and in /review
+        review_lapses INTEGER NOT NULL DEFAULT 0,  -- of those, the ones in /review (leeches add the quizzes')
+        -- The newest quiz answer folded in: catching up twice never rates an answer twice.
+        last_answer_at REAL NOT NULL,
+        -- The spaced-repetition library's own card record (fsrs Card.to_json()), kept verbatim.
+        scheduler_state TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (guild_id, user_id, quiz_id, question_id)
+    );
+    CREATE INDEX review_cards_due ON review_cards (guild_id, user_id, due);
+    CREATE INDEX review_cards_run ON review_cards (run_id);
+    -- Leeches (/quiz-report): the few cards a member failed in /review, by quiz.
+    CREATE INDEX review_cards_review_lapses ON review_cards (guild_id, quiz_id, question_id, user_id, review_lapses)
+        WHERE review_lapses > 0;
+
+    -- Every rating of a card, from a quiz answer or a review: one row per number, so a review click
+    -- that arrives twice counts once.
+    CREATE TABLE review_log (
+        card_id INTEGER NOT NULL REFERENCES review_cards (id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        -- The scheduler's rating: 1 Again (a wrong answer), 3 Good (a right one).
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        reviewed_at REAL NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('answer', 'review')),
+        run_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        choice INTEGER,
+        PRIMARY KEY (card_id, n)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE review_members (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        -- 1: a right answer makes a card too, not only a wrong one.
+        every_answer INTEGER NOT NULL DEFAULT 0,
+        -- Answers up to this time are folded into the member's cards (re-read with a margin).
+        synced_until REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+
+    -- A member's answers by correctness and time: catching up reads the answers after synced_until, and
+    -- /mistakes pages through the wrong ones newest first. It replaces the (guild_id, user_id) index, so
+    -- the click path writes no more index entries than before.
+    DROP INDEX answers_guild_user;
+    CREATE INDEX answers_member ON answers (guild_id, user_id, correct, answered_at);
+    """,
+    # 8: member suggestions. A member suggests a question with /quiz-suggest; the organisers accept, edit
+    # or reject it from a review message in the channel /quiz-settings review_channel names (NULL: off).
+    # An accepted one becomes a new version of a server quiz in the same transaction that marks it, and
+    # counts as "questions authored" in /stats.
+    """
+    ALTER TABLE guild_settings ADD COLUMN review_channel_id INTEGER;
+
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        quiz_id TEXT,  -- the quiz the member chose, NULL for the server's `suggestions` quiz
+        author_user_id INTEGER NOT NULL,  -- the member who suggested it (export and forget: bot/storage/privacy.py)
+        author_name TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL,  -- a JSON list of 2 to 5 texts
+        answer INTEGER NOT NULL,
+        explanation TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+        created_at REAL NOT NULL,
+        review_channel_id INTEGER NOT NULL,
+        review_message_id INTEGER,
+        edited_by INTEGER,
+        edited_at REAL,
+        decided_by INTEGER,
+        decided_at REAL,
+        -- Where an accepted question went: the server quiz, its new version and the question's id.
+        accepted_quiz_id TEXT,
+        accepted_version INTEGER,
+        accepted_question_id TEXT
+    );
+    CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_user_id, status);
+    """,
 ]
