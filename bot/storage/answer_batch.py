@@ -121,6 +121,5 @@ class AnswerBatcher:
         clicks = json.dumps([[c.run_id, c.index, c.user_id, c.user_name, c.choice, c.now] for c in firsts.values()])
         # The write lock keeps the batch out of another coroutine's open transaction (whose rollback
         # would take acknowledged answers with it); the transaction's COMMIT is the one sync per batch.
-        async with self._db.transaction() as connection:
-            rows = await connection.execute_fetchall(_RECORD_ANSWERS, {"clicks": clicks})
+        rows = await self._db.transaction_of_one(_RECORD_ANSWERS, {"clicks": clicks})
         return {(row[0], row[1], row[2]): Inserted(firsts[(row[0], row[1], row[2])], row[3], row[4]) for row in rows}
