@@ -24,6 +24,7 @@ from bot.daily import DailyScheduler
 from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.shards import ShardSet
 from bot.library import QuizLibrary
 from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
@@ -73,8 +74,16 @@ class Services:
 class QuizBot(commands.Bot):
     """A slash-command and button bot: no privileged intents, no member or message caches."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sync_on_start: bool = True,
+        **client_options: Any,
+    ) -> None:
         super().__init__(
+            **client_options,
             # Prefix commands are never used (no message content intent); Bot needs a prefix anyway.
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -94,6 +103,20 @@ class QuizBot(commands.Bot):
         self._services: Services | None = None
         self._resume_task: asyncio.Task[None] | None = None
         self._library: QuizLibrary | None = None
+
+    @property
+    def shard_set(self) -> ShardSet:
+        """The gateway shards this process holds (an unsharded bot holds the one shard, every server)."""
+        return self.settings.shards or ShardSet.unsharded()
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process drives the server's runs and schedules: its shard is one of ours."""
+        return self.shard_set.contains(guild_id)
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Only the process holding shard 0 registers slash commands (they are the application's, not a shard's)."""
+        return self.shard_set.holds(0)
 
     @property
     def storage(self) -> Storage:
@@ -165,9 +188,9 @@ class QuizBot(commands.Bot):
     def _build_services(self, storage: Storage) -> Services:
         catalog = self.library.catalog_for
         presenter = DiscordPresenter(self)
-        live = LiveQuizManager(storage, self.clock, presenter, catalog)
+        live = LiveQuizManager(storage, self.clock, presenter, catalog, owns=self.owns)
         scheduler = DailyScheduler(
-            storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
+            storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready, owns=self.owns
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
         review = ReviewService(storage, self.clock)
@@ -200,7 +223,9 @@ class QuizBot(commands.Bot):
         # REST, and an overdue question should close as soon as possible.
         self._resume_task = asyncio.create_task(self._resume_runs(), name="quiz-resume")
         self._services.scheduler.start()
-        if self.sync_on_start:
+        if self.settings.shards is not None:
+            log.info("holding gateway shards %s", self.shard_set.describe())
+        if self.sync_on_start and self.syncs_commands:
             await self.sync_commands_if_changed()
         # Everything loaded so far lives as long as the process: move it out of the garbage collector's
         # sight, so a full collection during a click burst walks only what the burst allocated.
@@ -269,7 +294,24 @@ class QuizBot(commands.Bot):
             self._storage = None
 
 
+class ShardedQuizBot(QuizBot, commands.AutoShardedBot):
+    """The same bot on explicit gateway shards (`settings.shards`): one connection per shard, one process."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> None:
+        shards = settings.shards
+        if shards is None:
+            raise ValueError("ShardedQuizBot needs settings.shards; use QuizBot for an unsharded bot")
+        super().__init__(
+            settings, clock=clock, sync_on_start=sync_on_start, shard_ids=list(shards.ids), shard_count=shards.count
+        )
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> QuizBot:
-    """Build the bot for these settings, pointed at Discord (or a Discord-compatible server)."""
+    """Build the bot for these settings, pointed at Discord (or a Discord-compatible server).
+
+    Unsharded unless the settings name shards (QUIZBOT_SHARDS / QUIZBOT_SHARD_COUNT, `run --shards`).
+    """
     point_discord_at(settings.api_base, settings.gateway_url)
+    if settings.shards is not None:
+        return ShardedQuizBot(settings, clock=clock, sync_on_start=sync_on_start)
     return QuizBot(settings, clock=clock, sync_on_start=sync_on_start)

@@ -46,6 +46,7 @@ class LiveQuizManager(Generic[PartT]):
         catalog: Callable[[int], QuizCatalog],
         *,
         rng: random.Random | None = None,
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
@@ -54,6 +55,8 @@ class LiveQuizManager(Generic[PartT]):
         self._catalog = catalog
         # Deals shuffled choices (quiz files with shuffle_choices); tests may pass a seeded one.
         self._rng = rng or random.Random()
+        # Whether this process drives a server's runs (its gateway shard is ours); unsharded: every server.
+        self._owns = owns or (lambda guild_id: True)
         self._runs: dict[int, LiveRun[PartT]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
@@ -128,8 +131,11 @@ class LiveQuizManager(Generic[PartT]):
         return run
 
     async def resume_all(self) -> int:
-        """Pick up every live run the database says is unfinished (after a restart or crash)."""
-        pending = await self._storage.runs.live_runs_to_resume()
+        """Pick up every unfinished live run of the servers this process owns (after a restart or crash).
+
+        A run of a server on another process's shard is left to that process, so no run is driven twice.
+        """
+        pending = [run for run in await self._storage.runs.live_runs_to_resume() if self._owns(run.guild_id)]
         for run in pending:
             log.info("resuming quiz run %d (%s, question %d)", run.id, run.status.value, run.current_index + 1)
             self._launch(run.id)
