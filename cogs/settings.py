@@ -36,6 +36,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         reveal_seconds="Seconds between a reveal and the next question",
         scoring="accuracy: 1 point per right answer; speed: up to 1000 points, faster is more",
         timezone="IANA time zone for week and month leaderboards, e.g. Europe/Berlin",
+        practice_on_series="Count /practice answers on series leaderboards too (marked as practice)",
     )
     @app_commands.autocomplete(timezone=timezone_choices)
     async def quiz_settings(
@@ -48,6 +49,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         reveal_seconds: app_commands.Range[int, 0, MAX_REVEAL_SECONDS] | None = None,
         scoring: Literal["accuracy", "speed"] | None = None,
         timezone: str | None = None,
+        practice_on_series: bool | None = None,
     ) -> None:
         """Show or change how live quizzes run in this server (Manage Server)."""
         assert interaction.guild_id is not None
@@ -59,6 +61,7 @@ class SettingsCog(commands.Cog, name="Settings"):
             reveal_seconds=reveal_seconds,
             scoring_mode=ScoringMode(scoring) if scoring else None,
             timezone=timezone_named(timezone) if timezone is not None else None,
+            practice_on_series=practice_on_series,
         )
         settings, changed = await self.bot.quiz_settings.apply(member_of(interaction), interaction.guild_id, change)
         heading = (

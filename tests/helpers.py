@@ -124,6 +124,49 @@ async def seed_run(
     return run.id
 
 
+async def seed_practice(
+    storage: Storage,
+    user_id: int,
+    name: str,
+    choices: list[tuple[int, float]],
+    *,
+    quiz: Quiz = SEED_QUIZ,
+    at: datetime = SEED_AT,
+    guild_id: int = SEED_GUILD,
+    kind: RunKind = RunKind.PRACTICE,
+) -> int:
+    """A practice run (or a window) of `quiz` that the member answers in order through the private click path:
+    `choices` are (choice, seconds taken) for the first questions; the run's id."""
+    private = storage.private
+    run = await private.create(
+        kind=kind,
+        guild_id=guild_id,
+        channel_id=20,
+        quiz=quiz,
+        started_by=user_id,
+        now=at,
+        closes_at=at + timedelta(days=1) if kind is RunKind.WINDOW else None,
+    )
+    if kind is RunKind.WINDOW:
+        assert await private.join(run.id, user_id, now=at) is not None
+    shown = at
+    for index, (choice, seconds) in enumerate(choices):
+        shown += timedelta(seconds=seconds)
+        outcome, _ = await private.record(
+            run_id=run.id,
+            index=index,
+            user_id=user_id,
+            user_name=name,
+            choice=choice,
+            now=shown,
+            move_on=kind is RunKind.WINDOW,
+        )
+        assert outcome == "recorded"
+        if kind is RunKind.PRACTICE:
+            assert await private.move_on(run.id, user_id, after=index, now=shown, timer_seconds=None)
+    return run.id
+
+
 async def active_run_ids(storage: Storage, kind: RunKind | None = None) -> list[int]:
     """Ids of the runs still in their lobby or running, read straight from the database."""
     rows = await storage.database.fetch_all(

@@ -21,6 +21,7 @@ class GuildSettings:
     reveal_seconds: int = 5  # pause after a reveal before the next question
     scoring_mode: ScoringMode = ScoringMode.ACCURACY
     timezone: str = DEFAULT_TIMEZONE  # IANA name; week and month leaderboards follow it
+    practice_on_series: bool = False  # series boards also count practice answers, marked as practice
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SettingsChange:
     reveal_seconds: int | None = None
     scoring_mode: ScoringMode | None = None
     timezone: str | None = None  # already a canonical IANA name
+    practice_on_series: bool | None = None
 
     def fields(self) -> dict[str, Any]:
         """The GuildSettings fields to replace, and their new values."""
@@ -46,6 +48,7 @@ class SettingsChange:
                 ("reveal_seconds", self.reveal_seconds),
                 ("scoring_mode", self.scoring_mode),
                 ("timezone", self.timezone),
+                ("practice_on_series", self.practice_on_series),
             )
             if value is not None
         }

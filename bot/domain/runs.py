@@ -1,4 +1,4 @@
-"""Runs of a quiz (live or daily) and the outcome of an answer click, as the domain sees them."""
+"""Runs of a quiz (live, daily, practice or window) and the outcome of an answer click, as the domain sees them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from bot.domain.quiz import ChoiceOrder
 class RunKind(enum.StrEnum):
     LIVE = "live"
     DAILY = "daily"
+    PRACTICE = "practice"  # one member alone, at their own pace (/practice); never on public boards
+    WINDOW = "window"  # the channel's quiz, each member at their own pace until it closes (/quiz window:)
+
+    @property
+    def is_private(self) -> bool:
+        """Members take it one by one on private messages, each at their own pace."""
+        return self in (RunKind.PRACTICE, RunKind.WINDOW)
 
 
 class RunStatus(enum.StrEnum):
@@ -57,6 +64,12 @@ class Run:
     finished_at: datetime | None = None
     results_parts: int = 0  # results messages of a live run posted so far
     results_done: bool = False  # every results message is posted
+    closes_at: datetime | None = None  # a window's close (its deadline in the database)
+
+    @property
+    def timer_seconds(self) -> int | None:
+        """A practice run's time per question, if the member asked for one (stored as 0 when not)."""
+        return self.seconds_per_question or None
 
 
 @dataclass(frozen=True)

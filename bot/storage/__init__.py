@@ -12,10 +12,19 @@ from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
+from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 
-__all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
+__all__ = [
+    "ChannelBusyError",
+    "DatabaseSetupError",
+    "PracticeOpenError",
+    "Storage",
+    "StorageError",
+    "WindowBusyError",
+    "open_storage",
+]
 
 
 class Storage:
@@ -26,6 +35,7 @@ class Storage:
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
+        self.private = PrivateStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

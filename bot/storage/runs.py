@@ -35,10 +35,10 @@ class ChannelBusyError(QuizbotError):
         self.run = run
 
 
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     "id, guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, created_at, status, "
     "seconds_per_question, scoring_mode, current_index, question_count, intro_message_id, starts_at, finished_at, "
-    "results_parts, results_done"
+    "results_parts, results_done, closes_at"
 )
 _QUESTION_COLUMNS = (
     "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
@@ -46,7 +46,7 @@ _QUESTION_COLUMNS = (
 )
 
 
-def _run_from_row(row: Any) -> Run:
+def run_from_row(row: Any) -> Run:
     return Run(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -67,6 +67,7 @@ def _run_from_row(row: Any) -> Run:
         finished_at=from_timestamp(row["finished_at"]),
         results_parts=row["results_parts"],
         results_done=bool(row["results_done"]),
+        closes_at=from_timestamp(row["closes_at"]),
     )
 
 
@@ -196,8 +197,8 @@ class RunStore:
         return run
 
     async def get_run(self, run_id: int) -> Run | None:
-        row = await self._db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        return None if row is None else _run_from_row(row)
+        row = await self._db.fetch_one(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else run_from_row(row)
 
     async def run_quiz(self, run_id: int) -> Quiz | None:
         """The quiz as it was when the run started, and as it showed it (shuffled choices in their order)."""
@@ -206,19 +207,19 @@ class RunStore:
 
     async def active_live_run(self, channel_id: int) -> Run | None:
         row = await self._db.fetch_one(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
             "AND status IN ('lobby', 'running')",
             (channel_id,),
         )
-        return None if row is None else _run_from_row(row)
+        return None if row is None else run_from_row(row)
 
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
         rows = await self._db.fetch_all(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = 'live' "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE kind = 'live' "
             "AND (status IN ('lobby', 'running') OR results_done = 0) ORDER BY id"
         )
-        return [_run_from_row(row) for row in rows]
+        return [run_from_row(row) for row in rows]
 
     async def set_results_parts(self, run_id: int, parts: int, *, done: bool) -> None:
         """Record how many results messages are posted (before the next one is sent)."""
