@@ -25,6 +25,7 @@ from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
 from bot.library import QuizLibrary
 from bot.live.manager import LiveQuizManager
+from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
 from bot.quizfiles import QuizCatalog
 from bot.settings import Settings
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
 EXTENSIONS: tuple[str, ...] = (
     "cogs.quiz",
+    "cogs.practice",
     "cogs.settings",
     "cogs.daily",
     "cogs.leaderboard",
@@ -58,6 +60,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    private: PrivateRuns
 
 
 class QuizBot(commands.Bot):
@@ -114,6 +117,11 @@ class QuizBot(commands.Bot):
         return self.services.live
 
     @property
+    def private(self) -> PrivateRuns:
+        """Practice alone and members' runs through open windows."""
+        return self.services.private
+
+    @property
     def daily(self) -> DailyAdmin:
         return self.services.daily
 
@@ -148,7 +156,9 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
-        return Services(live, presenter, scheduler, daily, BoardService(storage, catalog), QuizSettings(storage))
+        boards = BoardService(storage, catalog)
+        private = PrivateRuns(storage, self.clock, catalog)
+        return Services(live, presenter, scheduler, daily, boards, QuizSettings(storage), private)
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer
@@ -174,7 +184,7 @@ class QuizBot(commands.Bot):
     async def _resume_runs(self) -> None:
         resumed = await self.live.resume_all()
         if resumed:
-            log.info("resumed %d live quiz run(s)", resumed)
+            log.info("resumed %d live quiz run(s) and open window(s)", resumed)
 
     async def reload_quizzes(self) -> QuizCatalog:
         """Re-read the shared quiz folder (SIGHUP); a file that stopped validating keeps its last good version."""

@@ -26,7 +26,7 @@ from bot.storage import Storage
 from bot.ui.results_card import FILL, TRACK
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.model import Channel, Message, User
-from tests.discord_testbed.runner import BotFactory, InProcessBot
+from tests.discord_testbed.runner import BotFactory, InProcessBot, settings_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # bot/, docs/, quizzes/: the same from any test folder
 TEST_DATA = REPO_ROOT / "tests" / "data"  # input files tests read (import sources, quiz files)
@@ -243,6 +243,48 @@ async def start_fast_quiz(tb: TestBed, starter: User, channel: Channel | None = 
     started = await tb.slash("quiz", {"name": "day48"}, user=starter, channel=channel)
     assert started.ephemeral and "Starting" in started.message.content, started.message.content
     return await question_message(tb, channel, 1, 10)
+
+
+# -- private runs (practice, open windows) ------------------------------------------------------------
+
+# A small quiz in the file's order (no shuffling), with explanations and a choice's own explanation.
+NUMBERS_QUIZ = """\
+title: Numbers
+series: maths
+questions:
+  - id: prime
+    prompt: Which number is prime?
+    choices: ["4", "7", "9", "10"]
+    answer: B
+    explanation: 7 has no divisor but 1 and itself.
+    choice_explanations:
+      A: 4 is 2 × 2.
+      C: 9 is 3 × 3.
+  - id: even
+    prompt: Which number is even?
+    choices: ["3", "5", "8"]
+    answer: C
+    explanation: 8 is 2 × 4.
+  - id: square
+    prompt: Which number is a square?
+    choices: ["2", "16", "6"]
+    answer: B
+    explanation: 16 is 4 × 4.
+"""
+
+
+def settings_with_numbers(tb: TestBed, tmp_path: Path) -> Settings:
+    """Settings whose quiz folder holds the shipped day48 and `numbers` (NUMBERS_QUIZ)."""
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    (folder / "numbers.yaml").write_text(NUMBERS_QUIZ, encoding="utf-8")
+    (folder / "day48.yaml").write_bytes((REPO_ROOT / "quizzes" / "day48.yaml").read_bytes())
+    return settings_for(tb, tmp_path, quizzes_dir=folder)
+
+
+def labels(message: Message) -> list[str]:
+    """The labels of a message's buttons, in order."""
+    return [b.label or "" for b in message.buttons]
 
 
 # -- results card ----------------------------------------------------------------------------------

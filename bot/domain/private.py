@@ -53,6 +53,7 @@ class Screen:
     deadline: datetime | None = None  # QUESTION: the timer (practice) or the window's close
     chosen: int | None = None  # VERDICT: the member's choice; None when the time ran out
     note: str = ""  # one line above the screen, e.g. "Locked in: B" or why a click did not count
+    restart_timer: int | None = None  # OFFER: the timer a "Start over" gives the new run (what /practice asked)
 
     @property
     def is_last(self) -> bool:

@@ -1,4 +1,5 @@
-"""One live run, driven step by step from what SQLite says, so a restarted bot picks up where it stopped.
+"""One live run (or open window), driven step by step from what SQLite says, so a restarted bot picks up
+where it stopped.
 
 Every step reads the run from the database, does one thing and records it before the next step:
 post the intro, open a question, post it, close it at its deadline, reveal it, pause, ... and at
@@ -23,7 +24,7 @@ from typing import Generic, Protocol, TypeVar
 from bot.domain.clock import Clock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Quiz
-from bot.domain.runs import QuestionState, Run, RunQuestion, RunStatus, StoredAnswer
+from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, StoredAnswer
 from bot.domain.scoring import Standing, standings
 from bot.storage import Storage
 
@@ -211,6 +212,9 @@ class LiveRun(Generic[PartT]):
     async def _step(self, run: Run) -> None:
         quiz = await self._quiz_of(run)
         runs = self._storage.runs
+        if run.kind is RunKind.WINDOW:
+            await self._window(run, quiz)
+            return
         if run.status is RunStatus.LOBBY:
             await self._lobby(run, quiz)
             return
@@ -234,6 +238,22 @@ class LiveRun(Generic[PartT]):
             await self._wait_until(starts_at)
             return
         await self._open(run, 0)
+
+    async def _window(self, run: Run, quiz: Quiz) -> None:
+        """An open window: post its intro (members take it privately from there), then close it at its deadline.
+
+        The deadline is the run's `closes_at` in the database, so a restart, even one past the close, closes
+        it and posts the results exactly like a live run's end (`_finale`).
+        """
+        if run.intro_message_id is None:
+            message_id = await self._presenter.post_intro(run, quiz, nonce=nonce_for(run.id, "i"))
+            await self._storage.runs.set_intro_message(run.id, message_id)
+            return
+        closes_at = run.closes_at or self._clock.now()
+        if self._clock.now() < closes_at:
+            await self._wait_until(closes_at)
+            return
+        await self._storage.runs.finish_run(run.id, status=RunStatus.FINISHED, now=self._clock.now())
 
     async def _open(self, run: Run, index: int) -> None:
         now = self._clock.now()

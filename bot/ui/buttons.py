@@ -10,10 +10,12 @@ import discord
 from bot.ui.boards import LeaderboardPageButton
 from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS
+from bot.ui.private_views import PRIVATE_BUTTONS
 from bot.ui.quiz_list import QuizzesPageButton
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
+    *PRIVATE_BUTTONS,
     QuizzesPageButton,
     LeaderboardPageButton,
     RemoveQuizButton,

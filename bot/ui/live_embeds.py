@@ -158,6 +158,30 @@ def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[li
     return pack_messages(leaderboard) + pack_messages(explanations)
 
 
+DISTRIBUTION_TITLE = "Answers per question"
+
+
+def distribution_block(number: int, question: Question, counts: Sequence[int]) -> str:
+    """One question's picks, as a live run's reveal shows them: a bar per choice and how many were right."""
+    percents = choice_percentages(counts)
+    lines = [f"**{number}. {shorten(question.prompt, 200)}**"]
+    for i, count in enumerate(counts):
+        mark = "✅" if i == question.answer else "▫️"
+        lines.append(f"{mark} **{letter_of(i)})** `{_bar(percents[i])}` {count} ({percents[i]}%)")
+    lines.append(f"{counts[question.answer] if question.answer < len(counts) else 0} of {sum(counts)} right")
+    return "\n".join(lines)
+
+
+def distribution_messages(quiz: Quiz, answers: Sequence[StoredAnswer]) -> list[list[discord.Embed]]:
+    """Every question's distribution of answers (an open window shows none before it closes)."""
+    counts = [[0] * len(q.choices) for q in quiz.questions]
+    for answer in answers:
+        if 0 <= answer.index < len(counts) and 0 <= answer.choice < len(counts[answer.index]):
+            counts[answer.index][answer.choice] += 1
+    blocks = [distribution_block(i + 1, q, c) for i, (q, c) in enumerate(zip(quiz.questions, counts, strict=True))]
+    return pack_messages(_embeds_for(DISTRIBUTION_TITLE, blocks, COLOUR_CLOSED, "\n\n"))
+
+
 def my_answer_block(number: int, question: Question, answer: StoredAnswer | None) -> str:
     """One question in "My answers": the member's letter and the correct one, as their run showed them, and
     the file's explanation of the choice they picked, if it has one."""

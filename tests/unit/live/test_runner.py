@@ -500,3 +500,41 @@ def test_the_back_off_doubles_and_fits_in_discords_nonce_window() -> None:
     assert not RETRY.exhausted(RETRY.tries - 1) and RETRY.exhausted(RETRY.tries)
     with pytest.raises(ValueError, match="positive"):
         Backoff(first_seconds=0, tries=3)
+
+
+async def test_a_window_posts_its_intro_once_and_closes_at_its_deadline_with_the_results(
+    storage: Storage, clock: FakeClock, quiz: Quiz
+) -> None:
+    presenter = FakePresenter()
+    closes = START + timedelta(hours=2)
+    window = await storage.private.create(
+        kind=RunKind.WINDOW,
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        quiz=quiz,
+        started_by=STARTER,
+        now=START,
+        closes_at=closes,
+    )
+    await storage.private.join(window.id, ALICE, now=START)
+    outcome, _ = await storage.private.record(
+        run_id=window.id,
+        index=0,
+        user_id=ALICE,
+        user_name="alice",
+        choice=quiz.questions[0].answer,
+        now=START + timedelta(seconds=3),
+        move_on=True,
+    )
+    assert outcome == "recorded"
+    task = asyncio.create_task(LiveRun(window.id, storage, clock, presenter).run())
+    # The intro, then nothing but the wait for the close: no question is posted in the channel.
+    assert await _asleep(clock, task) == closes
+    assert presenter.calls == [Call("intro", nonce=f"qz{window.id}i")]
+    await clock.advance_to(closes)
+    await _until(task.done, "the window to close and post its results")
+    assert [c.what for c in presenter.calls] == ["intro", "results", "results"]
+    assert presenter.of("results")[0].detail == "leaderboard alice 1 with card with button"
+    closed = await storage.runs.get_run(window.id)
+    assert closed is not None and closed.status is RunStatus.FINISHED and closed.results_done
+    assert closed.finished_at == closes
