@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.quiz import ChoiceOrder
+from bot.domain.quiz import ChoiceOrder, Quiz
 
 
 class RunKind(enum.StrEnum):
@@ -115,3 +116,28 @@ class StoredAnswer:
     correct: bool
     answered_at: datetime
     seconds: float  # time from the question opening to the click
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many members picked each choice (as the run showed it) of each question: what the results show."""
+
+    counts: tuple[tuple[int, ...], ...]  # [question index][choice]
+
+    @classmethod
+    def of(cls, quiz: Quiz, answers: Iterable[StoredAnswer]) -> Tally:
+        counts = [[0] * len(question.choices) for question in quiz.questions]
+        for answer in answers:
+            if 0 <= answer.index < len(counts) and 0 <= answer.choice < len(counts[answer.index]):
+                counts[answer.index][answer.choice] += 1
+        return cls(tuple(tuple(row) for row in counts))
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row) for row in self.counts)
+
+    def right(self, quiz: Quiz) -> list[int]:
+        """Per question, how many picked the correct choice."""
+        return [
+            row[q.answer] if q.answer < len(row) else 0 for q, row in zip(quiz.questions, self.counts, strict=False)
+        ]

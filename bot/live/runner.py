@@ -24,8 +24,8 @@ from typing import Generic, Protocol, TypeVar
 from bot.domain.clock import Clock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Quiz
-from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, StoredAnswer
-from bot.domain.scoring import Standing, standings
+from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, Tally
+from bot.domain.scoring import Standing, rank, standings
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,7 @@ class Presenter(Protocol[PartT]):
 
     async def reveal(self, run: Run, quiz: Quiz, question: RunQuestion, counts: list[int]) -> None: ...
 
-    def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[PartT]]:
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[PartT]]:
         """The results messages in order, each as the versions it can be posted in, richest first.
 
         When Discord refuses a version the next one is tried (the leaderboard without its card, then
@@ -362,16 +360,24 @@ class LiveRun(Generic[PartT]):
         await self._stop_counter()
         runs = self._storage.runs
         quiz = await self._quiz_of(run)
-        for question in await runs.questions(run.id):
+        # A window has no question messages to reveal: its distribution is a results message instead.
+        hidden = [] if run.kind is RunKind.WINDOW else await runs.questions(run.id)
+        for question in hidden:
             if question.state is QuestionState.CLOSED and not question.revealed:
                 try:
                     await self._attempt(run, functools.partial(self._reveal, run, quiz, question))
                 except (RefusedError, TransientError) as error:
                     log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
-        answers = await runs.answers(run.id)
-        board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
-        parts = self._presenter.results_parts(run, quiz, board, answers)
+        if run.kind is RunKind.WINDOW:
+            # From the summaries, not the answers: a window may hold tens of thousands (docs/performance.md).
+            board = rank(await runs.accuracy_scores(run.id))
+            tally = await runs.tally(run.id, quiz)
+        else:
+            answers = await runs.answers(run.id)
+            board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
+            tally = Tally.of(quiz, answers)
+        parts = self._presenter.results_parts(run, quiz, board, tally)
         for number in range(run.results_parts, len(parts)):
             try:
                 await self._post_results_part(run, parts, number)
@@ -391,7 +397,7 @@ class LiveRun(Generic[PartT]):
             run.channel_id,
             run.status.value,
             len(board),
-            len(answers),
+            tally.total,
         )
 
     async def _post_results_part(self, run: Run, parts: Sequence[Sequence[PartT]], number: int) -> None:

@@ -21,7 +21,9 @@ from bot.domain.runs import (
     RunStatus,
     ScoringMode,
     StoredAnswer,
+    Tally,
 )
+from bot.domain.scoring import Score
 from bot.storage.answer_batch import AnswerBatcher, Click
 from bot.storage.database import Database, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
@@ -353,6 +355,29 @@ class RunStore:
                 answered_at=instant(row[6]),
                 seconds=row[7],
             )
+            for row in rows
+        ]
+
+    async def tally(self, run_id: int, quiz: Quiz) -> Tally:
+        """How many picked each choice of each question, counted in SQL (a window may hold many answers)."""
+        counts = [[0] * len(question.choices) for question in quiz.questions]
+        for index, choice, count in await self._db.fetch_all(
+            "SELECT idx, choice, count(*) FROM answers WHERE run_id = ? GROUP BY idx, choice", (run_id,)
+        ):
+            if 0 <= index < len(counts) and 0 <= choice < len(counts[index]):
+                counts[index][choice] = int(count)
+        return Tally(tuple(tuple(row) for row in counts))
+
+    async def accuracy_scores(self, run_id: int) -> list[Score]:
+        """Each member's totals in the run, scored by accuracy, from the run summary (one row per member)."""
+        rows = await self._db.fetch_all(
+            "SELECT b.user_id, coalesce(n.user_name, ''), b.correct, b.answered, b.seconds FROM board_runs AS b "
+            "LEFT JOIN board_totals AS n ON n.guild_id = b.guild_id AND n.bucket = 'all' AND n.user_id = b.user_id "
+            "WHERE b.run_id = ? AND b.answered > 0",
+            (run_id,),
+        )
+        return [
+            Score(int(row[0]), str(row[1]), int(row[2]), int(row[2]), int(row[3]), round(float(row[4]), 3))
             for row in rows
         ]
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.domain import limits
 from bot.domain.quiz import Question, Quiz, letter_of
-from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer
+from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer, Tally
 from bot.domain.scoring import Standing, choice_percentages
 from bot.ui.text import discord_time, pack, plain, shorten
 
@@ -172,13 +172,10 @@ def distribution_block(number: int, question: Question, counts: Sequence[int]) -
     return "\n".join(lines)
 
 
-def distribution_messages(quiz: Quiz, answers: Sequence[StoredAnswer]) -> list[list[discord.Embed]]:
+def distribution_messages(quiz: Quiz, tally: Tally) -> list[list[discord.Embed]]:
     """Every question's distribution of answers (an open window shows none before it closes)."""
-    counts = [[0] * len(q.choices) for q in quiz.questions]
-    for answer in answers:
-        if 0 <= answer.index < len(counts) and 0 <= answer.choice < len(counts[answer.index]):
-            counts[answer.index][answer.choice] += 1
-    blocks = [distribution_block(i + 1, q, c) for i, (q, c) in enumerate(zip(quiz.questions, counts, strict=True))]
+    pairs = zip(quiz.questions, tally.counts, strict=True)
+    blocks = [distribution_block(i + 1, question, counts) for i, (question, counts) in enumerate(pairs)]
     return pack_messages(_embeds_for(DISTRIBUTION_TITLE, blocks, COLOUR_CLOSED, "\n\n"))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.domain.quiz import Quiz
-from bot.domain.runs import Run, RunKind, RunQuestion, StoredAnswer
+from bot.domain.runs import Run, RunKind, RunQuestion, Tally
 from bot.domain.scoring import Standing
 from bot.live.runner import MessageGoneError, MissingPermissionsError
 from bot.ui.delivery_errors import DELIVERY_ERRORS, delivery_error, describe
@@ -89,15 +89,10 @@ class ResultsPart:
         return found
 
 
-def results_card(quiz: Quiz, board: Sequence[Standing], answers: Sequence[StoredAnswer]) -> bytes:
+def results_card(quiz: Quiz, board: Sequence[Standing], tally: Tally) -> bytes:
     """The PNG attached to the leaderboard message; the text leaderboard stays for screen readers."""
-    answered = [0] * len(quiz.questions)
-    correct = [0] * len(quiz.questions)
-    for answer in answers:
-        if 0 <= answer.index < len(answered):
-            answered[answer.index] += 1
-            correct[answer.index] += answer.correct
-    shares = [right / total if total else 0.0 for right, total in zip(correct, answered, strict=True)]
+    answered = [sum(row) for row in tally.counts]
+    shares = [right / total if total else 0.0 for right, total in zip(tally.right(quiz), answered, strict=True)]
     podium = [(standing.user_name, standing.points) for standing in board[:3]]
     return render_results_card(quiz.title, podium, shares)
 
@@ -199,25 +194,25 @@ class DiscordPresenter:
         return known is None or known[0].attach_files
 
     def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
+        self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally
     ) -> Sequence[Sequence[ResultsPart]]:
         messages = results_messages(run, quiz, board)
         card: bytes | None = None
         if self._may_attach(run):
-            card = results_card(quiz, board, answers)
+            card = results_card(quiz, board, tally)
         else:
             log.info(
                 "quiz run %d: no Attach Files permission in channel %d; results without the card",
                 run.id,
                 run.channel_id,
             )
-        parts = [ResultsPart("leaderboard", messages[0], with_my_answers=bool(answers), card=card)]
+        parts = [ResultsPart("leaderboard", messages[0], with_my_answers=tally.total > 0, card=card)]
         # A window's members never saw a question's counts (a live run reveals them one by one): they come
         # after the leaderboard, before the explanations.
         distribution = (
             [
                 ResultsPart("distribution", embeds, with_my_answers=False)
-                for embeds in distribution_messages(quiz, answers)
+                for embeds in distribution_messages(quiz, tally)
             ]
             if run.kind is RunKind.WINDOW
             else []

@@ -15,7 +15,7 @@ import pytest
 from bot.domain.clock import FakeClock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
+from bot.domain.runs import Run, RunKind, RunQuestion, RunStatus, ScoringMode, Tally
 from bot.domain.scoring import Standing
 from bot.live.runner import MAX_FAILURES, RETRY, RETRY_SECONDS, LiveRun, MissingPermissionsError
 from bot.storage import Storage
@@ -120,9 +120,7 @@ class FakePresenter:
     async def reveal(self, run: Run, quiz: Quiz, question: RunQuestion, counts: list[int]) -> None:
         self._act(Call("reveal", question.index, detail=(question.message_id, tuple(counts))))
 
-    def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[object]]:
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[object]]:
         leaderboard = "leaderboard " + ", ".join(f"{s.user_name} {s.points}" for s in board)
         return [
             [Version(leaderboard, ("card", "button")), Version(leaderboard, ("button",)), Version(leaderboard)],

@@ -203,10 +203,12 @@ async def test_practice_counts_on_stats_but_on_no_public_board(storage: Storage)
     assert (stats.questions_answered, stats.correct, stats.practice_answered, stats.quizzes_taken) == (4, 4, 3, 1)
     assert {t.tag: (t.answered, t.correct) for t in stats.tags}["lora"] == (3, 3)
 
+    await seed_practice(storage, 3, "carol", [(0, 1.0)])  # only ever practised
     counted = BoardTarget(Scope.SERIES, GUILD, series="finetuning", with_practice=True)
     page = await boards.board(counted, page=0, viewer_id=BOB)
     assert [(e.user_name, e.correct, e.answered, e.practice) for e in page.entries] == [
         ("bob", 4, 4, 3),
+        ("carol", 1, 1, 1),  # 1 s: ahead of alice's 2 s
         ("alice", 1, 1, 0),
     ]
     report = await boards.quiz_report(GUILD, QUIZ.id)
@@ -240,3 +242,15 @@ async def test_the_runs_table_still_refuses_unknown_kinds(storage: Storage) -> N
         )
     check = await storage.database.fetch_one("PRAGMA integrity_check")
     assert check[0] == "ok"
+
+
+async def test_the_live_click_path_never_answers_a_private_run(storage: Storage) -> None:
+    """A forged live button (quiz:<run>:<question>:<choice>) on a window would skip the member's progress."""
+    window = await seed_practice(storage, ALICE, "alice", [], kind=RunKind.WINDOW)
+    practice = await seed_practice(storage, ALICE, "alice", [])
+    for run_id in (window, practice):
+        result = await storage.runs.record_answer(
+            run_id=run_id, index=1, user_id=BOB, user_name="bob", choice=0, now=T0 + timedelta(seconds=5)
+        )
+        assert result.outcome is AnswerOutcome.UNKNOWN or result.outcome is AnswerOutcome.CLOSED
+        assert await storage.private.choice_of(run_id, 1, BOB) is None

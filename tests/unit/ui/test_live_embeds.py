@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.domain import limits
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
+from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer, Tally
 from bot.ui.live_embeds import (
     distribution_messages,
     my_answer_block,
@@ -79,15 +79,14 @@ def test_my_answers_of_the_largest_quiz_keeps_every_question_within_discord_limi
 
 
 def test_a_windows_distribution_counts_every_pick_and_keeps_the_largest_quiz_within_discord_limits() -> None:
-    assert distribution_messages(QUIZ, [answer(0, 1, True), answer(0, 0, False), answer(1, 1, True)])[0][
-        0
-    ].description == (
+    tally = Tally.of(QUIZ, [answer(0, 1, True), answer(0, 0, False), answer(1, 1, True)])
+    assert distribution_messages(QUIZ, tally)[0][0].description == (
         "**1. Which is prime?**\n▫️ **A)** `█████░░░░░` 1 (50%)\n✅ **B)** `█████░░░░░` 1 (50%)\n1 of 2 right\n\n"
         "**2. Which is even?**\n▫️ **A)** `░░░░░░░░░░` 0 (0%)\n✅ **B)** `██████████` 1 (100%)\n1 of 1 right"
     )
     question = Question("q", "?" * limits.PROMPT, ("a", "b", "c", "d", "e"), 4)
     big = Quiz("big", "T" * limits.QUIZ_TITLE, tuple(question for _ in range(100)))
-    messages = distribution_messages(big, [answer(i, i % 5, i % 5 == 4) for i in range(100)])
+    messages = distribution_messages(big, Tally.of(big, [answer(i, i % 5, i % 5 == 4) for i in range(100)]))
     text = ""
     for message in messages:
         assert len(message) <= limits.EMBEDS_PER_MESSAGE
