@@ -1,7 +1,7 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards) are built here in setup_hook and reached as attributes
-of the typed client (`bot.live`, `bot.daily`, `bot.boards`); cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy) are built here in setup_hook and reached as attributes
+of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`); cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.library import QuizLibrary
 from bot.live.manager import LiveQuizManager
 from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
+from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
@@ -46,6 +47,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.leaderboard",
     "cogs.reports",
     "cogs.library",
+    "cogs.privacy",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -60,6 +62,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    privacy: PrivacyService
     private: PrivateRuns
 
 
@@ -138,6 +141,10 @@ class QuizBot(commands.Bot):
         return self.services.quiz_settings
 
     @property
+    def privacy(self) -> PrivacyService:
+        return self.services.privacy
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -156,9 +163,16 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
-        boards = BoardService(storage, catalog)
-        private = PrivateRuns(storage, self.clock, catalog)
-        return Services(live, presenter, scheduler, daily, boards, QuizSettings(storage), private)
+        return Services(
+            live,
+            presenter,
+            scheduler,
+            daily,
+            BoardService(storage, catalog),
+            QuizSettings(storage),
+            PrivacyService(storage, self.clock),
+            PrivateRuns(storage, self.clock, catalog),
+        )
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer

@@ -114,6 +114,12 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     return run_rescore(args.db or settings.db_path, settings.quizzes_dir, args.quiz)
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from bot.ops.forget import run_forget
+
+    return run_forget(args.db or _settings_or_exit().db_path, args.user_id, args.guild)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.importers.detect import FORMATS
 
@@ -195,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     rescore.add_argument("quiz", metavar="QUIZ", help="the quiz id (its file in the quiz folder)")
     rescore.add_argument("--db", type=Path, help="database to update (default: QUIZBOT_DB)")
     rescore.set_defaults(handler=cmd_rescore)
+
+    forget = sub.add_parser(
+        "forget",
+        help="delete a member's answers and recompute the boards, as /privacy's Forget me does (bot may run)",
+    )
+    forget.add_argument("user_id", type=int, metavar="USER_ID", help="the member's Discord id")
+    forget.add_argument("--guild", type=int, metavar="ID", help="only in this server (default: every server)")
+    forget.add_argument("--db", type=Path, help="database to update (default: QUIZBOT_DB)")
+    forget.set_defaults(handler=cmd_forget)
     return parser
 
 

@@ -107,7 +107,7 @@ class DailyCog(commands.Cog, name="Daily"):
         """Show current and best daily-question streaks."""
         assert interaction.guild_id is not None
         who = member or interaction.user
-        found = await self.bot.daily.streaks(interaction.guild_id, who.id)
+        found = await self.bot.daily.streaks(interaction.guild_id, who.id, interaction.user.id)
         text = streaks_text(plain(who.display_name), found)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

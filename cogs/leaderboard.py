@@ -42,8 +42,12 @@ class LeaderboardCog(commands.Cog, name="Leaderboard"):
         made = minute_of(interaction.created_at)
         request = BoardRequest(interaction.guild_id, Scope(scope), quiz or "", 0, interaction.user.id, made)
         shown = await self.bot.boards.show(request)
+        # A member hidden from public boards (/privacy) gets the board privately, with their own line.
         await interaction.response.send_message(
-            embed=board_embed(shown), view=board_view(shown), allowed_mentions=NO_MENTIONS
+            embed=board_embed(shown, public=not shown.private),
+            view=board_view(shown),
+            ephemeral=shown.private,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @app_commands.command(name="stats")
@@ -53,9 +57,9 @@ class LeaderboardCog(commands.Cog, name="Leaderboard"):
         """Show quizzes taken, accuracy, answer time, best quiz, daily streak and accuracy per tag."""
         assert interaction.guild_id is not None
         who = member or interaction.user
-        stats = await self.bot.boards.member_stats(interaction.guild_id, who.id)
+        shown = await self.bot.boards.member_stats(interaction.guild_id, who.id, interaction.user.id)
         await interaction.response.send_message(
-            embed=stats_embed(stats, who.display_name), allowed_mentions=NO_MENTIONS
+            embed=stats_embed(shown.stats, who.display_name), ephemeral=shown.private, allowed_mentions=NO_MENTIONS
         )
 
 

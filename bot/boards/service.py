@@ -16,6 +16,7 @@ from bot.domain.errors import QuizbotError
 from bot.domain.item_analysis import AnswerRow, QuizReport
 from bot.domain.member_stats import MemberStats
 from bot.domain.permissions import Member, require_may_see_reports
+from bot.domain.privacy import require_may_see_results
 from bot.domain.quiz import is_valid_quiz_id
 from bot.quizfiles import QuizCatalog
 from bot.storage import Storage
@@ -64,6 +65,14 @@ class ShownBoard:
     request: BoardRequest
     title: str
     page: BoardPage
+    # The viewer is hidden from public boards (/privacy): the board is theirs alone, with their own line.
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class ShownStats:
+    stats: MemberStats
+    private: bool  # a hidden member looking at their own stats: answer privately
 
 
 def minute_of(moment: datetime) -> int:
@@ -84,7 +93,8 @@ class BoardService:
         target, ref, title = await self._resolve(request.guild_id, request.scope, ref, request.made_at)
         page = await self._storage.boards.board(target, page=request.page, viewer_id=request.viewer_id)
         resolved = BoardRequest(request.guild_id, request.scope, ref, page.page, request.viewer_id, request.made_minute)
-        return ShownBoard(resolved, title, page)
+        hidden = await self._storage.privacy.is_hidden(request.guild_id, request.viewer_id)
+        return ShownBoard(resolved, title, page, private=hidden)
 
     async def _resolve(self, guild_id: int, scope: Scope, ref: str, made: datetime) -> tuple[BoardTarget, str, str]:
         """(target, the reference for the buttons, title) of a scope."""
@@ -133,8 +143,11 @@ class BoardService:
             raise BoardUnavailableError("No quiz has been answered here yet: start one with /quiz.")
         return label[1]
 
-    async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        return await self._storage.boards.member_stats(guild_id, user_id)
+    async def member_stats(self, guild_id: int, user_id: int, viewer_id: int) -> ShownStats:
+        """A member's stats; a hidden member's only for themselves (PrivateMemberError for anybody else)."""
+        hidden = await self._storage.privacy.is_hidden(guild_id, user_id)
+        require_may_see_results(user_id, viewer_id, hidden=hidden)
+        return ShownStats(await self._storage.boards.member_stats(guild_id, user_id), private=hidden)
 
     async def require_report_access(self, member: Member, guild_id: int) -> None:
         """Reports show every member's answers: NotAllowedError unless the member is an organiser."""

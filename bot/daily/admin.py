@@ -15,6 +15,7 @@ from bot.domain.daily import DailyConfig, DailyPost
 from bot.domain.errors import InvalidOptionError, NotFoundError
 from bot.domain.guild_settings import DEFAULT_TIMEZONE
 from bot.domain.permissions import Member, require_may_manage_daily
+from bot.domain.privacy import require_may_see_results
 from bot.domain.question_order import parse_order, pick_next
 from bot.domain.schedule import (
     ALL_DAYS,
@@ -241,5 +242,8 @@ class DailyAdmin:
         await self._schedule_here(guild_id, channel_id, "Create one with /daily set first.")
         return await self._scheduler.post_now(channel_id)
 
-    async def streaks(self, guild_id: int, user_id: int) -> list[tuple[DailyConfig, Streak]]:
+    async def streaks(self, guild_id: int, user_id: int, viewer_id: int) -> list[tuple[DailyConfig, Streak]]:
+        """A member's streaks; a hidden member's only for themselves (PrivateMemberError for anybody else)."""
+        hidden = await self._storage.privacy.is_hidden(guild_id, user_id)
+        require_may_see_results(user_id, viewer_id, hidden=hidden)
         return await member_streaks(self._storage, guild_id, user_id)

@@ -496,13 +496,14 @@ class DailyScheduler:
         question = quiz.questions[0]
         answers = await self._storage.runs.answers(run_id)
         counts = await self._storage.runs.choice_counts(run_id, 0, len(question.choices))
+        hidden = await self._storage.privacy.hidden_members(config.guild_id)  # named nowhere public (/privacy)
         return RevealPost(
             guild_id=config.guild_id,
             channel_id=config.channel_id,
             question_message_id=run_question.message_id,
             question=question,
             counts=tuple(counts),
-            right_names=tuple(a.user_name for a in answers if a.correct),
+            right_names=tuple(a.user_name for a in answers if a.correct and a.user_id not in hidden),
             nonce=nonce_for(config.id, post.slot, "r"),
         )
 

@@ -361,22 +361,29 @@ class LiveRun(Generic[PartT]):
         runs = self._storage.runs
         quiz = await self._quiz_of(run)
         # A window has no question messages to reveal: its distribution is a results message instead.
-        hidden = [] if run.kind is RunKind.WINDOW else await runs.questions(run.id)
-        for question in hidden:
+        questions = [] if run.kind is RunKind.WINDOW else await runs.questions(run.id)
+        for question in questions:
             if question.state is QuestionState.CLOSED and not question.revealed:
                 try:
                     await self._attempt(run, functools.partial(self._reveal, run, quiz, question))
                 except (RefusedError, TransientError) as error:
                     log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
+        # Members hidden from public boards (/privacy) are left out, and ranked around (no gap); the card's
+        # per-question shares, the distribution and "My answers" still count every answer.
+        hidden = await self._storage.privacy.hidden_members(run.guild_id)
         if run.kind is RunKind.WINDOW:
             # From the summaries, not the answers: a window may hold tens of thousands (docs/performance.md).
-            board = rank(await runs.accuracy_scores(run.id))
+            scores = await runs.accuracy_scores(run.id)
+            board = rank(score for score in scores if score.user_id not in hidden)
             tally = await runs.tally(run.id, quiz)
+            members = len(scores)
         else:
             answers = await runs.answers(run.id)
-            board = standings(answers, run.scoring_mode, seconds_limit=run.seconds_per_question)
+            shown = [answer for answer in answers if answer.user_id not in hidden]
+            board = standings(shown, run.scoring_mode, seconds_limit=run.seconds_per_question)
             tally = Tally.of(quiz, answers)
+            members = len({answer.user_id for answer in answers})
         parts = self._presenter.results_parts(run, quiz, board, tally)
         for number in range(run.results_parts, len(parts)):
             try:
@@ -396,7 +403,7 @@ class LiveRun(Generic[PartT]):
             run.quiz_id,
             run.channel_id,
             run.status.value,
-            len(board),
+            members,
             tally.total,
         )
 

@@ -12,6 +12,7 @@ from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
+from bot.storage.privacy import PrivacyStore
 from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
@@ -35,6 +36,7 @@ class Storage:
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
+        self.privacy = PrivacyStore(database)
         self.private = PrivateStore(database)
 
     async def schema_version(self) -> int:

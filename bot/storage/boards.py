@@ -24,7 +24,7 @@ from bot.storage.quiz_snapshot import load_snapshot
 SECONDS_PER_DAY = 86400
 # A stored choice is a position as the run showed it; reports, export and rescore speak the quiz file's
 # letters. `q` is the answer's run question (choice_order NULL: shown in the file's order, see migration 5).
-_FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, a.choice + 1, 1) AS INTEGER), a.choice)"
+FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, a.choice + 1, 1) AS INTEGER), a.choice)"
 _FILE_KEY = "coalesce(CAST(substr(q.choice_order, q.correct_choice + 1, 1) AS INTEGER), q.correct_choice)"
 # The other way, for rescore: where a run showed the file's choice :key.
 _SHOWN_KEY = "coalesce(instr(choice_order, CAST(:key AS TEXT)) - 1, :key)"
@@ -36,7 +36,7 @@ _BUCKET_SQL = (
     "SELECT user_id, user_name, correct, answered, seconds, 0 AS practice FROM board_totals "
     "WHERE guild_id = :guild_id AND bucket = :bucket"
 )
-# A series board of a server that counts practice: the series bucket plus its practice twin (migration 6),
+# A series board of a server that counts practice: the series bucket plus its practice twin (migration 7),
 # joined member by member on the primary key (half the time of a GROUP BY over both, docs/performance.md).
 _BUCKET_WITH_PRACTICE_SQL = (
     "SELECT s.user_id, s.user_name, s.correct + coalesce(p.correct, 0) AS correct, "
@@ -73,20 +73,26 @@ _BEFORE = (
     "(b.user_name < w.user_name COLLATE NOCASE"
     " OR (b.user_name = w.user_name COLLATE NOCASE AND b.user_id < w.user_id)))"
 )
+# Members hidden with /privacy are left off the page and out of everybody's rank (no gap); a hidden
+# viewer still gets their own line, ranked among the members shown.
+_HIDDEN = "SELECT user_id FROM member_privacy WHERE guild_id = :guild_id AND hidden = 1"
 _RANKED = f"""
 WITH scored AS MATERIALIZED (
     SELECT user_id, coalesce(user_name, '') AS user_name, correct, answered,
            round(seconds, {TIME_TIE_DECIMALS}) AS seconds, practice
-    FROM ({{scope}}) WHERE answered > 0
+    FROM ({{scope}}) WHERE answered > 0 AND (user_id = :viewer_id OR user_id NOT IN ({_HIDDEN}))
+),
+shown AS (
+    SELECT * FROM scored WHERE user_id != :viewer_id OR :viewer_id NOT IN ({_HIDDEN})
 ),
 bounds AS (
     -- An old button may ask for a page past the end (the board shrank): show the last page instead.
-    SELECT count(*) AS member_count, min(:first, (max(count(*), 1) - 1) / :size * :size) AS page_start FROM scored
+    SELECT count(*) AS member_count, min(:first, (max(count(*), 1) - 1) / :size * :size) AS page_start FROM shown
 ),
 page AS (
     SELECT *, row_number() OVER (ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id) AS n
     FROM (
-        SELECT * FROM scored ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id
+        SELECT * FROM shown ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id
         LIMIT :size OFFSET (SELECT page_start FROM bounds)
     )
 ),
@@ -97,8 +103,8 @@ wanted AS (
 -- Only the first row of the page and the viewer's own row need counting; the other ranks on the
 -- page follow from their neighbours.
 SELECT w.user_id, w.user_name, w.correct, w.answered, w.seconds, w.practice, w.n,
-       CASE WHEN w.n IS NULL OR w.n = 1 THEN 1 + (SELECT count(*) FROM scored AS b WHERE {_BETTER}) END AS rank,
-       CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM scored AS b WHERE {_BEFORE}) END AS position,
+       CASE WHEN w.n IS NULL OR w.n = 1 THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BETTER}) END AS rank,
+       CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BEFORE}) END AS position,
        bounds.member_count, bounds.page_start
 FROM wanted AS w, bounds
 ORDER BY w.n IS NULL, w.n
@@ -208,7 +214,7 @@ class BoardStore:
     # --- stats ------------------------------------------------------------------------------------
 
     async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        # Practice answers count here (their own bucket, migration 6), though on no public board.
+        # Practice answers count here (their own bucket, migration 7), though on no public board.
         totals = await self._db.fetch_one(
             "SELECT max(CASE WHEN bucket = 'all' THEN user_name END) AS public_name, max(user_name) AS user_name, "
             "sum(answered) AS answered, sum(correct) AS correct, sum(seconds) AS seconds, "
@@ -299,7 +305,7 @@ class BoardStore:
             {"runs": runs_json},
         )
         picks = await self._db.fetch_all(
-            f"SELECT q.question_id, {_FILE_CHOICE} AS file_choice, count(*) FROM answers AS a "
+            f"SELECT q.question_id, {FILE_CHOICE} AS file_choice, count(*) FROM answers AS a "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, file_choice",
             {"runs": runs_json},
@@ -363,7 +369,7 @@ class BoardStore:
             "since": None if since is None else to_timestamp(since),
         }
         sql = (
-            f"SELECT a.run_id, q.question_id, a.user_id, a.user_name, {_FILE_CHOICE}, a.correct, a.seconds "
+            f"SELECT a.run_id, q.question_id, a.user_id, a.user_name, {FILE_CHOICE}, a.correct, a.seconds "
             "FROM runs AS r JOIN answers AS a ON a.run_id = r.id "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             "WHERE r.guild_id = :guild_id AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id) "

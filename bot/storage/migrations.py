@@ -322,7 +322,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_questions ADD COLUMN choice_order TEXT;
     """,
-    # 6: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
+    # 6: /privacy. A member's choices per server; a row exists only while a choice differs from the default
+    # (hidden = 1 leaves them off every public board). What export and forget cover is bot/storage/privacy.py.
+    """
+    CREATE TABLE member_privacy (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+    """,
+    # 7: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
     # windows (kind 'window', the channel's run that each member takes at their own pace until it closes).
     # Their answers go into the same answers table, so /stats and everything built on the answers sees them;
     # practice answers are flagged and kept off the public boards (their own summary buckets).
@@ -353,10 +364,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX runs_window_pending ON runs (id) WHERE kind = 'window' AND results_done = 0;
 
     -- Where each member is in a private run: the question on their screen and when it was shown (their
-    -- answer time counts from there), plus a practice timer's deadline.
+    -- answer time counts from there), plus a practice timer's deadline. The server is kept for /privacy.
     CREATE TABLE private_progress (
         run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
         user_id INTEGER NOT NULL,
+        guild_id INTEGER NOT NULL,
         idx INTEGER NOT NULL,
         shown_at REAL NOT NULL,
         deadline REAL,

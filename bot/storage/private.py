@@ -121,9 +121,9 @@ class PrivateStore:
                 )
                 if kind is RunKind.PRACTICE:
                     await connection.execute(
-                        "INSERT INTO private_progress (run_id, user_id, idx, shown_at, deadline) "
-                        "VALUES (?, ?, 0, ?, ?)",
-                        (run_id, started_by, to_timestamp(now), _deadline(now, timer_seconds)),
+                        "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at, deadline) "
+                        "VALUES (?, ?, ?, 0, ?, ?)",
+                        (run_id, started_by, guild_id, to_timestamp(now), _deadline(now, timer_seconds)),
                     )
         except sqlite3.IntegrityError:
             if kind is RunKind.PRACTICE:
@@ -175,8 +175,9 @@ class PrivateStore:
     async def join(self, run_id: int, user_id: int, *, now: datetime) -> Progress | None:
         """The member's progress in an open window, starting them on question 1 the first time; None if closed."""
         await self._db.connection.execute(
-            "INSERT INTO private_progress (run_id, user_id, idx, shown_at) "
-            "SELECT id, ?, 0, ? FROM runs WHERE id = ? AND kind = 'window' AND status IN ('lobby', 'running') "
+            "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at) "
+            "SELECT id, ?, guild_id, 0, ? FROM runs "
+            "WHERE id = ? AND kind = 'window' AND status IN ('lobby', 'running') "
             "ON CONFLICT (run_id, user_id) DO NOTHING",
             (user_id, to_timestamp(now), run_id),
         )

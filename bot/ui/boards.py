@@ -33,17 +33,24 @@ def entry_line(entry: BoardEntry) -> str:
     return f"{badge} **{name}** · {entry.correct}/{entry.answered} correct{practice} · {entry.seconds:.1f} s"
 
 
-def board_embed(shown: ShownBoard) -> discord.Embed:
+def board_embed(shown: ShownBoard, *, public: bool) -> discord.Embed:
+    """The board; `public` when everybody in the channel sees the message.
+
+    A viewer hidden from public boards (/privacy) gets their own line only where nobody else looks.
+    """
     page = shown.page
     embed = discord.Embed(
         title=shorten(f"Leaderboard · {shown.title}", limits.EMBED_TITLE),
         description="\n".join(entry_line(entry) for entry in page.entries) or "Nobody has answered on this board yet.",
         colour=discord.Colour.gold(),
     )
-    if page.own is not None:
-        embed.add_field(name="You", value=entry_line(page.own), inline=False)
-    elif page.entries:
-        embed.add_field(name="You", value="You have no answers on this board yet.", inline=False)
+    # A board posted publicly before its viewer hid shows no "You" line when paged from then on.
+    if not (shown.private and public):
+        you = "You (hidden from public boards: only you see this)" if shown.private else "You"
+        if page.own is not None:
+            embed.add_field(name=you, value=entry_line(page.own), inline=False)
+        elif page.entries or shown.private:
+            embed.add_field(name=you, value="You have no answers on this board yet.", inline=False)
     embed.set_footer(
         text=f"Page {page.page + 1}/{page.page_count} · {page.member_count} members · "
         "score = correct answers, ties by total answer time"
@@ -116,6 +123,7 @@ class LeaderboardPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], temp
             await interaction.followup.send(EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         shown = await client_of(interaction).boards.show(self.request)
+        public = interaction.message is None or not interaction.message.flags.ephemeral
         await interaction.response.edit_message(
-            embed=board_embed(shown), view=board_view(shown), allowed_mentions=NO_MENTIONS
+            embed=board_embed(shown, public=public), view=board_view(shown), allowed_mentions=NO_MENTIONS
         )

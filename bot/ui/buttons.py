@@ -10,6 +10,7 @@ import discord
 from bot.ui.boards import LeaderboardPageButton
 from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS
+from bot.ui.privacy import PrivacyButton
 from bot.ui.private_views import PRIVATE_BUTTONS
 from bot.ui.quiz_list import QuizzesPageButton
 
@@ -20,4 +21,5 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     LeaderboardPageButton,
     RemoveQuizButton,
     KeepQuizButton,
+    PrivacyButton,
 )

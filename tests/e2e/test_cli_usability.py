@@ -31,7 +31,7 @@ def test_bare_quizbot_prints_the_help(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("usage: quizbot ")
-    for command in ("run", "sync", "validate", "import", "backup", "restore", "doctor", "export", "rescore"):
+    for command in ("run", "sync", "validate", "import", "backup", "restore", "doctor", "export", "rescore", "forget"):
         assert f"    {command} " in result.stdout, command
     assert "Exit status:" in result.stdout
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import QuizBot
-from bot.boards import BoardRequest, ShownBoard
-from bot.domain.member_stats import MemberStats
+from bot.boards import BoardRequest, ShownBoard, ShownStats
 from bot.domain.quiz import Question, Quiz
 from tests.discord_testbed.testbed import TestBed
 from tests.helpers import open_first_question
@@ -27,7 +26,7 @@ async def test_a_command_that_breaks_answers_with_an_error_id_that_is_in_the_log
 ) -> None:
     alice = testbed.add_member(name="alice")
 
-    async def broken(guild_id: int, user_id: int) -> MemberStats:
+    async def broken(guild_id: int, user_id: int, viewer_id: int) -> ShownStats:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(bot.boards, "member_stats", broken)

@@ -404,6 +404,23 @@ async def test_reveal_closes_answers_first_and_reports_the_distribution(storage:
     assert run is not None and run.status is RunStatus.FINISHED
 
 
+async def test_the_reveal_names_nobody_hidden_from_public_boards(storage: Storage) -> None:
+    await add_schedule(storage, reveal_hours=3)
+    await storage.privacy.set_hidden(GUILD_A, 2, True, now=at(1, 5))
+    await storage.privacy.set_hidden(GUILD_B, 1, True, now=at(1, 5))  # another server's choice
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+    async with started(storage, clock, discord) as scheduler:
+        run_id = discord.questions[0].run_id
+        for user_id, name in ((1, "alice"), (2, "bob"), (3, "cy")):
+            await storage.runs.record_answer(
+                run_id=run_id, index=0, user_id=user_id, user_name=name, choice=1, now=clock.now()
+            )
+        await advance(clock, scheduler, at(1, 10))
+    (reveal,) = discord.reveals
+    assert reveal.right == 3 and reveal.right_names == ("alice", "cy")
+    assert "3 of 3 got it right" in reveal_body(reveal) and "bob" not in reveal_body(reveal)
+
+
 async def test_post_now_takes_todays_free_slot_then_an_extra_one(storage: Storage) -> None:
     await add_schedule(storage, configured=at(1, 5))
     clock, discord = FakeClock(at(1, 5)), FakeDiscord()

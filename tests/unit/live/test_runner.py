@@ -235,6 +235,44 @@ async def test_a_run_goes_from_intro_to_results_on_the_clock(storage: Storage, c
     assert (run.results_parts, run.results_done) == (2, True)
 
 
+class BoardKeeper(FakePresenter):
+    """A FakePresenter that also keeps the standings and the tally the results were made from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.boards: list[list[Standing]] = []
+        self.tally = Tally(())
+
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[object]]:
+        self.boards.append(board)
+        self.tally = tally
+        return super().results_parts(run, quiz, board, tally)
+
+
+async def test_a_member_hidden_from_public_boards_is_left_off_the_results_and_the_others_rank_without_a_gap(
+    storage: Storage, clock: FakeClock, quiz: Quiz
+) -> None:
+    carol = 103
+    await storage.privacy.set_hidden(GUILD, ALICE, True, now=START)
+    await storage.privacy.set_hidden(GUILD + 1, BOB, True, now=START)  # hidden in another server only
+    presenter = BoardKeeper()
+    run_id = await _start_run(storage, quiz)
+    task = asyncio.create_task(LiveRun(run_id, storage, clock, presenter).run())
+    await _play_until(clock, task, lambda: bool(presenter.of("question")), "question 1")
+    right = quiz.questions[0].answer
+    await _answer(storage, clock, run_id, 0, ALICE, right)  # first and fastest: rank 1 if she were shown
+    await clock.advance(1)
+    await _answer(storage, clock, run_id, 0, carol, right)
+    await _answer(storage, clock, run_id, 0, BOB, (right + 1) % 3)
+    await _finish(clock, task)
+
+    (board,) = presenter.boards
+    assert [(s.rank, s.user_id) for s in board] == [(1, carol), (2, BOB)]
+    assert presenter.of("results")[0].detail == "leaderboard user103 1, user102 0 with card with button"
+    assert sum(presenter.tally.counts[0]) == 3, "the card's shares count every answer"
+    assert presenter.tally.counts[0][right] == 2
+
+
 async def test_a_restart_mid_question_keeps_the_posted_message_and_its_deadline(
     storage: Storage, clock: FakeClock, quiz: Quiz
 ) -> None:
@@ -513,6 +551,11 @@ async def test_a_window_posts_its_intro_once_and_closes_at_its_deadline_with_the
         started_by=STARTER,
         now=START,
         closes_at=closes,
+    )
+    await storage.privacy.set_hidden(GUILD, BOB, True, now=START)  # off the leaderboard, in the counts
+    await storage.private.join(window.id, BOB, now=START)
+    await storage.private.record(
+        run_id=window.id, index=0, user_id=BOB, user_name="bob", choice=0, now=START, move_on=True
     )
     await storage.private.join(window.id, ALICE, now=START)
     outcome, _ = await storage.private.record(

@@ -254,3 +254,31 @@ async def test_the_live_click_path_never_answers_a_private_run(storage: Storage)
         )
         assert result.outcome is AnswerOutcome.UNKNOWN or result.outcome is AnswerOutcome.CLOSED
         assert await storage.private.choice_of(run_id, 1, BOB) is None
+
+
+async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_the_triggers(storage: Storage) -> None:
+    """/privacy's forget recomputes a member's summaries from their answers: exactly what the triggers hold."""
+    from bot.storage.privacy import _REBUILD_SUMMARIES, SUMMARY_TABLES
+
+    await seed_run(storage, [(0, ALICE, "alice", 0, 2.0), (1, ALICE, "alice", 1, 3.0), (0, BOB, "bob", 1, 1.0)])
+    await seed_practice(storage, ALICE, "alice", [(0, 1.0), (0, 1.0), (0, 2.0)])
+    await seed_practice(storage, BOB, "bob", [(1, 1.0)], kind=RunKind.WINDOW)
+
+    async def summaries() -> list[list[tuple[object, ...]]]:
+        return [
+            sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows)
+            for rows in [await storage.database.fetch_all(f"SELECT * FROM {table}") for table in SUMMARY_TABLES]
+        ]
+
+    by_triggers = await summaries()
+    params = {"user_id": ALICE, "guild_id": GUILD}
+    for table in SUMMARY_TABLES:
+        await storage.database.connection.execute(
+            f"DELETE FROM {table} WHERE user_id = :user_id AND guild_id = :guild_id", params
+        )
+    for statement in _REBUILD_SUMMARIES:
+        await storage.database.connection.execute(statement, params)
+    assert await summaries() == by_triggers
+    data = await storage.privacy.member_data(ALICE, GUILD)
+    assert [(row["question_number"], row["timer_ends"]) for row in data["private_progress"]] == [(4, None)]
+    assert (await storage.privacy.forget(ALICE, GUILD)).deleted["private_progress"] == 1

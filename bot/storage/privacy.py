@@ -1,0 +1,275 @@
+"""SQL for /privacy: a member's hidden flag, everything stored about a member, and forgetting them.
+
+`MEMBER_TABLES` lists every table that holds rows about a member, one entry per table, with what export
+reads from it and what forget does to it. A table added later (by any migration) that has a member
+column is one more entry here; tests/unit/storage/test_privacy.py fails until it has one.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.storage.boards import FILE_CHOICE
+from bot.storage.database import Database, StorageError, to_timestamp
+
+# Column names that say "this row is about, or by, a member": the coverage test looks for them.
+MEMBER_COLUMN_NAMES = ("user_id", "member_id")
+MEMBER_COLUMN_SUFFIXES = ("_by", "_user_id")
+
+
+class Forget(enum.Enum):
+    DELETE = "deleted"
+    REBUILD = "recomputed from the answers that remain"
+    KEEP = "kept"
+
+
+@dataclass(frozen=True)
+class MemberTable:
+    """One table with rows about a member: how export reads them and what forget does with them."""
+
+    table: str
+    what: str  # one line for the export and docs/privacy.md: what the rows are
+    forget: Forget = Forget.DELETE
+    member_column: str = "user_id"
+    guild_column: str = "guild_id"
+    # A SELECT taking :user_id and :guild_id (NULL: every server); None reads every column of the rows.
+    export_sql: str | None = None
+    why_kept: str = ""  # for Forget.KEEP: why the rows stay
+
+    def where(self) -> str:
+        return f"{self.member_column} = :user_id AND (:guild_id IS NULL OR {self.guild_column} = :guild_id)"
+
+    def select(self) -> str:
+        return self.export_sql or f"SELECT * FROM {self.table} WHERE {self.where()}"
+
+
+def _iso(column: str) -> str:
+    return f"strftime('%Y-%m-%dT%H:%M:%fZ', {column}, 'unixepoch')"
+
+
+_ANSWERS_EXPORT = f"""
+SELECT a.guild_id AS server_id, a.run_id, r.kind, r.quiz_id, r.quiz_title, a.idx + 1 AS question_number,
+       q.question_id, a.user_name AS name_shown, char(65 + a.choice) AS choice_as_shown,
+       char(65 + {FILE_CHOICE}) AS choice_in_quiz_file, a.correct, {_iso("a.answered_at")} AS answered_at,
+       a.seconds, p.local_date AS daily_post_date
+FROM answers AS a
+JOIN runs AS r ON r.id = a.run_id
+JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx
+LEFT JOIN daily_posts AS p ON p.run_id = a.run_id
+WHERE a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)
+ORDER BY a.answered_at, a.run_id, a.idx
+"""
+
+SUMMARY_TABLES = ("board_totals", "board_days", "board_runs", "board_tags")
+_SUMMARY_WHY = "a running total the leaderboards and /stats read, derived from your answers"
+
+MEMBER_TABLES: tuple[MemberTable, ...] = (
+    MemberTable(
+        "answers",
+        "every answer you gave: quiz, question, your choice, right or wrong, when, how fast, your display name then",
+        export_sql=_ANSWERS_EXPORT,
+    ),
+    MemberTable("board_totals", f"{_SUMMARY_WHY} (per board: all time, daily, each quiz and series)", Forget.REBUILD),
+    MemberTable("board_days", f"{_SUMMARY_WHY} (per UTC day, for week and month boards)", Forget.REBUILD),
+    MemberTable("board_runs", f"{_SUMMARY_WHY} (per quiz run you answered in)", Forget.REBUILD),
+    MemberTable("board_tags", f"{_SUMMARY_WHY} (accuracy per tag)", Forget.REBUILD),
+    MemberTable(
+        "private_progress",
+        "where you are in a practice or an open window: the question on your screen, since when, and its timer",
+        export_sql=(
+            f"SELECT guild_id AS server_id, run_id, idx + 1 AS question_number, {_iso('shown_at')} AS shown_at, "
+            f"{_iso('deadline')} AS timer_ends FROM private_progress "
+            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY run_id"
+        ),
+    ),
+    MemberTable(
+        "member_privacy",
+        "your /privacy choice (hidden from public boards), while you have one",
+        Forget.KEEP,
+        export_sql=(
+            f"SELECT guild_id AS server_id, hidden, {_iso('updated_at')} AS updated_at FROM member_privacy "
+            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id)"
+        ),
+        why_kept="so that you stay hidden if you answer again; /privacy with Show me removes it",
+    ),
+    MemberTable(
+        "runs",
+        "quizzes you started (the quiz and its run are the server's history)",
+        Forget.KEEP,
+        member_column="started_by",
+        export_sql=(
+            f"SELECT id AS run_id, guild_id AS server_id, channel_id, kind, quiz_id, quiz_title, status, "
+            f"{_iso('created_at')} AS started_at FROM runs "
+            "WHERE started_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+        ),
+        why_kept="runs and quiz content stay: the other members' answers belong to them",
+    ),
+    MemberTable(
+        "daily_schedules",
+        "daily question schedules you set up",
+        Forget.KEEP,
+        member_column="created_by",
+        export_sql=(
+            f"SELECT id AS schedule_id, guild_id AS server_id, channel_id, {_iso('created_at')} AS created_at "
+            "FROM daily_schedules WHERE created_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) "
+            "ORDER BY id"
+        ),
+        why_kept="the server's schedule keeps running; an admin changes or removes it",
+    ),
+    MemberTable(
+        "server_quizzes",
+        "quiz versions you uploaded to a server",
+        Forget.KEEP,
+        member_column="uploaded_by",
+        export_sql=(
+            f"SELECT guild_id AS server_id, quiz_id, version, {_iso('uploaded_at')} AS uploaded_at, "
+            f"{_iso('retired_at')} AS retired_at FROM server_quizzes "
+            "WHERE uploaded_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) "
+            "ORDER BY guild_id, quiz_id, version"
+        ),
+        why_kept="quiz content stays: the server plays it and past runs point to it",
+    ),
+)
+
+# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 7):
+# practice answers in the 'practice' and 'practice-series:' buckets, on no quiz, day or run summary.
+_MEMBER = "a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)"
+_OWN_BUCKET = "CASE a.practice WHEN 0 THEN 'all' ELSE 'practice' END"
+_REBUILD_SUMMARIES = (
+    f"""
+    INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+    SELECT a.guild_id, {_OWN_BUCKET}, a.user_id,
+           (SELECT l.user_name FROM answers AS l WHERE l.guild_id = a.guild_id AND l.user_id = a.user_id
+            AND l.practice = a.practice ORDER BY l.answered_at DESC LIMIT 1),
+           count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a WHERE {_MEMBER} GROUP BY a.guild_id, a.user_id, a.practice
+    """,
+    f"""
+    INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+    SELECT a.guild_id, k.bucket, a.user_id, t.user_name, count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a JOIN runs AS r ON r.id = a.run_id
+    JOIN (SELECT id, 0 AS practice, 'quiz:' || quiz_id AS bucket FROM runs
+          UNION ALL SELECT id, 0, 'series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 1, 'practice-series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 0, 'daily' FROM runs WHERE kind = 'daily') AS k
+        ON k.id = r.id AND k.practice = a.practice
+    JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = {_OWN_BUCKET} AND t.user_id = a.user_id
+    WHERE {_MEMBER}
+    GROUP BY a.guild_id, k.bucket, a.user_id
+    """,
+    f"""
+    INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
+    SELECT a.guild_id, CAST(a.answered_at / 86400 AS INTEGER) AS day, a.user_id,
+           count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.guild_id, day, a.user_id
+    """,
+    f"""
+    INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
+    SELECT a.run_id, a.user_id, a.guild_id, count(*), sum(a.correct), sum(a.seconds)
+    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.run_id, a.user_id
+    """,
+    f"""
+    INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)
+    SELECT a.guild_id, a.user_id, t.tag, count(*), sum(a.correct)
+    FROM answers AS a JOIN run_question_tags AS t ON t.run_id = a.run_id AND t.idx = a.idx
+    WHERE {_MEMBER}
+    GROUP BY a.guild_id, a.user_id, t.tag
+    """,
+)
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What forget did: rows deleted per table, and the servers whose summaries were recomputed."""
+
+    deleted: dict[str, int] = field(default_factory=dict)
+    servers: tuple[int, ...] = ()
+
+    @property
+    def answers(self) -> int:
+        return self.deleted.get("answers", 0)
+
+
+class PrivacyStore:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def is_hidden(self, guild_id: int, user_id: int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT hidden FROM member_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return row is not None and bool(row[0])
+
+    async def hidden_members(self, guild_id: int) -> frozenset[int]:
+        rows = await self._db.fetch_all(
+            "SELECT user_id FROM member_privacy WHERE guild_id = ? AND hidden = 1", (guild_id,)
+        )
+        return frozenset(int(row[0]) for row in rows)
+
+    async def set_hidden(self, guild_id: int, user_id: int, hidden: bool, *, now: datetime) -> None:
+        """Hide or show a member; showing removes their row (it holds nothing else)."""
+        if hidden:
+            await self._db.connection.execute(
+                "INSERT INTO member_privacy (guild_id, user_id, hidden, updated_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET hidden = 1, updated_at = excluded.updated_at",
+                (guild_id, user_id, to_timestamp(now)),
+            )
+        else:
+            await self._db.connection.execute(
+                "DELETE FROM member_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+
+    async def member_data(self, user_id: int, guild_id: int | None) -> dict[str, list[dict[str, Any]]]:
+        """Every row about the member (in one server, or every server), by table, read in one snapshot."""
+        params = {"user_id": user_id, "guild_id": guild_id}
+        data: dict[str, list[dict[str, Any]]] = {}
+        async with self._db.transaction() as connection:
+            for table in MEMBER_TABLES:
+                async with connection.execute(table.select(), params) as cursor:
+                    names = [column[0] for column in cursor.description]
+                    data[table.table] = [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
+        return data
+
+    async def answer_count(self, user_id: int, guild_id: int) -> int:
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return int(row[0])
+
+    async def forget(self, user_id: int, guild_id: int | None) -> ForgetResult:
+        """Delete the member's rows (in one server, or every server) and recompute their summaries exactly.
+
+        One transaction: a board read meanwhile sees the member either fully there or fully gone. Runs,
+        quizzes and schedules stay (see MEMBER_TABLES).
+        """
+        params = {"user_id": user_id, "guild_id": guild_id}
+        deleted: dict[str, int] = {}
+        try:
+            async with self._db.transaction() as connection:
+                async with connection.execute(
+                    f"SELECT DISTINCT guild_id FROM board_totals AS a WHERE {_MEMBER} "
+                    f"UNION SELECT DISTINCT guild_id FROM answers AS a WHERE {_MEMBER} ORDER BY 1",
+                    params,
+                ) as cursor:
+                    servers = tuple(int(row[0]) for row in await cursor.fetchall())
+                for table in MEMBER_TABLES:
+                    if table.forget is Forget.DELETE:
+                        cursor = await connection.execute(f"DELETE FROM {table.table} WHERE {table.where()}", params)
+                        deleted[table.table] = max(cursor.rowcount, 0)
+                # The answers' delete trigger only subtracts; recomputing leaves exactly what a full rebuild
+                # from the answers would hold (no zero rows, no float drift).
+                for summary in SUMMARY_TABLES:
+                    await connection.execute(f"DELETE FROM {summary} AS a WHERE {_MEMBER}", params)
+                for statement in _REBUILD_SUMMARIES:
+                    await connection.execute(statement, params)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            raise StorageError(
+                f"the database {self._db.path} stayed busy for too long ({error}): try again in a moment."
+            ) from None
+        return ForgetResult(deleted, servers)
