@@ -1,7 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards, privacy) are built here in setup_hook and reached as attributes
-of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`); cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy, review) are built here in setup_hook and reached
+as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`, `bot.review`);
+cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
 from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
+from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage import Storage, open_storage
 from bot.ui.buttons import PERSISTENT_BUTTONS
@@ -48,6 +50,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reports",
     "cogs.library",
     "cogs.privacy",
+    "cogs.review",
 )
 COMMAND_HASH_KEY = "command_tree_hash"
 
@@ -63,6 +66,7 @@ class Services:
     boards: BoardService
     quiz_settings: QuizSettings
     privacy: PrivacyService
+    review: ReviewService
     private: PrivateRuns
 
 
@@ -145,6 +149,10 @@ class QuizBot(commands.Bot):
         return self.services.privacy
 
     @property
+    def review(self) -> ReviewService:
+        return self.services.review
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -163,14 +171,16 @@ class QuizBot(commands.Bot):
             storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
+        review = ReviewService(storage, self.clock)
         return Services(
             live,
             presenter,
             scheduler,
             daily,
-            BoardService(storage, catalog),
+            BoardService(storage, catalog, review),
             QuizSettings(storage),
             PrivacyService(storage, self.clock),
+            review,
             PrivateRuns(storage, self.clock, catalog),
         )
 

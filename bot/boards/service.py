@@ -8,7 +8,7 @@ works after a restart without any state in memory.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.boards import BoardPage, BoardTarget, Scope, scope_window
@@ -18,7 +18,9 @@ from bot.domain.member_stats import MemberStats
 from bot.domain.permissions import Member, require_may_see_reports
 from bot.domain.privacy import require_may_see_results
 from bot.domain.quiz import is_valid_quiz_id
+from bot.domain.review import LEECH_FAILS, LEECH_MEMBERS, Leech
 from bot.quizfiles import QuizCatalog
+from bot.review.service import ReviewService
 from bot.storage import Storage
 
 # After this long a board's buttons stop, so an old board is never paged through with numbers it no
@@ -80,10 +82,14 @@ def minute_of(moment: datetime) -> int:
 
 
 class BoardService:
-    def __init__(self, storage: Storage, catalog: Callable[[int], QuizCatalog]) -> None:
+    def __init__(
+        self, storage: Storage, catalog: Callable[[int], QuizCatalog], review: ReviewService | None = None
+    ) -> None:
         self._storage = storage
         # The quizzes each server can play (shared ones and its own), looked up when needed.
         self._catalog = catalog
+        # /stats shows a member's review cards; their cards catch up with their answers first.
+        self._review = review
 
     async def show(self, request: BoardRequest) -> ShownBoard:
         """The page asked for; BoardUnavailableError says why there is none."""
@@ -147,7 +153,10 @@ class BoardService:
         """A member's stats; a hidden member's only for themselves (PrivateMemberError for anybody else)."""
         hidden = await self._storage.privacy.is_hidden(guild_id, user_id)
         require_may_see_results(user_id, viewer_id, hidden=hidden)
-        return ShownStats(await self._storage.boards.member_stats(guild_id, user_id), private=hidden)
+        stats = await self._storage.boards.member_stats(guild_id, user_id)
+        if self._review is not None and stats.questions_answered > 0:
+            stats = replace(stats, review=await self._review.counts(guild_id, user_id))
+        return ShownStats(stats, private=hidden)
 
     async def require_report_access(self, member: Member, guild_id: int) -> None:
         """Reports show every member's answers: NotAllowedError unless the member is an organiser."""
@@ -163,7 +172,11 @@ class BoardService:
             raise BoardUnavailableError(
                 f"No answers stored for {where} in this server: check the quiz id (or run number)."
             )
-        return report
+        # Leeches belong to the quiz, whichever run the report shows.
+        prompts = {question.question_id: question.prompt for question in report.questions}
+        found = await self._storage.review.leeches(guild_id, quiz_id, fails=LEECH_FAILS, members=LEECH_MEMBERS)
+        leeches = tuple(Leech(qid, prompts.get(qid, ""), members, fails) for qid, members, fails in found)
+        return replace(report, leeches=leeches)
 
     def answer_rows(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> AsyncIterator[AnswerRow]:
         return self._storage.boards.answer_rows(guild_id, quiz_id=quiz_id.strip().lower(), run_id=run_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from bot.domain.review import Leech
+
 
 class QuestionFlag(enum.StrEnum):
     CHECK_KEY = "check the answer key"  # a wrong option was picked more often than the key
@@ -55,6 +57,8 @@ class QuizReport:
     quiz_title: str
     run_ids: tuple[int, ...]
     questions: tuple[QuestionReport, ...]
+    # Questions many members keep failing, over every run of the quiz and /review (bot.domain.review).
+    leeches: tuple[Leech, ...] = ()
 
     @property
     def member_count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.review import ReviewCounts
 from bot.domain.streaks import Streak
 
 
@@ -38,6 +39,7 @@ class MemberStats:
     daily_streak: Streak
     tags: tuple[TagAccuracy, ...]  # most answered first
     practice_answered: int = 0  # of questions_answered, those answered in practice (/practice)
+    review: ReviewCounts | None = None  # the member's review cards (/review)
 
     @property
     def accuracy(self) -> float:

@@ -14,6 +14,7 @@ from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
+from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 
@@ -37,6 +38,7 @@ class Storage:
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
         self.privacy = PrivacyStore(database)
+        self.review = ReviewStore(database)
         self.private = PrivateStore(database)
 
     async def schema_version(self) -> int:

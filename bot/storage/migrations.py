@@ -333,7 +333,72 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (guild_id, user_id)
     ) WITHOUT ROWID;
     """,
-    # 7: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
+    # 7: review cards (issue 15). Cards are made from the answers after they are committed, never on the
+    # click path (docs/review.md): the answers stay the one record of what a member answered, and a
+    # member's cards catch up with their answers (`review_members.synced_until`) before they are read.
+    """
+    CREATE TABLE review_cards (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        quiz_id TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        -- The question as the member last met it: that run's stored quiz copy and its index there, so a
+        -- card keeps working after its quiz is replaced or removed.
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        due REAL NOT NULL,
+        -- The scheduler's state (1 learning, 2 review, 3 relearning) and last rating, for counts.
+        phase INTEGER NOT NULL CHECK (phase IN (1, 2, 3)),
+        last_review REAL NOT NULL,
+        ratings INTEGER NOT NULL CHECK (ratings >= 1),
+        lapses INTEGER NOT NULL,  -- wrong answers to it, in quizzes and in /review
+        review_lapses INTEGER NOT NULL DEFAULT 0,  -- of those, the ones in /review (leeches add the quizzes')
+        -- The newest quiz answer folded in: catching up twice never rates an answer twice.
+        last_answer_at REAL NOT NULL,
+        -- The spaced-repetition library's own card record (fsrs Card.to_json()), kept verbatim.
+        scheduler_state TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (guild_id, user_id, quiz_id, question_id)
+    );
+    CREATE INDEX review_cards_due ON review_cards (guild_id, user_id, due);
+    CREATE INDEX review_cards_run ON review_cards (run_id);
+    -- Leeches (/quiz-report): the few cards a member failed in /review, by quiz.
+    CREATE INDEX review_cards_review_lapses ON review_cards (guild_id, quiz_id, question_id, user_id, review_lapses)
+        WHERE review_lapses > 0;
+
+    -- Every rating of a card, from a quiz answer or a review: one row per number, so a review click
+    -- that arrives twice counts once.
+    CREATE TABLE review_log (
+        card_id INTEGER NOT NULL REFERENCES review_cards (id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        -- The scheduler's rating: 1 Again (a wrong answer), 3 Good (a right one).
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        reviewed_at REAL NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('answer', 'review')),
+        run_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        choice INTEGER,
+        PRIMARY KEY (card_id, n)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE review_members (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        -- 1: a right answer makes a card too, not only a wrong one.
+        every_answer INTEGER NOT NULL DEFAULT 0,
+        -- Answers up to this time are folded into the member's cards (re-read with a margin).
+        synced_until REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (guild_id, user_id)
+    ) WITHOUT ROWID;
+
+    -- A member's answers by correctness and time: catching up reads the answers after synced_until, and
+    -- /mistakes pages through the wrong ones newest first. It replaces the (guild_id, user_id) index, so
+    -- the click path writes no more index entries than before.
+    DROP INDEX answers_guild_user;
+    CREATE INDEX answers_member ON answers (guild_id, user_id, correct, answered_at);
+    """,
+    # 8: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
     # windows (kind 'window', the channel's run that each member takes at their own pace until it closes).
     # Their answers go into the same answers table, so /stats and everything built on the answers sees them;
     # practice answers are flagged and kept off the public boards (their own summary buckets).

@@ -87,6 +87,29 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         ),
     ),
     MemberTable(
+        "review_cards",
+        "your review cards (/review): the question, when it is due, the scheduler's record, and every rating of it",
+        export_sql=f"""
+        SELECT c.guild_id AS server_id, c.quiz_id, c.question_id, c.run_id, c.idx + 1 AS question_number,
+               {_iso("c.due")} AS due, c.phase, c.ratings, c.lapses, c.review_lapses,
+               {_iso("c.created_at")} AS created_at,
+               c.scheduler_state,
+               (SELECT json_group_array(json_object('n', l.n, 'rating', l.rating, 'at', {_iso("l.reviewed_at")},
+                                                   'source', l.source, 'run_id', l.run_id, 'choice', l.choice))
+                FROM review_log AS l WHERE l.card_id = c.id) AS ratings_log
+        FROM review_cards AS c WHERE c.user_id = :user_id AND (:guild_id IS NULL OR c.guild_id = :guild_id)
+        ORDER BY c.id
+        """,
+    ),
+    MemberTable(
+        "review_members",
+        "your /review setting (every answer or only wrong ones) and how far your cards have caught up",
+        export_sql=(
+            f"SELECT guild_id AS server_id, every_answer, {_iso('synced_until')} AS synced_until FROM review_members "
+            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id)"
+        ),
+    ),
+    MemberTable(
         "member_privacy",
         "your /privacy choice (hidden from public boards), while you have one",
         Forget.KEEP,
@@ -135,7 +158,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     ),
 )
 
-# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 7):
+# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 8):
 # practice answers in the 'practice' and 'practice-series:' buckets, on no quiz, day or run summary.
 _MEMBER = "a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)"
 _OWN_BUCKET = "CASE a.practice WHEN 0 THEN 'all' ELSE 'practice' END"

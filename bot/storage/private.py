@@ -194,7 +194,9 @@ class PrivateStore:
         now: datetime,
         move_on: bool,
     ) -> tuple[AnswerOutcome, int | None]:
-        """Commit the member's answer to the question they are on; with `move_on`, show them the next one.
+        """Commit the member's answer to the question they are on; with `move_on` (a window), show them the
+        next one, else (practice, where the answer is shown at once) close the question: revealed, it counts
+        for /review and /mistakes straight away.
 
         The outcome and the member's stored choice for that question (new or earlier), if they have one.
         """
@@ -207,6 +209,12 @@ class PrivateStore:
                     "UPDATE private_progress SET idx = idx + 1, shown_at = ?, deadline = NULL "
                     "WHERE run_id = ? AND user_id = ? AND idx = ?",
                     (to_timestamp(now), run_id, user_id, index),
+                )
+            elif inserted:
+                await connection.execute(
+                    "UPDATE run_questions SET state = 'closed', closed_at = ?, revealed = 1 "
+                    "WHERE run_id = ? AND idx = ? AND state = 'open'",
+                    (to_timestamp(now), run_id, index),
                 )
         if inserted:
             return AnswerOutcome.RECORDED, choice

@@ -13,26 +13,31 @@ def dump_snapshot(quiz: Quiz) -> str:
     return json.dumps(asdict(quiz), ensure_ascii=False, separators=(",", ":"))
 
 
+def question_from(q: dict[str, Any]) -> Question:
+    """One question of a snapshot (as `json_extract(quiz_snapshot, '$.questions[i]')` returns it, parsed)."""
+    return Question(
+        id=q["id"],
+        prompt=q["prompt"],
+        choices=tuple(q["choices"]),
+        answer=q["answer"],
+        explanation=q.get("explanation", ""),
+        tags=tuple(q.get("tags", ())),
+        image=q.get("image", ""),
+        choice_explanations=tuple(q.get("choice_explanations", ())),
+        shuffle_choices=q.get("shuffle_choices"),
+    )
+
+
+def load_question(text: str) -> Question:
+    return question_from(json.loads(text))
+
+
 def load_snapshot(text: str) -> Quiz:
     data: dict[str, Any] = json.loads(text)
-    questions = tuple(
-        Question(
-            id=q["id"],
-            prompt=q["prompt"],
-            choices=tuple(q["choices"]),
-            answer=q["answer"],
-            explanation=q.get("explanation", ""),
-            tags=tuple(q.get("tags", ())),
-            image=q.get("image", ""),
-            choice_explanations=tuple(q.get("choice_explanations", ())),
-            shuffle_choices=q.get("shuffle_choices"),
-        )
-        for q in data["questions"]
-    )
     return Quiz(
         id=data["id"],
         title=data["title"],
-        questions=questions,
+        questions=tuple(question_from(q) for q in data["questions"]),
         description=data.get("description", ""),
         series=data.get("series"),
         day=data.get("day"),

@@ -13,6 +13,7 @@ from bot.ui.live_buttons import DYNAMIC_ITEMS
 from bot.ui.privacy import PrivacyButton
 from bot.ui.private_views import PRIVATE_BUTTONS
 from bot.ui.quiz_list import QuizzesPageButton
+from bot.ui.review import DYNAMIC_ITEMS as REVIEW_ITEMS
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
@@ -22,4 +23,5 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RemoveQuizButton,
     KeepQuizButton,
     PrivacyButton,
+    *REVIEW_ITEMS,
 )

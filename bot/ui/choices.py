@@ -44,3 +44,18 @@ async def timezone_choices(interaction: discord.Interaction[QuizBot], current: s
     """IANA time zones matching what the member has typed so far."""
     names = timezone_suggestions(current, limit=AUTOCOMPLETE_CHOICES)
     return [app_commands.Choice(name=name, value=name) for name in names]
+
+
+async def mistake_quiz_choices(
+    interaction: discord.Interaction[QuizBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """The quizzes the member answered wrong here (removed ones too), matching what they typed."""
+    if interaction.guild_id is None:
+        return []
+    found = await interaction.client.review.mistake_quizzes(
+        interaction.guild_id, interaction.user.id, current, AUTOCOMPLETE_CHOICES
+    )
+    return [
+        app_commands.Choice(name=shorten(f"{quiz_id} — {title}", CHOICE_NAME), value=quiz_id)
+        for quiz_id, title in found
+    ]

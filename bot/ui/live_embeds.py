@@ -158,6 +158,10 @@ def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[li
     return pack_messages(leaderboard) + pack_messages(explanations)
 
 
+# "My answers" names each question, shortened so that even a long quiz packs into a few messages.
+MY_ANSWER_PROMPT = 150
+
+
 DISTRIBUTION_TITLE = "Answers per question"
 
 
@@ -180,13 +184,14 @@ def distribution_messages(quiz: Quiz, tally: Tally) -> list[list[discord.Embed]]
 
 
 def my_answer_block(number: int, question: Question, answer: StoredAnswer | None) -> str:
-    """One question in "My answers": the member's letter and the correct one, as their run showed them, and
-    the file's explanation of the choice they picked, if it has one."""
+    """One question in "My answers": its text (shortened), the member's letter and the correct one, as their
+    run showed them, and the file's explanation of the choice they picked, if it has one."""
+    heading = f"**{number}.** {shorten(' '.join(question.prompt.split()), MY_ANSWER_PROMPT)}"
     if answer is None:
-        return f"**{number}.** no answer · correct: **{question.answer_letter}**"
+        return f"{heading}\nno answer · correct: **{question.answer_letter}**"
     mark = "✅" if answer.correct else "❌"
     line = (
-        f"**{number}.** {mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
+        f"{heading}\n{mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
         f" · {answer.seconds:.1f} s"
     )
     why = question.choice_explanation(answer.choice)

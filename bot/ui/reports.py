@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import discord
 
@@ -11,6 +11,7 @@ from bot.domain import limits
 from bot.domain.item_analysis import AnswerRow, QuestionReport, QuizReport
 from bot.domain.member_stats import MemberStats
 from bot.domain.quiz import letter_of
+from bot.domain.review import LEECH_FAILS, LEECH_MEMBERS, Leech
 from bot.ops.answers_csv import write_answers_csv
 from bot.ui.text import pack, plain, shorten
 
@@ -41,6 +42,9 @@ def stats_embed(stats: MemberStats, fallback_name: str) -> discord.Embed:
     )
     streak = stats.daily_streak
     embed.add_field(name="Daily streak", value=f"{streak.current} now · best {streak.best}")
+    if stats.review is not None:
+        review = stats.review
+        embed.add_field(name="Review", value=f"{review.due} due · {review.mature} mature ({review.cards} cards)")
     if stats.tags:
         tags = ", ".join(f"{t.tag} {t.accuracy:.0%}" for t in stats.tags[:20])
         embed.add_field(name="Accuracy per tag", value=plain(shorten(tags, limits.EMBED_FIELD_VALUE)), inline=False)
@@ -73,8 +77,28 @@ def report_embed(report: QuizReport) -> discord.Embed:
         description="\n".join(shown[0]) if shown else "Nobody has answered this quiz here yet.",
         colour=discord.Colour.dark_teal(),
     )
+    embed.add_field(
+        name=f"Leeches: {LEECH_MEMBERS}+ members answered it wrong {LEECH_FAILS}+ times",
+        value=leeches_text(report.leeches),
+        inline=False,
+    )
     embed.set_footer(text="✓ marks the key · ⚠️ check the answer key: a wrong option was picked more than the key")
     return embed
+
+
+def leeches_text(leeches: Sequence[Leech]) -> str:
+    """The quiz's leeches, worst first, as much as one field holds."""
+    if not leeches:
+        return "None: no question keeps tripping several members up."
+    lines = [
+        f"`{leech.question_id}` {plain(shorten(' '.join(leech.prompt.split()), 80))} · "
+        f"{leech.members} members, {leech.fails} wrong answers"
+        for leech in leeches
+    ]
+    shown = pack(lines, limits.EMBED_FIELD_VALUE - 40)[0]
+    if len(shown) < len(lines):
+        shown.append(f"… and {len(lines) - len(shown)} more")
+    return "\n".join(shown)
 
 
 async def answers_csv_file(rows: AsyncIterator[AnswerRow], quiz_id: str) -> discord.File:

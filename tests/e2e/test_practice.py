@@ -57,6 +57,9 @@ async def test_practice_alone_with_verdicts_explanations_and_stats_but_no_public
     assert [b.disabled for b in screen.buttons] == [True, True, True, True, False]
     assert [b.style for b in screen.buttons[:2]] == [RED, GREEN] and labels(screen)[-1] == "Next"
     assert "0 of 1 right so far" in text
+    # The verdict is out, so the wrong answer is a mistake to review at once, practice unfinished or not.
+    mistakes = await testbed.slash("mistakes", {}, user=alice)
+    assert "Which number is prime?" in mistakes.message.text() and "1 wrong answers" in mistakes.message.text()
 
     await testbed.click(screen, "Next", user=alice)
     assert "Question 2/3" in screen.text() and labels(screen) == ["A) 3", "B) 5", "C) 8"]

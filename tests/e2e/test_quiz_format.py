@@ -126,7 +126,8 @@ async def test_shuffled_choices_agree_on_every_screen_and_reports_use_the_file_l
     for number, question in enumerate(quiz.questions, start=1):
         right_text, wrong_text = PICKS[question.id]
         you, correct = letter_shown(shown, question.id, wrong_text), letter_shown(shown, question.id, right_text)
-        assert f"**{number}.** ❌ you: **{you}** · correct: **{correct}**" in mine.message.text()
+        heading = f"**{number}.** {' '.join(question.prompt.split())}"
+        assert f"{heading}\n❌ you: **{you}** · correct: **{correct}**" in mine.message.text()
     # Each member sees the explanation of the choice they picked, under their answer, and no other.
     assert "> 4 is 2 × 2.\n> Even numbers above 2 are never prime." in mine.message.text()
     assert "> 13 leaves 1 when halved." in mine.message.text()

@@ -67,6 +67,8 @@ async def test_members_take_an_open_quiz_privately_and_the_results_come_at_the_c
 
     hidden = await testbed.slash("leaderboard", {"scope": "run"}, user=cy)
     assert "is still open for answers" in hidden.message.content
+    early = await testbed.slash("mistakes", {}, user=cy)  # no key before the close, not even there
+    assert "No wrong answers here yet" in early.message.text()
     busy = await testbed.slash("quiz", {"name": "day48", "window": "2h"}, user=cy)
     assert busy.message.content.startswith("A quiz is already open here until <t:")
 
@@ -90,6 +92,8 @@ async def test_members_take_an_open_quiz_privately_and_the_results_come_at_the_c
         return run is not None and run.status is RunStatus.FINISHED and run.results_done
 
     await eventually(posted, what="the window to be closed and its results posted")
+    mistakes = await testbed.slash("mistakes", {}, user=cy)
+    assert "Which number is even?" in mistakes.message.text() and "2 wrong answers" in mistakes.message.text()
     mine = await testbed.click(results, "My answers", user=cy)
     assert "you: **A** · correct: **B**" in mine.message.text() and "0 of 3 right" in mine.message.text()
     closed = await testbed.click(cy_screen, "A", user=cy)

@@ -40,10 +40,15 @@ def test_the_question_and_its_reveal_show_the_image_and_others_none() -> None:
 
 def test_a_block_shows_the_explanation_of_the_picked_choice_only() -> None:
     assert my_answer_block(1, PICTURED, answer(0, 0, False)) == (
-        "**1.** ❌ you: **A** · correct: **B** · 2.5 s\n> 2 × 2"
+        "**1.** Which is prime?\n❌ you: **A** · correct: **B** · 2.5 s\n> 2 × 2"
     )
-    assert my_answer_block(1, PICTURED, answer(0, 1, True)) == "**1.** ✅ you: **B** · correct: **B** · 2.5 s"
-    assert my_answer_block(2, PLAIN, None) == "**2.** no answer · correct: **B**"
+    assert my_answer_block(1, PICTURED, answer(0, 1, True)) == (
+        "**1.** Which is prime?\n✅ you: **B** · correct: **B** · 2.5 s"
+    )
+    assert my_answer_block(2, PLAIN, None) == "**2.** Which is even?\nno answer · correct: **B**"
+    long = Question("q4", "Why\n" + "so " * 100 + "long?", ("a", "b"), 0)
+    heading = my_answer_block(4, long, None).splitlines()[0]
+    assert heading.startswith("**4.** Why so so") and heading.endswith("…") and len(heading) <= 160
     several = Question("q3", "?", ("a", "b"), 0, choice_explanations=("", "first line\nsecond line"))
     assert my_answer_block(3, several, answer(2, 1, False)).endswith("\n> first line\n> second line")
 
@@ -53,12 +58,14 @@ def test_my_answers_of_a_short_quiz_is_one_embed() -> None:
     (embed,) = message
     assert embed.title == "Your answers: Numbers"
     assert embed.footer.text == "0 of 2 right"
-    assert embed.description is not None and "> 2 × 2" in embed.description and "**2.** no answer" in embed.description
+    assert embed.description is not None and "> 2 × 2" in embed.description
+    assert "**2.** Which is even?\nno answer" in embed.description
 
 
 def test_my_answers_of_the_largest_quiz_keeps_every_question_within_discord_limits() -> None:
     long_why = "w" * limits.CHOICE_EXPLANATION
-    question = Question("q", "?", ("a", "b", "c", "d", "e"), 4, choice_explanations=(long_why,) * 5)
+    prompt = "p" * limits.PROMPT
+    question = Question("q", prompt, ("a", "b", "c", "d", "e"), 4, choice_explanations=(long_why,) * 5)
     quiz = Quiz("big", "T" * limits.QUIZ_TITLE, tuple(question for _ in range(100)))
     mine = [answer(i, 0, False) for i in range(100)]
 
@@ -73,7 +80,7 @@ def test_my_answers_of_the_largest_quiz_keeps_every_question_within_discord_limi
         assert all(len(e.description or "") <= limits.EMBED_DESCRIPTION for e in message)
         assert all(len(e.title or "") <= limits.EMBED_TITLE for e in message)
         text += "\n".join(e.description or "" for e in message) + "\n"
-    assert [text.count(f"**{n}.** ❌ you: **A**") for n in range(1, 101)] == [1] * 100
+    assert [text.count(f"**{n}.** {'p' * 149}…\n❌ you: **A**") for n in range(1, 101)] == [1] * 100
     assert text.count(long_why) == 100
     assert messages[-1][-1].footer.text == "0 of 100 right"
 
