@@ -462,7 +462,7 @@ def render(fill_info: dict[str, float], members: int, results: list[tuple[str, f
         "answers through a covering `(guild_id, answered_at, practice, correct, seconds)` index. Ranking and "
         "paging happen in SQL (window functions), so only one page plus the caller's own line leave the database.",
         "",
-        "Private runs (migration 8, [practice.md](practice.md)): practice answers go to summary buckets of their "
+        "Private runs (migration 9, [practice.md](practice.md)): practice answers go to summary buckets of their "
         "own, so no board reads or skips them row by row. A member's click reads their progress row and commits "
         "the answer with the move to the next question in one transaction (both keyed by run and member). A "
         f"window's close reads its leaderboard from the run summary and its distribution with one `GROUP BY` "

@@ -1,8 +1,8 @@
 """The QuizBot: the discord.py client that wires settings, storage, quizzes, services and the cogs together.
 
-The services (live runs, daily posts, boards, privacy, review) are built here in setup_hook and reached
-as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`, `bot.review`);
-cogs only parse, call one, and render.
+The services (live runs, daily posts, boards, privacy, review, suggestions) are built here in setup_hook
+and reached as attributes of the typed client (`bot.live`, `bot.daily`, `bot.boards`, `bot.privacy`,
+`bot.review`, `bot.suggestions`); cogs only parse, call one, and render.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
 from bot.library import QuizLibrary
+from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
 from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
@@ -37,6 +38,7 @@ from bot.ui.buttons import PERSISTENT_BUTTONS
 from bot.ui.daily_presenter import DiscordDailyPresenter
 from bot.ui.failures import QuizCommandTree
 from bot.ui.live_presenter import DiscordPresenter, ResultsPart
+from bot.ui.suggestions import answer_suggestion_form
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class Services:
     daily: DailyAdmin
     boards: BoardService
     quiz_settings: QuizSettings
+    suggestions: SuggestionDesk
     privacy: PrivacyService
     review: ReviewService
     private: PrivateRuns
@@ -153,6 +156,10 @@ class QuizBot(commands.Bot):
         return self.services.review
 
     @property
+    def suggestions(self) -> SuggestionDesk:
+        return self.services.suggestions
+
+    @property
     def shutting_down(self) -> bool:
         """Set on SIGTERM (bot/runtime.py): new quiz runs are refused while in-flight work finishes."""
         return self._shutting_down
@@ -179,6 +186,7 @@ class QuizBot(commands.Bot):
             daily,
             BoardService(storage, catalog, review),
             QuizSettings(storage),
+            SuggestionDesk(storage, self.clock, self.library),
             PrivacyService(storage, self.clock),
             review,
             PrivateRuns(storage, self.clock, catalog),
@@ -192,6 +200,9 @@ class QuizBot(commands.Bot):
         await self._library.load()
         self._services = self._build_services(self._storage)
         self.add_dynamic_items(*PERSISTENT_BUTTONS)
+        # Suggestion forms are answered by their custom_id, not by a Modal kept in memory, so a form
+        # submitted after a restart (or hours later) is still taken.
+        self.add_listener(answer_suggestion_form, "on_interaction")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Not waiting for on_ready (which comes seconds after the guilds): posting and editing need only

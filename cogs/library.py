@@ -1,4 +1,5 @@
-"""/quiz-upload, /quiz-remove and /quiz-download: each server manages its own quizzes from Discord."""
+"""/quiz-upload, /quiz-remove and /quiz-download: each server manages its own quizzes from Discord; and
+/quiz-suggest, where any member offers a question for the quiz masters to accept."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.library import LibraryRefusedError
 from bot.ui.access import member_of
 from bot.ui.choices import own_quiz_choices, quiz_choices
 from bot.ui.library import download_file, fetch_upload, refusal_reply, remove_confirmation, upload_reply
+from bot.ui.suggestions import new_suggestion_form
 from bot.ui.text import NO_MENTIONS
 
 Interaction = discord.Interaction[QuizBot]
@@ -74,6 +76,16 @@ class LibraryCog(commands.Cog, name="Library"):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
+
+    @app_commands.command(name="quiz-suggest")
+    @app_commands.guild_only()
+    @app_commands.describe(quiz="The quiz your question is for (default: this server's suggestions quiz)")
+    @app_commands.autocomplete(quiz=quiz_choices)
+    async def quiz_suggest(self, interaction: Interaction, quiz: str | None = None) -> None:
+        """Suggest a question for this server's quizzes; the quiz masters accept, edit or reject it."""
+        assert interaction.guild_id is not None
+        target = await self.bot.suggestions.open_form(interaction.guild_id, quiz)
+        await interaction.response.send_modal(new_suggestion_form(target))
 
 
 async def setup(bot: QuizBot) -> None:

@@ -36,6 +36,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         reveal_seconds="Seconds between a reveal and the next question",
         scoring="accuracy: 1 point per right answer; speed: up to 1000 points, faster is more",
         timezone="IANA time zone for week and month leaderboards, e.g. Europe/Berlin",
+        review_channel="Where members' /quiz-suggest questions go for quiz masters to accept (turns suggestions on)",
+        suggestions_off="Stop taking suggestions (clears the review channel)",
         practice_on_series="Count /practice answers on series leaderboards too (marked as practice)",
     )
     @app_commands.autocomplete(timezone=timezone_choices)
@@ -49,6 +51,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         reveal_seconds: app_commands.Range[int, 0, MAX_REVEAL_SECONDS] | None = None,
         scoring: Literal["accuracy", "speed"] | None = None,
         timezone: str | None = None,
+        review_channel: discord.TextChannel | None = None,
+        suggestions_off: bool | None = None,
         practice_on_series: bool | None = None,
     ) -> None:
         """Show or change how live quizzes run in this server (Manage Server)."""
@@ -61,6 +65,8 @@ class SettingsCog(commands.Cog, name="Settings"):
             reveal_seconds=reveal_seconds,
             scoring_mode=ScoringMode(scoring) if scoring else None,
             timezone=timezone_named(timezone) if timezone is not None else None,
+            review_channel_id=review_channel.id if review_channel else None,
+            suggestions_off=bool(suggestions_off),
             practice_on_series=practice_on_series,
         )
         settings, changed = await self.bot.quiz_settings.apply(member_of(interaction), interaction.guild_id, change)

@@ -59,7 +59,7 @@ def test_nothing_in_bot_imports_cogs(path: Path) -> None:
     assert cogs == [], f"{_rel(path)} imports {cogs}: cogs are loaded by name, never imported from bot/"
 
 
-SERVICES = ("bot/live", "bot/daily", "bot/boards", "bot/privacy", "bot/review")
+SERVICES = ("bot/live", "bot/daily", "bot/boards", "bot/library", "bot/privacy", "bot/review")
 
 
 @pytest.mark.parametrize(

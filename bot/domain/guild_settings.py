@@ -21,6 +21,7 @@ class GuildSettings:
     reveal_seconds: int = 5  # pause after a reveal before the next question
     scoring_mode: ScoringMode = ScoringMode.ACCURACY
     timezone: str = DEFAULT_TIMEZONE  # IANA name; week and month leaderboards follow it
+    review_channel_id: int | None = None  # where member suggestions go for review; None: suggestions are off
     practice_on_series: bool = False  # series boards also count practice answers, marked as practice
 
 
@@ -35,6 +36,8 @@ class SettingsChange:
     reveal_seconds: int | None = None
     scoring_mode: ScoringMode | None = None
     timezone: str | None = None  # already a canonical IANA name
+    review_channel_id: int | None = None
+    suggestions_off: bool = False  # clears the review channel (wins over a channel given at the same time)
     practice_on_series: bool | None = None
 
     def fields(self) -> dict[str, Any]:
@@ -48,10 +51,13 @@ class SettingsChange:
                 ("reveal_seconds", self.reveal_seconds),
                 ("scoring_mode", self.scoring_mode),
                 ("timezone", self.timezone),
+                ("review_channel_id", self.review_channel_id),
                 ("practice_on_series", self.practice_on_series),
             )
             if value is not None
         }
         if self.anyone_can_start:
             changes["quiz_master_role_id"] = None
+        if self.suggestions_off:
+            changes["review_channel_id"] = None
         return changes

@@ -27,5 +27,7 @@ CHOICE = 400
 EXPLANATION = 1000
 # Why one choice is right or wrong: shown privately to a member who picked it, under their answer.
 CHOICE_EXPLANATION = 500
+# Who wrote a question: a member's display name (Discord allows 32 characters) or a short credit line.
+AUTHOR = 100
 # Discord's limit for an embed image URL (the OpenAPI spec's RichEmbedImage.url maxLength).
 IMAGE_URL = 2048

@@ -40,6 +40,7 @@ class MemberStats:
     tags: tuple[TagAccuracy, ...]  # most answered first
     practice_answered: int = 0  # of questions_answered, those answered in practice (/practice)
     review: ReviewCounts | None = None  # the member's review cards (/review)
+    questions_authored: int = 0  # the member's suggestions this server accepted
 
     @property
     def accuracy(self) -> float:

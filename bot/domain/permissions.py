@@ -56,6 +56,11 @@ def may_manage_library(settings: GuildSettings, member: Member) -> bool:
     return is_organiser(settings, member)
 
 
+def may_review_suggestions(settings: GuildSettings, member: Member) -> bool:
+    """Accept, edit or reject members' suggested questions: organisers only (anyone may suggest)."""
+    return is_organiser(settings, member)
+
+
 def may_change_settings(member: Member) -> bool:
     """The server's quiz settings, including who the quiz masters are: Manage Server only."""
     return member.manages_server
@@ -103,4 +108,11 @@ def require_may_manage_library(settings: GuildSettings, member: Member) -> None:
     if not may_manage_library(settings, member):
         raise NotAllowedError(
             "Only members with Manage Server or the quiz-master role can manage this server's quizzes: ask an admin."
+        )
+
+
+def require_may_review_suggestions(settings: GuildSettings, member: Member) -> None:
+    if not may_review_suggestions(settings, member):
+        raise NotAllowedError(
+            "Only members with Manage Server or the quiz-master role can accept, edit or reject suggestions."
         )

@@ -89,6 +89,7 @@ class Question:
     # Aligned with `choices`, "" for a choice without one; () when no choice has one.
     choice_explanations: tuple[str, ...] = ()
     shuffle_choices: bool | None = None  # None: as the quiz says
+    author: str = ""  # who wrote it, credited beside the explanation (a member whose suggestion was accepted)
 
     @property
     def answer_letter(self) -> str:

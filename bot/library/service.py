@@ -163,6 +163,18 @@ class QuizLibrary:
         await self._require_organiser(guild_id, member)
         return self._own(guild_id, quiz_id).quiz
 
+    def server_quiz(self, guild_id: int, quiz_id: str) -> StoredQuiz | None:
+        """The current version of the server's own quiz `quiz_id`, if it has one."""
+        return self._server.get(guild_id, {}).get(quiz_id)
+
+    def own_count(self, guild_id: int) -> int:
+        return len(self._server.get(guild_id, {}))
+
+    def adopt(self, stored: StoredQuiz) -> None:
+        """Play a server quiz version another service committed (an accepted suggestion) from now on."""
+        self._server.setdefault(stored.guild_id, {})[stored.quiz.id] = stored
+        self._views.pop(stored.guild_id, None)
+
     def own_quizzes(self, guild_id: int) -> list[Quiz]:
         """This server's uploads, by id."""
         own = self._server.get(guild_id, {})

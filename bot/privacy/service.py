@@ -44,8 +44,8 @@ def export_document(user_id: int, guild_id: int | None, data: dict[str, list[dic
     tables: dict[str, Any] = {}
     for table in MEMBER_TABLES:
         forget = table.forget.value if table.forget is not Forget.KEEP else f"kept: {table.why_kept}"
-        rows = [{key: _text_id(key, value) for key, value in row.items()} for row in data.get(table.table, [])]
-        tables[table.table] = {"what": table.what, "forget_me": forget, "rows": rows}
+        rows = [{key: _text_id(key, value) for key, value in row.items()} for row in data.get(table.key, [])]
+        tables[table.key] = {"what": table.what, "forget_me": forget, "rows": rows}
     document = {
         "format": EXPORT_FORMAT,
         "member_id": str(user_id),
@@ -90,7 +90,7 @@ class PrivacyService:
     async def forget_preview(self, guild_id: int, user_id: int) -> int:
         """How many answers Forget me would delete; PrivacyRefusedError when there is nothing to forget."""
         answers = await self._storage.privacy.answer_count(user_id, guild_id)
-        if answers == 0:
+        if answers == 0 and await self._storage.suggestions.count_by_author(guild_id, user_id) == 0:
             raise PrivacyRefusedError(
                 "There is nothing to forget: no answers of yours are stored in this server. "
                 "Quizzes you started or uploaded stay with the server (see Export my data)."

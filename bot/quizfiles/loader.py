@@ -51,6 +51,7 @@ QUESTION_FIELDS = (
     "choice_explanations",
     "shuffle_choices",
     "tags",
+    "author",
 )
 
 _TAG_KINDS = {
@@ -437,6 +438,7 @@ class _QuizReader:
         choice_explanations = self.choice_explanations(fields, prefix, _choice_count(fields))
         shuffle = self.optional_bool(fields, "shuffle_choices", prefix)
         tags = self.tags(fields, prefix)
+        author = self.author(fields, prefix)
         if prompt is not None and choices is not None:
             length = len(rules.question_body(prompt, choices))
             if length > rules.QUESTION_BODY:
@@ -459,7 +461,15 @@ class _QuizReader:
             image=image or "",
             choice_explanations=choice_explanations,
             shuffle_choices=shuffle,
+            author=author or "",
         )
+
+    def author(self, fields: dict[str, tuple[Node, Node]], prefix: str) -> str | None:
+        author = self.optional_text(fields, "author", prefix, limits.AUTHOR)
+        if author is not None and "\n" in author:
+            self.problem(fields["author"][1], f"{prefix}author must be one line, e.g. author: alice")
+            return None
+        return author
 
     def question_id(self, fields: dict[str, tuple[Node, Node]], number: int, prefix: str) -> str | None:
         if "id" not in fields:

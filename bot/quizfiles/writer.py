@@ -81,6 +81,8 @@ def _question_document(question: Question) -> dict[str, Any]:
         document["shuffle_choices"] = question.shuffle_choices
     if question.tags:
         document["tags"] = _InlineList(question.tags)
+    if question.author:
+        document["author"] = question.author
     return document
 
 

@@ -17,6 +17,7 @@ from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
 from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
+from bot.storage.suggestions import SuggestionStore
 
 __all__ = [
     "ChannelBusyError",
@@ -37,6 +38,7 @@ class Storage:
         self.boards = BoardStore(database)
         self.daily = DailyStore(database)
         self.library = LibraryStore(database)
+        self.suggestions = SuggestionStore(database)
         self.privacy = PrivacyStore(database)
         self.review = ReviewStore(database)
         self.private = PrivateStore(database)

@@ -36,7 +36,7 @@ _BUCKET_SQL = (
     "SELECT user_id, user_name, correct, answered, seconds, 0 AS practice FROM board_totals "
     "WHERE guild_id = :guild_id AND bucket = :bucket"
 )
-# A series board of a server that counts practice: the series bucket plus its practice twin (migration 8),
+# A series board of a server that counts practice: the series bucket plus its practice twin (migration 9),
 # joined member by member on the primary key (half the time of a GROUP BY over both, docs/performance.md).
 _BUCKET_WITH_PRACTICE_SQL = (
     "SELECT s.user_id, s.user_name, s.correct + coalesce(p.correct, 0) AS correct, "
@@ -214,7 +214,7 @@ class BoardStore:
     # --- stats ------------------------------------------------------------------------------------
 
     async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        # Practice answers count here (their own bucket, migration 8), though on no public board.
+        # Practice answers count here (their own bucket, migration 9), though on no public board.
         totals = await self._db.fetch_one(
             "SELECT max(CASE WHEN bucket = 'all' THEN user_name END) AS public_name, max(user_name) AS user_name, "
             "sum(answered) AS answered, sum(correct) AS correct, sum(seconds) AS seconds, "
@@ -241,6 +241,10 @@ class BoardStore:
             "ORDER BY answered DESC, tag",
             (guild_id, user_id),
         )
+        authored = await self._db.fetch_one(
+            "SELECT count(*) FROM suggestions WHERE guild_id = ? AND author_user_id = ? AND status = 'accepted'",
+            (guild_id, user_id),
+        )
         return MemberStats(
             user_id=user_id,
             user_name=None if totals is None else str(totals["public_name"] or totals["user_name"]),
@@ -252,6 +256,7 @@ class BoardStore:
             best_quiz=None if best is None else BestQuiz(best[0], best[1], int(best[2]), int(best[3])),
             daily_streak=await self._daily_streak(guild_id, user_id),
             tags=tuple(TagAccuracy(row[0], int(row[1]), int(row[2])) for row in tags),
+            questions_authored=int(authored[0]),
         )
 
     async def _daily_streak(self, guild_id: int, user_id: int) -> Streak:

@@ -17,6 +17,14 @@ class QuizExistsError(QuizbotError):
     """The server already has a quiz with this id and replacing it was not asked for."""
 
 
+class QuizChangedError(QuizbotError):
+    """The server's quiz is no longer at the version a change was built on (someone stored another meanwhile)."""
+
+
+# `based_on` when any current version (or none) may be replaced.
+ANY_VERSION = -1
+
+
 @dataclass(frozen=True)
 class StoredQuiz:
     guild_id: int
@@ -71,25 +79,10 @@ class LibraryStore:
         self, guild_id: int, quiz: Quiz, source: str, *, uploaded_by: int, now: datetime, replace: bool
     ) -> StoredQuiz:
         """Store `quiz` as the server's current version of its id (QuizExistsError unless `replace`)."""
-        at = to_timestamp(now)
         async with self._db.transaction() as connection:
-            async with connection.execute(
-                "SELECT max(version), sum(retired_at IS NULL) FROM server_quizzes WHERE guild_id = ? AND quiz_id = ?",
-                (guild_id, quiz.id),
-            ) as cursor:
-                latest, current = await cursor.fetchone() or (None, 0)
-            if current and not replace:
-                raise QuizExistsError(quiz.id)
-            await connection.execute(
-                "UPDATE server_quizzes SET retired_at = ? WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
-                (at, guild_id, quiz.id),
+            return await write_version(
+                connection, guild_id, quiz, source, uploaded_by=uploaded_by, now=now, replace=replace
             )
-            version = (latest or 0) + 1
-            await connection.execute(
-                f"INSERT INTO server_quizzes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, quiz.id, version, source, dump_snapshot(quiz), uploaded_by, at),
-            )
-        return StoredQuiz(guild_id, quiz, version, source, uploaded_by, now)
 
     async def retire(self, guild_id: int, quiz_id: str, now: datetime) -> bool:
         """Take the server's quiz out of play (its versions and every past result stay); False if none."""
@@ -99,3 +92,42 @@ class LibraryStore:
                 (to_timestamp(now), guild_id, quiz_id),
             )
             return cursor.rowcount > 0
+
+
+async def write_version(
+    connection: aiosqlite.Connection,
+    guild_id: int,
+    quiz: Quiz,
+    source: str,
+    *,
+    uploaded_by: int,
+    now: datetime,
+    replace: bool,
+    based_on: int | None = ANY_VERSION,
+) -> StoredQuiz:
+    """Inside a transaction: store `quiz` as the server's next version of its id, retiring the current one.
+
+    QuizExistsError when there is a current version and not `replace`; QuizChangedError when `based_on`
+    (a version number, or None for "no current version") is not the current version.
+    """
+    at = to_timestamp(now)
+    async with connection.execute(
+        "SELECT max(version), max(CASE WHEN retired_at IS NULL THEN version END) FROM server_quizzes "
+        "WHERE guild_id = ? AND quiz_id = ?",
+        (guild_id, quiz.id),
+    ) as cursor:
+        latest, current = await cursor.fetchone() or (None, None)
+    if current is not None and not replace:
+        raise QuizExistsError(quiz.id)
+    if based_on != ANY_VERSION and current != based_on:
+        raise QuizChangedError(quiz.id)
+    await connection.execute(
+        "UPDATE server_quizzes SET retired_at = ? WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
+        (at, guild_id, quiz.id),
+    )
+    version = (latest or 0) + 1
+    await connection.execute(
+        f"INSERT INTO server_quizzes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, quiz.id, version, source, dump_snapshot(quiz), uploaded_by, at),
+    )
+    return StoredQuiz(guild_id, quiz, version, source, uploaded_by, now)

@@ -398,7 +398,39 @@ MIGRATIONS: list[str] = [
     DROP INDEX answers_guild_user;
     CREATE INDEX answers_member ON answers (guild_id, user_id, correct, answered_at);
     """,
-    # 8: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
+    # 8: member suggestions. A member suggests a question with /quiz-suggest; the organisers accept, edit
+    # or reject it from a review message in the channel /quiz-settings review_channel names (NULL: off).
+    # An accepted one becomes a new version of a server quiz in the same transaction that marks it, and
+    # counts as "questions authored" in /stats.
+    """
+    ALTER TABLE guild_settings ADD COLUMN review_channel_id INTEGER;
+
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        quiz_id TEXT,  -- the quiz the member chose, NULL for the server's `suggestions` quiz
+        author_user_id INTEGER NOT NULL,  -- the member who suggested it (export and forget: bot/storage/privacy.py)
+        author_name TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL,  -- a JSON list of 2 to 5 texts
+        answer INTEGER NOT NULL,
+        explanation TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+        created_at REAL NOT NULL,
+        review_channel_id INTEGER NOT NULL,
+        review_message_id INTEGER,
+        edited_by INTEGER,
+        edited_at REAL,
+        decided_by INTEGER,
+        decided_at REAL,
+        -- Where an accepted question went: the server quiz, its new version and the question's id.
+        accepted_quiz_id TEXT,
+        accepted_version INTEGER,
+        accepted_question_id TEXT
+    );
+    CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_user_id, status);
+    """,
+    # 9: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
     # windows (kind 'window', the channel's run that each member takes at their own pace until it closes).
     # Their answers go into the same answers table, so /stats and everything built on the answers sees them;
     # practice answers are flagged and kept off the public boards (their own summary buckets).

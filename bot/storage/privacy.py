@@ -39,6 +39,11 @@ class MemberTable:
     # A SELECT taking :user_id and :guild_id (NULL: every server); None reads every column of the rows.
     export_sql: str | None = None
     why_kept: str = ""  # for Forget.KEEP: why the rows stay
+    name: str = ""  # the export's entry for these rows when a table has several member columns (default: table)
+
+    @property
+    def key(self) -> str:
+        return self.name or self.table
 
     def where(self) -> str:
         return f"{self.member_column} = :user_id AND (:guild_id IS NULL OR {self.guild_column} = :guild_id)"
@@ -156,9 +161,45 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         ),
         why_kept="quiz content stays: the server plays it and past runs point to it",
     ),
+    MemberTable(
+        "suggestions",
+        "questions you suggested with /quiz-suggest: the text, choices, answer and explanation, your display name "
+        "then, whether it was accepted and into which quiz",
+        member_column="author_user_id",
+        export_sql=(
+            f"SELECT id AS suggestion_id, guild_id AS server_id, quiz_id, author_name AS name_shown, prompt, "
+            f"choices, char(65 + answer) AS answer, explanation, status, {_iso('created_at')} AS suggested_at, "
+            f"{_iso('decided_at')} AS decided_at, accepted_quiz_id, accepted_question_id FROM suggestions "
+            "WHERE author_user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+        ),
+    ),
+    MemberTable(
+        "suggestions",
+        "members' suggestions you edited as a quiz master",
+        Forget.KEEP,
+        member_column="edited_by",
+        export_sql=(
+            f"SELECT id AS suggestion_id, guild_id AS server_id, {_iso('edited_at')} AS edited_at FROM suggestions "
+            "WHERE edited_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+        ),
+        why_kept="the suggestion is its author's; it keeps who changed it until its author is forgotten",
+        name="suggestions_edited",
+    ),
+    MemberTable(
+        "suggestions",
+        "members' suggestions you accepted or rejected as a quiz master",
+        Forget.KEEP,
+        member_column="decided_by",
+        export_sql=(
+            f"SELECT id AS suggestion_id, guild_id AS server_id, status, {_iso('decided_at')} AS decided_at "
+            "FROM suggestions WHERE decided_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+        ),
+        why_kept="the decision is part of the server's record of its quizzes, like an upload",
+        name="suggestions_decided",
+    ),
 )
 
-# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 8):
+# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 9):
 # practice answers in the 'practice' and 'practice-series:' buckets, on no quiz, day or run summary.
 _MEMBER = "a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)"
 _OWN_BUCKET = "CASE a.practice WHEN 0 THEN 'all' ELSE 'practice' END"
@@ -254,7 +295,7 @@ class PrivacyStore:
             for table in MEMBER_TABLES:
                 async with connection.execute(table.select(), params) as cursor:
                     names = [column[0] for column in cursor.description]
-                    data[table.table] = [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
+                    data[table.key] = [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
         return data
 
     async def answer_count(self, user_id: int, guild_id: int) -> int:

@@ -25,6 +25,7 @@ def question_from(q: dict[str, Any]) -> Question:
         image=q.get("image", ""),
         choice_explanations=tuple(q.get("choice_explanations", ())),
         shuffle_choices=q.get("shuffle_choices"),
+        author=q.get("author", ""),
     )
 
 

@@ -14,6 +14,7 @@ from bot.ui.privacy import PrivacyButton
 from bot.ui.private_views import PRIVATE_BUTTONS
 from bot.ui.quiz_list import QuizzesPageButton
 from bot.ui.review import DYNAMIC_ITEMS as REVIEW_ITEMS
+from bot.ui.suggestions import SuggestionButton
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
@@ -22,6 +23,7 @@ PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     LeaderboardPageButton,
     RemoveQuizButton,
     KeepQuizButton,
+    SuggestionButton,
     PrivacyButton,
     *REVIEW_ITEMS,
 )

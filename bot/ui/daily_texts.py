@@ -10,7 +10,7 @@ from bot.domain.daily import DailyConfig, DailyPost
 from bot.domain.quiz import letter_of
 from bot.domain.schedule import format_weekdays
 from bot.domain.streaks import Streak
-from bot.ui.text import discord_time, plain
+from bot.ui.text import credit, discord_time, plain
 
 # Room for the names of members who got it right; the rest are counted, not listed.
 NAMES_BUDGET = 900
@@ -58,6 +58,8 @@ def reveal_body(reveal: RevealPost) -> str:
     lines = []
     if reveal.question.explanation:
         lines += [reveal.question.explanation, ""]
+    if reveal.question.author:
+        lines += [credit(reveal.question.author), ""]
     lines.append(distribution(reveal))
     if reveal.answered == 0:
         lines.append("Nobody answered this one.")

@@ -10,7 +10,7 @@ from bot.domain import limits
 from bot.domain.quiz import Question, Quiz, letter_of
 from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer, Tally
 from bot.domain.scoring import Standing, choice_percentages
-from bot.ui.text import discord_time, pack, plain, shorten
+from bot.ui.text import credit, discord_time, pack, plain, shorten
 
 COLOUR_OPEN = discord.Colour.blurple()
 COLOUR_CLOSED = discord.Colour.dark_grey()
@@ -108,6 +108,8 @@ def explanation_block(number: int, question: Question) -> str:
     text = f"**{number}. {shorten(question.prompt, 600)}**\n✅ **{question.answer_letter})** {question.answer_text}"
     if question.explanation:
         text += f"\n{question.explanation}"
+    if question.author:
+        text += f"\n{credit(question.author)}"
     return shorten(text, DESCRIPTION_BUDGET)
 
 
@@ -188,15 +190,18 @@ def my_answer_block(number: int, question: Question, answer: StoredAnswer | None
     run showed them, and the file's explanation of the choice they picked, if it has one."""
     heading = f"**{number}.** {shorten(' '.join(question.prompt.split()), MY_ANSWER_PROMPT)}"
     if answer is None:
-        return f"{heading}\nno answer · correct: **{question.answer_letter}**"
-    mark = "✅" if answer.correct else "❌"
-    line = (
-        f"{heading}\n{mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
-        f" · {answer.seconds:.1f} s"
-    )
-    why = question.choice_explanation(answer.choice)
-    if why:
-        line += "\n" + "\n".join(f"> {text}" for text in why.splitlines())
+        line = f"{heading}\nno answer · correct: **{question.answer_letter}**"
+    else:
+        mark = "✅" if answer.correct else "❌"
+        line = (
+            f"{heading}\n{mark} you: **{letter_of(answer.choice)}** · correct: **{question.answer_letter}**"
+            f" · {answer.seconds:.1f} s"
+        )
+        why = question.choice_explanation(answer.choice)
+        if why:
+            line += "\n" + "\n".join(f"> {text}" for text in why.splitlines())
+    if question.author:
+        line += f"\n{credit(question.author)}"
     return line
 
 

@@ -58,7 +58,8 @@ def panel(status: PrivacyStatus) -> tuple[str, discord.ui.View]:
 
 def forget_confirmation(answers: int) -> tuple[str, discord.ui.View]:
     text = (
-        f"Forget you in this server? This deletes your {answers} answer{'' if answers == 1 else 's'}; every "
+        f"Forget you in this server? This deletes your {answers} answer{'' if answers == 1 else 's'} (and any "
+        "questions you suggested; accepted ones stay in their quiz with your name as its author); every "
         "leaderboard, your /stats and your daily streaks are recomputed without them. Quizzes and their runs "
         "stay, without your answers. **This cannot be undone**: export your data first if you want a copy."
     )
@@ -119,6 +120,9 @@ async def _forget(interaction: discord.Interaction[Any], service: PrivacyService
         f"Done: your {result.answers} answer{'' if result.answers == 1 else 's'} in this server are deleted and "
         "every board is recomputed without them."
     )
+    suggested = result.deleted.get("suggestions", 0)
+    if suggested:
+        text += f" So {'is your suggested question' if suggested == 1 else 'are your suggested questions'}."
     await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_MENTIONS)
 
 

@@ -26,6 +26,7 @@ def stats_embed(stats: MemberStats, fallback_name: str) -> discord.Embed:
     )
     if stats.questions_answered == 0:
         embed.description = f"{name} has not answered any question here yet."
+        _add_authored(embed, stats)
         return embed
     average = stats.average_seconds or 0.0
     embed.add_field(name="Quizzes taken", value=str(stats.quizzes_taken))
@@ -48,7 +49,14 @@ def stats_embed(stats: MemberStats, fallback_name: str) -> discord.Embed:
     if stats.tags:
         tags = ", ".join(f"{t.tag} {t.accuracy:.0%}" for t in stats.tags[:20])
         embed.add_field(name="Accuracy per tag", value=plain(shorten(tags, limits.EMBED_FIELD_VALUE)), inline=False)
+    _add_authored(embed, stats)
     return embed
+
+
+def _add_authored(embed: discord.Embed, stats: MemberStats) -> None:
+    """Accepted suggestions, shown only to a member who has some (most never suggest)."""
+    if stats.questions_authored:
+        embed.add_field(name="Questions authored", value=str(stats.questions_authored))
 
 
 def question_line(number: int, question: QuestionReport) -> str:

@@ -26,6 +26,11 @@ def plain(text: str) -> str:
     return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
 
 
+def credit(author: str) -> str:
+    """The line crediting a question's author (a member whose suggestion was accepted), shown literally."""
+    return f"✍️ Question by {plain(shorten(author, 100))}"
+
+
 def discord_time(moment: datetime, style: str = "f") -> str:
     """A Discord timestamp tag: every reader sees it in their own time zone (R = relative, F = full…)."""
     return f"<t:{int(moment.timestamp())}:{style}>"

@@ -134,6 +134,16 @@ class FormsCog(commands.Cog):
         await interaction.response.send_message("panel", view=PanelView(self.bot), ephemeral=True)
         self.bot.panel_interaction = interaction
 
+    @app_commands.command(name="dm", description="Send the member a direct message")
+    async def dm(self, interaction: discord.Interaction, text: str) -> None:
+        try:
+            sent = await interaction.user.send(text, allowed_mentions=NO_PINGS)
+        except discord.Forbidden as exc:
+            reply = f"not sent: {exc.status} {exc.code}"
+        else:
+            reply = f"sent {sent.id} in {sent.channel.type.name}"
+        await interaction.response.send_message(reply, ephemeral=True, allowed_mentions=NO_PINGS)
+
     @app_commands.command(name="report", description="Answer with files, follow up with one, then edit")
     async def report(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message("report", file=_file("report.csv", b"a,b\n1,2\n"))

@@ -30,6 +30,7 @@ GUILD_PRESENCES_INTENT = 1 << 8
 MESSAGE_CONTENT_INTENT = 1 << 15
 PRIVILEGED_INTENTS = GUILD_MEMBERS_INTENT | GUILD_PRESENCES_INTENT | MESSAGE_CONTENT_INTENT
 GUILD_MESSAGES_INTENT = 1 << 9
+DIRECT_MESSAGES_INTENT = 1 << 12
 # Events that need an intent to be delivered; anything else (INTERACTION_CREATE, READY...) always is.
 EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
@@ -70,10 +71,15 @@ class Gateway:
     def live_sessions(self) -> list[GatewaySession]:
         return [s for s in self.sessions if s.live]
 
-    def dispatch(self, event: str, data: dict[str, Any], *, only: GatewaySession | None = None) -> None:
-        """Queue an event for every live session that asked for it (or only for `only`)."""
+    def dispatch(
+        self, event: str, data: dict[str, Any], *, only: GatewaySession | None = None, intent: int | None = None
+    ) -> None:
+        """Queue an event for every live session that asked for it (or only for `only`).
+
+        `intent` overrides the event's usual intent (a message in a DM needs DIRECT_MESSAGES, not GUILD_MESSAGES).
+        """
         targets = [only] if only is not None else self.live_sessions()
-        needed = EVENT_INTENTS.get(event, 0)
+        needed = EVENT_INTENTS.get(event, 0) if intent is None else intent
         for session in targets:
             if needed and not session.intents & needed:
                 continue

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
+DM = 1
 PUBLIC_THREAD = 11
 
 
@@ -117,7 +118,7 @@ class Overwrite:
 @dataclass
 class Channel:
     id: int
-    guild_id: int
+    guild_id: int | None  # None for a DM channel
     name: str
     type: int = 0
     position: int = 0
@@ -126,14 +127,28 @@ class Channel:
     parent_id: int | None = None
     owner_id: int | None = None
     created_at: str = field(default_factory=iso_now)
+    # DM channels only: the member the bot talks to there.
+    recipient: User | None = None
 
     @property
     def is_thread(self) -> bool:
         return self.parent_id is not None
 
+    @property
+    def is_dm(self) -> bool:
+        return self.type == DM
+
     def to_payload(self) -> dict[str, Any]:
         if self.is_thread:
             return self._thread_payload()
+        if self.recipient is not None:
+            return {
+                "id": str(self.id),
+                "type": DM,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [self.recipient.to_payload()],
+            }
         return {
             "id": str(self.id),
             "guild_id": str(self.guild_id),

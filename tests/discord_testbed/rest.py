@@ -213,6 +213,7 @@ class RestApi:
             ("GET", "/users/@me", self.get_me),
             ("GET", "/users/@me/guilds", self.get_my_guilds),
             ("GET", "/users/{user_id}", self.get_user),
+            ("POST", "/users/@me/channels", self.create_dm),
             ("GET", "/oauth2/applications/@me", self.get_application),
             ("GET", "/gateway", self.get_gateway),
             ("GET", "/gateway/bot", self.get_gateway),
@@ -443,6 +444,15 @@ class RestApi:
             raise DiscordError(404, 10013, "Unknown User")
         return Reply(body=user.to_payload())
 
+    async def create_dm(self, request: web.Request) -> Reply:
+        """Open (or hand out again) the bot's DM channel with a user; whether a message gets through is
+        decided when it is sent (403 50007)."""
+        body = request[BODY] or {}
+        user = self._tb.users.get(int(body.get("recipient_id") or 0))
+        if user is None or user.bot:
+            raise DiscordError(400, 50033, "Invalid Recipient(s)")
+        return Reply(body=self._tb.dm_channel(user).to_payload())
+
     async def get_application(self, request: web.Request) -> Reply:
         tb = self._tb
         return Reply(
@@ -663,6 +673,9 @@ class RestApi:
         channel = tb.channels.get(int(request.match_info["channel_id"]))
         if channel is None:
             raise DiscordError(404, 10003, "Unknown Channel")
+        if channel.is_dm:
+            return channel  # the bot's own DM channel: no server permissions apply
+        assert channel.guild_id is not None
         perms = tb.guilds[channel.guild_id].permissions_in(channel, tb.bot_user.id)
         if not perms & Permission.VIEW_CHANNEL:
             raise DiscordError(403, 50001, "Missing Access")
@@ -714,6 +727,9 @@ class RestApi:
             needed.append(Permission.READ_MESSAGE_HISTORY)
         channel = self._channel(request, *needed)
         self._require_content(body, files)
+        if channel.recipient is not None and not self._tb.may_dm(channel.recipient):
+            # A member with DMs closed, or who shares no server with the bot (documented code 50007).
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             same = self._tb.message_with_nonce(channel.id, nonce)

@@ -16,9 +16,10 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord_testbed.attachments import Cdn, CdnFile, message_attachments
-from tests.discord_testbed.gateway import Gateway, GatewaySession
+from tests.discord_testbed.gateway import DIRECT_MESSAGES_INTENT, Gateway, GatewaySession
 from tests.discord_testbed.modals import ModalSubmission
 from tests.discord_testbed.model import (
+    DM,
     PUBLIC_THREAD,
     Button,
     Channel,
@@ -114,6 +115,9 @@ class TestBed:
         self.users: dict[int, User] = {u.id: u for u in (self.owner, self.bot_user)}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
+        self.dm_channels: dict[int, Channel] = {}  # by the member's user id, opened by POST /users/@me/channels
+        # Members who turned off direct messages from server members: the bot's DMs to them get 403 50007.
+        self.dms_closed: set[int] = set()
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
         self.interactions_by_token: dict[str, Interaction] = {}
@@ -356,6 +360,33 @@ class TestBed:
         current.deny = (current.deny | deny) & ~allow
         self.gateway.dispatch("CHANNEL_UPDATE", channel.to_payload())
 
+    def close_dms(self, user: User) -> None:
+        """The member turns off "Allow direct messages from server members": a DM to them gets 403 50007."""
+        self.dms_closed.add(user.id)
+
+    def dm_channel(self, user: User) -> Channel:
+        """The bot's DM channel with `user` (Discord has one per pair and hands the same one out again)."""
+        channel = self.dm_channels.get(user.id)
+        if channel is None:
+            channel = Channel(self._ids(), None, f"dm-{user.name}", type=DM, recipient=user)
+            self.dm_channels[user.id] = channel
+            self.channels[channel.id] = channel
+        return channel
+
+    def may_dm(self, user: User) -> bool:
+        """Discord delivers a bot's DM only to a member who shares a server with it and has DMs open."""
+        shared = any(user.id in g.members and self.bot_user.id in g.members for g in self.guilds.values())
+        return shared and user.id not in self.dms_closed
+
+    def dms(self, user: User) -> list[Message]:
+        """What the bot sent `user` in DMs, oldest first."""
+        channel = self.dm_channels.get(user.id)
+        return [] if channel is None else self.visible_messages(channel)
+
+    def _intent(self, message: Message) -> int | None:
+        """The intent a session needs to hear about `message` (None: the event's usual one)."""
+        return DIRECT_MESSAGES_INTENT if message.guild_id is None else None
+
     def moderator_delete(self, message: Message) -> None:
         """A moderator deletes the message (the bot learns it only through MESSAGE_DELETE / 404s)."""
         self.delete_message(message)
@@ -477,7 +508,7 @@ class TestBed:
                 message.visible_to = interaction.user_id
         self.messages[message.id] = message
         if message.visible_to is None:
-            self.gateway.dispatch("MESSAGE_CREATE", message.to_payload())
+            self.gateway.dispatch("MESSAGE_CREATE", message.to_payload(), intent=self._intent(message))
         self.notify()
         return message
 
@@ -521,21 +552,17 @@ class TestBed:
         message.edited_timestamp = iso_now()
         message.edits += 1
         if message.visible_to is None:
-            self.gateway.dispatch("MESSAGE_UPDATE", message.to_payload())
+            self.gateway.dispatch("MESSAGE_UPDATE", message.to_payload(), intent=self._intent(message))
         self.notify()
         return message
 
     def delete_message(self, message: Message) -> None:
         message.deleted = True
         if message.visible_to is None:
-            self.gateway.dispatch(
-                "MESSAGE_DELETE",
-                {
-                    "id": str(message.id),
-                    "channel_id": str(message.channel_id),
-                    "guild_id": str(message.guild_id),
-                },
-            )
+            deleted = {"id": str(message.id), "channel_id": str(message.channel_id)}
+            if message.guild_id is not None:
+                deleted["guild_id"] = str(message.guild_id)
+            self.gateway.dispatch("MESSAGE_DELETE", deleted, intent=self._intent(message))
         self.notify()
 
     def message_with_nonce(self, channel_id: int, nonce: Any) -> Message | None:

@@ -13,6 +13,7 @@ from bot.domain.permissions import (
     may_change_settings,
     may_control_run,
     may_manage_daily,
+    may_review_suggestions,
     may_run_quizzes,
     may_see_reports,
     require_may_control_run,
@@ -70,9 +71,12 @@ def test_who_may_run_quizzes(settings: GuildSettings, member: Member, allowed: b
         (RESTRICTED, ADMIN, True),
     ],
 )
-def test_organisers_see_reports_and_manage_daily_posts(settings: GuildSettings, member: Member, allowed: bool) -> None:
+def test_organisers_see_reports_manage_daily_posts_and_review_suggestions(
+    settings: GuildSettings, member: Member, allowed: bool
+) -> None:
     assert may_see_reports(settings, member) is allowed
     assert may_manage_daily(settings, member) is allowed
+    assert may_review_suggestions(settings, member) is allowed
 
 
 def test_only_manage_server_changes_settings_even_for_quiz_masters() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -31,16 +29,6 @@ questions:
 
 def quiz_yaml(title: str = "Day 49", answer: str = "A") -> bytes:
     return YAML.format(title=title, answer=answer).encode()
-
-
-@pytest.fixture
-async def library(storage: Storage, tmp_path: Path) -> QuizLibrary:
-    folder = tmp_path / "quizzes"
-    folder.mkdir()
-    shutil.copy(REPO_ROOT / "quizzes" / "day48.yaml", folder)
-    library = QuizLibrary(storage, FakeClock(datetime(2026, 12, 1, tzinfo=UTC)), folder)
-    await library.load()
-    return library
 
 
 async def test_an_upload_is_playable_in_its_server_only(library: QuizLibrary) -> None:

@@ -28,7 +28,7 @@ async def test_status_export_and_forget_of_one_member(storage: Storage) -> None:
     # Ids as text: a reader that parses numbers as doubles would turn 123456789012345678 into ...680.
     assert (document["member_id"], document["server_id"]) == (str(ANN), str(SEED_GUILD))
     assert document["exported_at"] == "2026-11-20T12:00:00Z" and "docs/privacy.md" in document["explained_in"]
-    assert list(document["tables"]) == [table.table for table in MEMBER_TABLES]
+    assert list(document["tables"]) == [table.key for table in MEMBER_TABLES]
     assert document["tables"]["answers"]["forget_me"] == "deleted"
     assert document["tables"]["board_totals"]["forget_me"].startswith("recomputed")
     assert document["tables"]["member_privacy"]["forget_me"].startswith("kept: so that you stay hidden")

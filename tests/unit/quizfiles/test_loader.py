@@ -987,3 +987,19 @@ def test_only_safe_yaml_loaders_are_used() -> None:
     )
     offenders = [str(path) for path in sources if unsafe.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_author_loads_writes_back_and_is_checked() -> None:
+    text = ONE_QUESTION + "    author: alice <@1>\n"
+    quiz = parse_quiz_text(text, "sample", PATH)
+
+    assert quiz.questions[0].author == "alice <@1>"
+    assert dump_quiz(quiz).endswith("    answer: B\n    author: alice <@1>\n")
+    assert parse_quiz_text(dump_quiz(quiz), "sample", PATH) == quiz
+    assert parse_quiz_text(ONE_QUESTION, "sample", PATH).questions[0].author == ""
+    assert problems_of(ONE_QUESTION + "    author: |-\n      two\n      lines\n") == [
+        "quizzes/sample.yaml:6: question 1: author must be one line, e.g. author: alice"
+    ]
+    assert problems_of(ONE_QUESTION + f"    author: {'a' * 101}\n") == [
+        "quizzes/sample.yaml:6: question 1: author is 101 characters, over the 100 Discord can show; shorten it"
+    ]

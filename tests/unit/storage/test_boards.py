@@ -14,6 +14,7 @@ from bot.domain.item_analysis import QuestionFlag
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind
 from bot.domain.scoring import Score, rank
+from bot.domain.suggestions import SuggestedQuestion
 from bot.ops.answers_csv import read_answers_csv, write_answers_csv
 from bot.storage import Storage
 from tests.helpers import SEED_AT as T0
@@ -206,6 +207,27 @@ async def test_member_stats_with_tags_best_quiz_and_streak(storage: Storage) -> 
     ]
     nobody = await storage.boards.member_stats(GUILD, 404)
     assert (nobody.user_name, nobody.questions_answered, nobody.average_seconds) == (None, 0, None)
+
+
+async def test_member_stats_count_the_accepted_suggestions_of_this_server(storage: Storage) -> None:
+    asked = SuggestedQuestion("Why?", ("a", "b"), 0)
+    ids = []
+    for guild_id in (GUILD, GUILD, GUILD, GUILD + 1):
+        added = await storage.suggestions.add(
+            guild_id, None, author_id=1, author_name="ann", question=asked, review_channel_id=5, now=T0
+        )
+        ids.append(added.id)
+    for suggestion_id, guild_id in ((ids[0], GUILD), (ids[3], GUILD + 1)):
+        quiz = Quiz(f"s{suggestion_id}", "S", (asked.as_question("q1", "ann"),))
+        await storage.suggestions.accept(
+            suggestion_id, guild_id, quiz, "yaml", question_id="q1", based_on=None, decided_by=2, now=T0
+        )
+    await storage.suggestions.reject(ids[1], decided_by=2, now=T0)  # ids[2] is still pending
+
+    stats = await storage.boards.member_stats(GUILD, 1)
+
+    assert (stats.questions_authored, stats.questions_answered) == (1, 0)
+    assert (await storage.boards.member_stats(GUILD, 2)).questions_authored == 0
 
 
 async def test_report_flags_a_suspicious_key_and_an_easy_question(storage: Storage) -> None:

@@ -122,7 +122,7 @@ async def test_the_export_holds_every_row_about_the_member_in_that_server_and_no
     await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
 
     data = await storage.privacy.member_data(ANN, GUILD)
-    assert set(data) == {table.table for table in MEMBER_TABLES}
+    assert set(data) == {table.key for table in MEMBER_TABLES}
     answers = data["answers"]
     assert [(a["run_id"], a["question_number"], a["name_shown"]) for a in answers] == [
         (shuffled, 1, "Ann"),

@@ -166,7 +166,7 @@ async def test_text_is_stored_verbatim(storage: Storage) -> None:
     assert [a.user_name for a in await storage.runs.answers(run_id)] == [name]
 
 
-async def test_the_snapshot_keeps_images_choice_explanations_and_shuffle_settings(storage: Storage) -> None:
+async def test_the_snapshot_keeps_images_choice_explanations_shuffle_settings_and_author(storage: Storage) -> None:
     quiz = Quiz(
         id="extras",
         title="Extras",
@@ -180,6 +180,7 @@ async def test_the_snapshot_keeps_images_choice_explanations_and_shuffle_setting
                 image="https://example.com/q1.png",
                 choice_explanations=("not a", "", "not c"),
                 shuffle_choices=False,
+                author="alice",
             ),
             Question("q2", "Two?", ("x", "y"), 0),
         ),

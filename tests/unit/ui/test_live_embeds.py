@@ -9,6 +9,7 @@ from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer, Tally
 from bot.ui.live_embeds import (
     distribution_messages,
+    explanation_block,
     my_answer_block,
     my_answers_messages,
     question_embed,
@@ -102,3 +103,13 @@ def test_a_windows_distribution_counts_every_pick_and_keeps_the_largest_quiz_wit
         assert all(len(e.description or "") <= limits.EMBED_DESCRIPTION for e in message)
         text += "\n".join(e.description or "" for e in message) + "\n"
     assert [text.count(f"**{n}. ") for n in range(1, 101)] == [1] * 100
+
+
+def test_an_authored_question_credits_its_author_literally_in_results_and_my_answers() -> None:
+    authored = Question("q4", "Who?", ("me", "you"), 0, explanation="Because.", author="**alice** @everyone")
+    credit = "✍️ Question by \\*\\*alice\\*\\* @\u200beveryone"
+
+    assert explanation_block(4, authored).endswith(f"\nBecause.\n{credit}")
+    assert my_answer_block(4, authored, answer(3, 1, False)).endswith(f" · 2.5 s\n{credit}")
+    assert my_answer_block(4, authored, None) == f"**4.** Who?\nno answer · correct: **A**\n{credit}"
+    assert "Question by" not in explanation_block(2, PLAIN)
