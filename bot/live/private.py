@@ -129,7 +129,7 @@ class PrivateRuns:
         return run
 
     async def _own_practice(self, run_id: int, user_id: int, *, ended_ok: bool = False) -> Run:
-        run = await self._storage.private.get_run(run_id)
+        run = await self._storage.runs.get_run(run_id)
         if run is None or run.kind is not RunKind.PRACTICE:
             raise NotFoundError(NO_LONGER_ACTIVE)
         if run.started_by != user_id:
@@ -150,7 +150,7 @@ class PrivateRuns:
 
     async def join_window(self, run_id: int, user_id: int) -> Screen:
         """Start on a window's post: the member's first question, or where they are, or that they are done."""
-        run = await self._storage.private.get_run(run_id)
+        run = await self._storage.runs.get_run(run_id)
         if run is None or run.kind is not RunKind.WINDOW:
             raise NotFoundError(NO_LONGER_ACTIVE)
         self._require_open(run)
@@ -174,7 +174,7 @@ class PrivateRuns:
 
         Practice shows the verdict; a window moves straight on to the next question with "Locked in".
         """
-        run = await self._storage.private.get_run(run_id)
+        run = await self._storage.runs.get_run(run_id)
         if run is None or not run.kind.is_private or not 0 <= choice < len(LETTERS):
             raise NotFoundError(NO_LONGER_ACTIVE)
         if run.kind is RunKind.PRACTICE:
@@ -235,4 +235,4 @@ class PrivateRuns:
         return quiz
 
     async def _fresh(self, run: Run) -> Run:
-        return await self._storage.private.get_run(run.id) or run
+        return await self._storage.runs.get_run(run.id) or run

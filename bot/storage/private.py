@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from bot.domain.errors import QuizbotError
 from bot.domain.private import Progress, Score
 from bot.domain.quiz import ChoiceOrder, Quiz
-from bot.domain.runs import AnswerOutcome, Run, RunKind, RunStatus, ScoringMode
+from bot.domain.runs import AnswerOutcome, Run, RunKind, ScoringMode
 from bot.storage.database import Database, from_timestamp, instant, to_timestamp
-from bot.storage.runs import RUN_COLUMNS, insert_run, run_from_row
+from bot.storage.runs import RUN_COLUMNS, insert_run, read_run, run_from_row
 
 
 class WindowBusyError(QuizbotError):
@@ -135,13 +135,9 @@ class PrivateStore:
                 if window is not None:
                     raise WindowBusyError(window) from None
             raise
-        run = await self.get_run(run_id)
+        run = await read_run(self._db, run_id)
         assert run is not None
         return run
-
-    async def get_run(self, run_id: int) -> Run | None:
-        row = await self._db.fetch_one(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        return None if row is None else run_from_row(row)
 
     async def open_practice(self, guild_id: int, user_id: int, quiz_id: str) -> Run | None:
         """The member's unfinished practice of this quiz in this server, if any."""
@@ -263,21 +259,6 @@ class PrivateStore:
             (run_id, user_id),
         )
         return Score(int(row[0]), int(row[1]), float(row[2]))
-
-    async def finish(self, run_id: int, *, status: RunStatus, now: datetime) -> bool:
-        """End an open private run and close its questions; False if it had ended already."""
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status IN ('lobby', 'running')",
-                (status.value, to_timestamp(now), run_id),
-            )
-            if cursor.rowcount != 1:
-                return False
-            await connection.execute(
-                "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND state = 'open'",
-                (to_timestamp(now), run_id),
-            )
-        return True
 
 
 def _progress(row: sqlite3.Row) -> Progress:

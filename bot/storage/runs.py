@@ -48,6 +48,12 @@ _QUESTION_COLUMNS = (
 )
 
 
+async def read_run(db: Database, run_id: int) -> Run | None:
+    """One run by id, of any kind."""
+    row = await db.fetch_one(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+    return None if row is None else run_from_row(row)
+
+
 def run_from_row(row: Any) -> Run:
     return Run(
         id=row["id"],
@@ -199,8 +205,7 @@ class RunStore:
         return run
 
     async def get_run(self, run_id: int) -> Run | None:
-        row = await self._db.fetch_one(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        return None if row is None else run_from_row(row)
+        return await read_run(self._db, run_id)
 
     async def run_quiz(self, run_id: int) -> Quiz | None:
         """The quiz as it was when the run started, and as it showed it (shuffled choices in their order)."""

@@ -76,7 +76,7 @@ async def test_start_over_twice_from_the_same_message_makes_one_new_run(
     catalog["now"] = QuizCatalog(folder=Path("."), by_id={})
     with pytest.raises(NotFoundError, match="no longer available"):
         await private.start_over(fresh.run.id, ALICE, None)
-    stopped = await storage.private.get_run(old.id)
+    stopped = await storage.runs.get_run(old.id)
     assert stopped is not None and stopped.status is RunStatus.STOPPED
 
 

@@ -64,7 +64,7 @@ async def test_a_practice_run_is_answered_one_question_at_a_time_and_finishes_af
         assert outcome is AnswerOutcome.RECORDED
         assert await private.move_on(run.id, ALICE, after=index, now=T0 + timedelta(seconds=20), timer_seconds=None)
 
-    finished = await private.get_run(run.id)
+    finished = await storage.runs.get_run(run.id)
     assert finished is not None and finished.status is RunStatus.FINISHED
     score = await private.score(run.id, ALICE)
     # q1's key is 0 (she chose 2), q2's is 1 (0), q3's is 0 (0); the second took 10 s from its Next.
@@ -79,7 +79,7 @@ async def test_one_open_practice_per_member_and_quiz_and_start_over_replaces_it(
     assert refused.value.run.id == first.id
     others = await _practice(storage, BOB)  # bob's own
     fresh = await _practice(storage, replaces=first.id)
-    old = await storage.private.get_run(first.id)
+    old = await storage.runs.get_run(first.id)
     assert old is not None and old.status is RunStatus.STOPPED
     assert (await storage.private.open_practice(GUILD, ALICE, QUIZ.id)) == fresh
     late = await storage.private.record(
@@ -171,11 +171,11 @@ async def test_a_window_takes_each_member_through_it_until_it_closes(storage: St
         run_id=window.id, index=0, user_id=BOB, user_name="bob", choice=0, now=closes, move_on=True
     )
     assert too_late == (AnswerOutcome.CLOSED, None)  # the deadline holds even before the close is recorded
-    assert await private.finish(window.id, status=RunStatus.FINISHED, now=closes)
-    assert not await private.finish(window.id, status=RunStatus.STOPPED, now=closes)
+    assert await storage.runs.finish_run(window.id, status=RunStatus.FINISHED, now=closes)
+    assert not await storage.runs.finish_run(window.id, status=RunStatus.STOPPED, now=closes)
     assert await private.join(window.id, 3, now=closes) is None
     assert await private.open_window(20) is None
-    closed = await private.get_run(window.id)
+    closed = await storage.runs.get_run(window.id)
     assert closed is not None and await private.windows_to_resume() == [closed]  # results still to post
     await storage.runs.set_results_parts(window.id, 2, done=True)
     assert await private.windows_to_resume() == []
