@@ -28,6 +28,7 @@ from bot.domain.shards import ShardSet
 from bot.library import QuizLibrary
 from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
+from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
 from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
 EXTENSIONS: tuple[str, ...] = (
     "cogs.quiz",
+    "cogs.practice",
     "cogs.settings",
     "cogs.daily",
     "cogs.leaderboard",
@@ -69,6 +71,7 @@ class Services:
     suggestions: SuggestionDesk
     privacy: PrivacyService
     review: ReviewService
+    private: PrivateRuns
 
 
 class QuizBot(commands.Bot):
@@ -147,6 +150,11 @@ class QuizBot(commands.Bot):
         return self.services.live
 
     @property
+    def private(self) -> PrivateRuns:
+        """Practice alone and members' runs through open windows."""
+        return self.services.private
+
+    @property
     def daily(self) -> DailyAdmin:
         return self.services.daily
 
@@ -204,6 +212,7 @@ class QuizBot(commands.Bot):
             SuggestionDesk(storage, self.clock, self.library),
             PrivacyService(storage, self.clock),
             review,
+            PrivateRuns(storage, self.clock, catalog),
         )
 
     async def setup_hook(self) -> None:
@@ -235,7 +244,7 @@ class QuizBot(commands.Bot):
     async def _resume_runs(self) -> None:
         resumed = await self.live.resume_all()
         if resumed:
-            log.info("resumed %d live quiz run(s)", resumed)
+            log.info("resumed %d live quiz run(s) and open window(s)", resumed)
 
     async def reload_quizzes(self) -> QuizCatalog:
         """Re-read the shared quiz folder (SIGHUP); a file that stopped validating keeps its last good version."""

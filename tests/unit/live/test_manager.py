@@ -1,10 +1,10 @@
-"""The live-run manager resumes only the runs of the servers on its own shards."""
+"""The live-run manager resumes only the runs and open windows of the servers on its own shards."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.clock import FakeClock
@@ -70,6 +70,19 @@ async def _open_run(storage: Storage, guild_id: int, channel_id: int) -> int:
     return run.id
 
 
+async def _open_window(storage: Storage, guild_id: int, channel_id: int) -> int:
+    run = await storage.private.create(
+        kind=RunKind.WINDOW,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        quiz=QUIZ,
+        started_by=1,
+        now=NOW,
+        closes_at=NOW + timedelta(hours=1),
+    )
+    return run.id
+
+
 async def _resumed_by(storage: Storage, owns: ShardSet | None) -> tuple[int, list[int]]:
     presenter = IntroRecorder()
     manager = LiveQuizManager(
@@ -88,6 +101,14 @@ async def _resumed_by(storage: Storage, owns: ShardSet | None) -> tuple[int, lis
 async def test_a_process_on_shard_1_of_2_resumes_only_the_runs_of_servers_on_shard_1(storage: Storage) -> None:
     on_zero = await _open_run(storage, ON_SHARD_0, 100)
     on_one = await _open_run(storage, ON_SHARD_1, 200)
+
+    assert await _resumed_by(storage, ShardSet.parse("1", 2)) == (1, [on_one])
+    assert await _resumed_by(storage, ShardSet.parse("0", 2)) == (1, [on_zero])
+
+
+async def test_a_process_on_shard_1_of_2_resumes_only_the_open_windows_of_servers_on_shard_1(storage: Storage) -> None:
+    on_zero = await _open_window(storage, ON_SHARD_0, 100)
+    on_one = await _open_window(storage, ON_SHARD_1, 200)
 
     assert await _resumed_by(storage, ShardSet.parse("1", 2)) == (1, [on_one])
     assert await _resumed_by(storage, ShardSet.parse("0", 2)) == (1, [on_zero])
