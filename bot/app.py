@@ -24,7 +24,7 @@ from bot.daily import DailyScheduler
 from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.shards import ShardSet
+from bot.domain.shards import ShardSet, ShardState
 from bot.library import QuizLibrary
 from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
@@ -304,7 +304,11 @@ class QuizBot(commands.Bot):
 
 
 class ShardedQuizBot(QuizBot, commands.AutoShardedBot):
-    """The same bot on explicit gateway shards (`settings.shards`): one connection per shard, one process."""
+    """The same bot on explicit gateway shards (`settings.shards`): one connection per shard, one process.
+
+    Each shard's connection state goes to the database's meta table as it changes, so `quizbot doctor`
+    (another process) can say which shards are up.
+    """
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> None:
         shards = settings.shards
@@ -313,6 +317,24 @@ class ShardedQuizBot(QuizBot, commands.AutoShardedBot):
         super().__init__(
             settings, clock=clock, sync_on_start=sync_on_start, shard_ids=list(shards.ids), shard_count=shards.count
         )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=False)
+
+
+async def _record_shard(bot: QuizBot, shard_id: int, *, up: bool) -> None:
+    count = bot.shard_count or 1
+    state = ShardState(shard_id, count, up, bot.clock.now())
+    try:
+        await bot.storage.settings.set_meta(state.key, state.encode())
+    except Exception as error:  # a status line for the doctor must never disturb the gateway
+        log.warning("could not record shard %d as %s: %s", shard_id, "up" if up else "down", error)
 
 
 def create_bot(settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> QuizBot:

@@ -8,6 +8,7 @@ live runs and drives their daily schedules, so two processes never drive the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 # Discord's gateway accepts IDENTIFY with shard_id < num_shards; far more than any bot needs.
 MAX_SHARD_COUNT = 65_536
@@ -82,3 +83,34 @@ class ShardSet:
             if shard is not None:
                 start = prev = shard
         return f"{','.join(spans)} of {self.count}"
+
+
+SHARD_STATE_PREFIX = "shard:"
+
+
+@dataclass(frozen=True)
+class ShardState:
+    """What a bot process last recorded about one of its gateway shards (for `quizbot doctor`)."""
+
+    shard_id: int
+    shard_count: int
+    up: bool
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{SHARD_STATE_PREFIX}{self.shard_id}"
+
+    def encode(self) -> str:
+        return f"{'up' if self.up else 'down'} {self.shard_count} {self.since.isoformat()}"
+
+    @classmethod
+    def decode(cls, key: str, value: str) -> ShardState | None:
+        """The state stored under `key`, or None for a value this version cannot read."""
+        try:
+            state, count, since = value.split(" ", 2)
+            return cls(
+                int(key.removeprefix(SHARD_STATE_PREFIX)), int(count), state == "up", datetime.fromisoformat(since)
+            )
+        except ValueError:
+            return None

@@ -13,10 +13,11 @@ import pytest
 from bot.app import QuizBot, ShardedQuizBot, create_bot
 from bot.domain.shards import ShardSet
 from bot.settings import Settings
+from bot.storage.maintenance import shard_states
 from tests.discord_testbed import Message, TestBed
 from tests.discord_testbed.model import Channel, Guild
 from tests.discord_testbed.runner import BotProcess, InProcessBot, settings_for
-from tests.helpers import titled
+from tests.helpers import aquizbot, titled
 
 TINY_QUIZ = """\
 title: Tiny sharded quiz
@@ -77,13 +78,36 @@ async def start_tiny_quiz(tb: TestBed, guild: Guild, starter_name: str) -> tuple
     return question, starter
 
 
+async def shards_seen_by_doctor(process: BotProcess, cwd: Path) -> str:
+    """What `quizbot doctor --offline` says about the shards of the running process's database."""
+    env = {"QUIZBOT_DB": str(process.settings.db_path), "QUIZBOT_QUIZZES": str(process.settings.quizzes_dir)}
+    await shards_recorded_up(process)
+    result = await aquizbot("doctor", "--offline", env=env, cwd=cwd)
+    return result.stdout
+
+
+async def shards_recorded_up(process: BotProcess) -> None:
+    # on_shard_ready writes the state right after READY; give that write a moment to commit.
+    await process.tb.wait_until(
+        lambda: (
+            [s.up for s in shard_states(process.settings.db_path)] == [True, True]
+            if process.settings.db_path.exists()
+            else False
+        ),
+        10.0,
+        what="both shards recorded as up",
+    )
+
+
 async def test_one_process_on_shards_0_and_1_serves_both_and_resumes_both_after_kill_9(
-    testbed: TestBed, world: tuple[Guild, Guild], bot_process: BotProcess
+    testbed: TestBed, world: tuple[Guild, Guild], bot_process: BotProcess, tmp_path: Path
 ) -> None:
     testbed.forbid_pings = True
     await both_shards_up(testbed)
     assert len(testbed.sync_calls) == 1  # the process holds shard 0: it registered the commands
     assert "holding gateway shards 0-1 of 2" in bot_process.output()
+    doctor = await shards_seen_by_doctor(bot_process, tmp_path)
+    assert "[ ok ] shards: shard 0 of 2 is up" in doctor and "[ ok ] shards: shard 1 of 2 is up" in doctor, doctor
     on_zero, on_one = world
     started = {guild.id: await start_tiny_quiz(testbed, guild, f"member-{guild.name}") for guild in world}
     for guild in world:
