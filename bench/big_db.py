@@ -34,6 +34,9 @@ GUILD = 1
 QUESTIONS_PER_QUIZ = 20
 LIVE_PLAYERS = 80
 DAILY_SHARE = 0.2  # a fifth of the answers are daily questions
+PRACTICE_SHARE = 0.05  # one in twenty is a practice answer (/practice: one member, a whole quiz)
+WINDOW_EVERY = 40  # every 40th group quiz is an open window (/quiz window:) instead of a live one
+OPEN_PRACTICE_EVERY = 10  # every 10th practice run is unfinished (offered to continue)
 TAGS = ("lora", "quantization", "attention", "rlhf", "tokenizers", "eval", "data", "serving", "moe", "rag")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -64,10 +67,12 @@ def fill(path: Path, answers: int, members: int, seed: int = 1) -> dict[str, flo
     weights = [1.0 / (i + 10) for i in range(members)]
     member_ids = list(range(100_000, 100_000 + members))
     quizzes = [make_quiz(n) for n in range(40)]
-    live_answers = int(answers * (1 - DAILY_SHARE))
+    live_answers = int(answers * (1 - DAILY_SHARE - PRACTICE_SHARE))
     live_runs = max(1, live_answers // (QUESTIONS_PER_QUIZ * LIVE_PLAYERS))
+    practice_runs = int(answers * PRACTICE_SHARE) // QUESTIONS_PER_QUIZ
     daily_runs = 365
-    daily_players = max(1, (answers - live_runs * QUESTIONS_PER_QUIZ * LIVE_PLAYERS) // daily_runs)
+    group_answers = live_runs * QUESTIONS_PER_QUIZ * LIVE_PLAYERS + practice_runs * QUESTIONS_PER_QUIZ
+    daily_players = max(1, (answers - group_answers) // daily_runs)
     start_time = (NOW - timedelta(days=365)).timestamp()
     connection.execute("BEGIN")
     connection.execute(
@@ -78,10 +83,13 @@ def fill(path: Path, answers: int, members: int, seed: int = 1) -> dict[str, flo
     )
     run_id = 0
     total = 0
-    plan = [("live", i) for i in range(live_runs)] + [("daily", i) for i in range(daily_runs)]
+    plan = [("window" if i % WINDOW_EVERY == WINDOW_EVERY - 1 else "live", i) for i in range(live_runs)]
+    plan += [("daily", i) for i in range(daily_runs)] + [("practice", i) for i in range(practice_runs)]
+    practising: set[tuple[int, str]] = set()  # (member, quiz) with an unfinished practice
     for kind, number in plan:
         run_id += 1
         quiz = quizzes[number % len(quizzes)]
+        status, started_by = "finished", 1
         if kind == "daily":
             at = start_time + number * 86400 + 9 * 3600
             questions = quiz.questions[:1]
@@ -90,12 +98,31 @@ def fill(path: Path, answers: int, members: int, seed: int = 1) -> dict[str, flo
             at = start_time + rng.random() * 365 * 86400
             questions = quiz.questions
             players = LIVE_PLAYERS
+        if kind == "practice":
+            players = 1
+            started_by = rng.choices(member_ids, weights)[0]
+            if number % OPEN_PRACTICE_EVERY == 0 and (started_by, quiz.id) not in practising:
+                practising.add((started_by, quiz.id))
+                status = "running"
         snapshot = json.dumps(asdict(quiz), separators=(",", ":"))
         connection.execute(
             "INSERT INTO runs (id, guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, created_at, "
-            "status, seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
-            "VALUES (?, ?, 2, ?, ?, ?, ?, 1, ?, 'finished', 30, 'accuracy', ?, ?)",
-            (run_id, GUILD, kind, quiz.id, quiz.title, quiz.series, at, len(questions), snapshot),
+            "status, seconds_per_question, scoring_mode, question_count, quiz_snapshot, closes_at, results_done) "
+            "VALUES (?, ?, 2, ?, ?, ?, ?, ?, ?, ?, 30, 'accuracy', ?, ?, ?, 1)",
+            (
+                run_id,
+                GUILD,
+                kind,
+                quiz.id,
+                quiz.title,
+                quiz.series,
+                started_by,
+                at,
+                status,
+                len(questions),
+                snapshot,
+                at + 86400 if kind == "window" else None,
+            ),
         )
         connection.executemany(
             "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count, state) "
@@ -109,9 +136,14 @@ def fill(path: Path, answers: int, members: int, seed: int = 1) -> dict[str, flo
                 "VALUES (1, ?, 'q0', ?, 'revealed', ?, ?)",
                 (day, run_id, at, at + 86400),
             )
-        chosen = set()
+        chosen = {started_by} if kind == "practice" else set()
         while len(chosen) < min(players, members):
             chosen.update(rng.choices(member_ids, weights, k=players - len(chosen)))
+        if kind in ("practice", "window"):
+            connection.executemany(
+                "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, user_id, GUILD, len(questions), at) for user_id in chosen],
+            )
         rows = []
         for user_id in chosen:
             for index, question in enumerate(questions):
@@ -128,18 +160,25 @@ def fill(path: Path, answers: int, members: int, seed: int = 1) -> dict[str, flo
                         int(choice == question.answer),
                         at + index * 40 + seconds,
                         seconds,
+                        int(kind == "practice"),
                     )
                 )
         connection.executemany(
-            "INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds, "
+            "practice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         total += len(rows)
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.close()
-    return {"answers": total, "runs": run_id, "seconds": time.perf_counter() - started}
+    return {
+        "answers": total,
+        "runs": run_id,
+        "practice_runs": practice_runs,
+        "windows": sum(kind == "window" for kind, _ in plan),
+        "seconds": time.perf_counter() - started,
+    }
 
 
 async def timed(action: Callable[[], Awaitable[object]], repeat: int) -> tuple[float, float]:
@@ -180,6 +219,7 @@ async def measure(path: Path, repeat: int) -> list[tuple[str, float, float]]:
         results.append(("/stats (most active member)", median, worst))
         median, worst = await timed(lambda: boards.member_stats(GUILD, viewer), repeat)
         results.append(("/stats (long-tail member)", median, worst))
+        results.extend(await _private_reads(storage, repeat))
         median, worst = await timed(lambda: boards.quiz_report(GUILD, "quiz007", run_id), repeat)
         results.append(("/quiz-report one run", median, worst))
         median, worst = await timed(lambda: boards.quiz_report(GUILD, "quiz007"), repeat)
@@ -192,6 +232,7 @@ async def measure(path: Path, repeat: int) -> list[tuple[str, float, float]]:
     await asyncio.to_thread(_copy_database, path, copy)
     scratch = await open_storage(copy)
     try:
+        results.extend(await _private_writes(scratch, repeat))
         results.extend(await _click_path(scratch))
     finally:
         await scratch.close()
@@ -245,6 +286,119 @@ def _copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+async def _private_reads(storage: Storage, repeat: int) -> list[tuple[str, float, float]]:
+    """The reads of /practice, of a member's screen and of the windows, on the big database."""
+    private, boards = storage.private, storage.boards
+    row = await storage.database.fetch_one(
+        "SELECT started_by, quiz_id, id FROM runs WHERE kind = 'practice' AND status = 'running' ORDER BY id LIMIT 1"
+    )
+    member, quiz_id, practice_run = int(row[0]), str(row[1]), int(row[2])
+    window = await storage.database.fetch_one(
+        "SELECT coalesce((SELECT max(id) FROM runs WHERE kind = 'window'), max(id)) FROM runs"
+    )
+    series = BoardTarget(Scope.SERIES, GUILD, series="series7", with_practice=True)
+    page = await boards.board(series, page=0, viewer_id=member)
+    reads: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        (
+            "/practice: the member's unfinished practice of the quiz",
+            lambda: private.open_practice(GUILD, member, quiz_id),
+        ),
+        ("private click: the member's progress", lambda: private.progress(practice_run, member)),
+        ("private click: the member's stored choice", lambda: private.choice_of(practice_run, 5, member)),
+        ("practice screen: the member's score in the run", lambda: private.score(practice_run, member)),
+        ("/quiz-stop: the channel's open window", lambda: private.open_window(2)),
+        ("start-up: windows to resume", private.windows_to_resume),
+        ("/leaderboard run: is it an open window", lambda: boards.open_window_close(int(window[0]))),
+        (
+            f"/leaderboard series, practice counted ({page.member_count} members)",
+            lambda: boards.board(series, page=3, viewer_id=member),
+        ),
+    ]
+    results = []
+    for name, action in reads:
+        median, worst = await timed(action, repeat)
+        results.append((name, median, worst))
+    return results
+
+
+WINDOW_MEMBERS = 500  # a big open window: 500 members through 20 questions, 10,000 answers
+
+
+async def _private_writes(storage: Storage, repeat: int) -> list[tuple[str, float, float]]:
+    """Practice and window clicks (each answer committed with the member's progress), and a window's close."""
+    private, quiz = storage.private, make_quiz(7)
+    creates, answers, nexts = [], [], []
+    for member in range(25):
+        begin = time.perf_counter()
+        run = await private.create(
+            kind=RunKind.PRACTICE, guild_id=GUILD, channel_id=2, quiz=quiz, started_by=300_000 + member, now=NOW
+        )
+        creates.append((time.perf_counter() - begin) * 1000)
+        for index in range(QUESTIONS_PER_QUIZ):
+            begin = time.perf_counter()
+            await private.record(
+                run_id=run.id,
+                index=index,
+                user_id=300_000 + member,
+                user_name="p",
+                choice=index % 4,
+                now=NOW,
+                move_on=False,
+            )
+            answers.append((time.perf_counter() - begin) * 1000)
+            begin = time.perf_counter()
+            await private.move_on(run.id, 300_000 + member, after=index, now=NOW, timer_seconds=None)
+            nexts.append((time.perf_counter() - begin) * 1000)
+    window = await private.create(
+        kind=RunKind.WINDOW,
+        guild_id=GUILD,
+        channel_id=999,
+        quiz=quiz,
+        started_by=1,
+        now=NOW,
+        closes_at=NOW + timedelta(days=1),
+    )
+    clicks = []
+    for member in range(WINDOW_MEMBERS):
+        await private.join(window.id, 400_000 + member, now=NOW)
+        for index in range(QUESTIONS_PER_QUIZ):
+            begin = time.perf_counter()
+            await private.record(
+                run_id=window.id,
+                index=index,
+                user_id=400_000 + member,
+                user_name="w",
+                choice=member % 4,
+                now=NOW,
+                move_on=True,
+            )
+            clicks.append((time.perf_counter() - begin) * 1000)
+    closes, reads = [], []
+    connection = storage.database.connection
+    for _ in range(repeat):
+        await connection.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?", (window.id,))
+        await connection.execute(
+            "UPDATE run_questions SET state = 'open', closed_at = NULL WHERE run_id = ?", (window.id,)
+        )
+        begin = time.perf_counter()
+        await storage.runs.finish_run(window.id, status=RunStatus.FINISHED, now=NOW)
+        closes.append((time.perf_counter() - begin) * 1000)
+        begin = time.perf_counter()
+        scores = await storage.runs.accuracy_scores(window.id)
+        tally = await storage.runs.tally(window.id, quiz)
+        reads.append((time.perf_counter() - begin) * 1000)
+    assert len(scores) == WINDOW_MEMBERS and tally.total == WINDOW_MEMBERS * QUESTIONS_PER_QUIZ
+    rows = [
+        ("/practice: create a run (20 questions, the member on question 1)", creates),
+        ("practice click: commit the answer", answers),
+        ("practice Next: move the member on", nexts),
+        (f"window click: commit the answer and move on ({WINDOW_MEMBERS} members in the window)", clicks),
+        ("window close: end the run and close its questions", closes),
+        (f"window close: its leaderboard and distribution ({tally.total:,} answers)", reads),
+    ]
+    return [(name, statistics.median(samples), max(samples)) for name, samples in rows]
+
+
 async def _click_path(storage: Storage) -> list[tuple[str, float, float]]:
     """record_answer on this schema, with schema 6's member index instead of schema 7's, then with no
     summary triggers either (same database, same disk)."""
@@ -293,17 +447,27 @@ def render(fill_info: dict[str, float], members: int, results: list[tuple[str, f
         SECTION,
         "",
         f"`python -m bench.big_db` fills a database with {int(fill_info['answers']):,} answers from {members:,} "
-        f"members in {int(fill_info['runs']):,} runs (live quizzes of 20 questions with 80 players, plus a year of "
-        f"daily questions) in {fill_info['seconds']:.0f} s, then times each query through `Storage` "
-        "(median and worst of the repeats, milliseconds, this machine). Target: every board, stats, /review and "
-        "/mistakes query under 20 ms.",
+        f"members in {int(fill_info['runs']):,} runs (live quizzes of 20 questions with 80 players, every "
+        f"{WINDOW_EVERY}th an open window instead, a year of daily questions, and "
+        f"{int(fill_info.get('practice_runs', 0)):,} practice runs of one member each, every "
+        f"{OPEN_PRACTICE_EVERY}th unfinished) in {fill_info['seconds']:.0f} s, then times each query through "
+        "`Storage` "
+        "(median and worst of the repeats, milliseconds, this machine). Target: every board, stats, /review, "
+        "/mistakes and private-run query under 20 ms.",
         "",
         "How: the answers stay the one source of truth; migration 3 adds summary tables per (guild, member), "
         "(guild, UTC day, member), (run, member) and (guild, member, tag), kept exact by triggers inside the "
         "answer's own INSERT (the click path stays one statement) and by the rescore trigger. A week or month in "
         "any time zone is whole UTC days from the day table plus the two partial edge days read from the "
-        "answers through a covering `(guild_id, answered_at, correct, seconds)` index. Ranking and paging "
-        "happen in SQL (window functions), so only one page plus the caller's own line leave the database.",
+        "answers through a covering `(guild_id, answered_at, practice, correct, seconds)` index. Ranking and "
+        "paging happen in SQL (window functions), so only one page plus the caller's own line leave the database.",
+        "",
+        "Private runs (migration 9, [practice.md](practice.md)): practice answers go to summary buckets of their "
+        "own, so no board reads or skips them row by row. A member's click reads their progress row and commits "
+        "the answer with the move to the next question in one transaction (both keyed by run and member). A "
+        f"window's close reads its leaderboard from the run summary and its distribution with one `GROUP BY` "
+        f"over the run's answers, never the answers themselves: here a window of {WINDOW_MEMBERS} members who "
+        "each answered all 20 questions.",
         "",
         "| query | median ms | worst ms |",
         "| --- | ---: | ---: |",

@@ -24,9 +24,11 @@ from bot.daily import DailyScheduler
 from bot.daily.admin import DailyAdmin
 from bot.discord_endpoints import point_discord_at
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.shards import ShardSet, ShardState
 from bot.library import QuizLibrary
 from bot.library.suggestions import SuggestionDesk
 from bot.live.manager import LiveQuizManager
+from bot.live.private import PrivateRuns
 from bot.live.settings import QuizSettings
 from bot.privacy import PrivacyService
 from bot.quizfiles import QuizCatalog
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 # Loaded by name so that nothing in bot/ imports cogs/ (dependencies point one way).
 EXTENSIONS: tuple[str, ...] = (
     "cogs.quiz",
+    "cogs.practice",
     "cogs.settings",
     "cogs.daily",
     "cogs.leaderboard",
@@ -67,13 +70,22 @@ class Services:
     suggestions: SuggestionDesk
     privacy: PrivacyService
     review: ReviewService
+    private: PrivateRuns
 
 
 class QuizBot(commands.Bot):
     """A slash-command and button bot: no privileged intents, no member or message caches."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sync_on_start: bool = True,
+        **client_options: Any,
+    ) -> None:
         super().__init__(
+            **client_options,
             # Prefix commands are never used (no message content intent); Bot needs a prefix anyway.
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -93,6 +105,20 @@ class QuizBot(commands.Bot):
         self._services: Services | None = None
         self._resume_task: asyncio.Task[None] | None = None
         self._library: QuizLibrary | None = None
+
+    @property
+    def shard_set(self) -> ShardSet:
+        """The gateway shards this process holds (an unsharded bot holds the one shard, every server)."""
+        return self.settings.shards or ShardSet.unsharded()
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process drives the server's runs and schedules: its shard is one of ours."""
+        return self.shard_set.contains(guild_id)
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Only the process holding shard 0 registers slash commands (they are the application's, not a shard's)."""
+        return self.shard_set.holds(0)
 
     @property
     def storage(self) -> Storage:
@@ -121,6 +147,11 @@ class QuizBot(commands.Bot):
     @property
     def live(self) -> LiveQuizManager[ResultsPart]:
         return self.services.live
+
+    @property
+    def private(self) -> PrivateRuns:
+        """Practice alone and members' runs through open windows."""
+        return self.services.private
 
     @property
     def daily(self) -> DailyAdmin:
@@ -164,9 +195,9 @@ class QuizBot(commands.Bot):
     def _build_services(self, storage: Storage) -> Services:
         catalog = self.library.catalog_for
         presenter = DiscordPresenter(self)
-        live = LiveQuizManager(storage, self.clock, presenter, catalog)
+        live = LiveQuizManager(storage, self.clock, presenter, catalog, owns=self.owns)
         scheduler = DailyScheduler(
-            storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready
+            storage, self.clock, DiscordDailyPresenter(self), catalog, ready=self.wait_until_ready, owns=self.owns
         )
         daily = DailyAdmin(storage, self.clock, catalog, scheduler)
         review = ReviewService(storage, self.clock)
@@ -180,6 +211,7 @@ class QuizBot(commands.Bot):
             SuggestionDesk(storage, self.clock, self.library),
             PrivacyService(storage, self.clock),
             review,
+            PrivateRuns(storage, self.clock, catalog),
         )
 
     async def setup_hook(self) -> None:
@@ -200,7 +232,9 @@ class QuizBot(commands.Bot):
         # REST, and an overdue question should close as soon as possible.
         self._resume_task = asyncio.create_task(self._resume_runs(), name="quiz-resume")
         self._services.scheduler.start()
-        if self.sync_on_start:
+        if self.settings.shards is not None:
+            log.info("holding gateway shards %s", self.shard_set.describe())
+        if self.sync_on_start and self.syncs_commands:
             await self.sync_commands_if_changed()
         # Everything loaded so far lives as long as the process: move it out of the garbage collector's
         # sight, so a full collection during a click burst walks only what the burst allocated.
@@ -210,7 +244,7 @@ class QuizBot(commands.Bot):
     async def _resume_runs(self) -> None:
         resumed = await self.live.resume_all()
         if resumed:
-            log.info("resumed %d live quiz run(s)", resumed)
+            log.info("resumed %d live quiz run(s) and open window(s)", resumed)
 
     async def reload_quizzes(self) -> QuizCatalog:
         """Re-read the shared quiz folder (SIGHUP); a file that stopped validating keeps its last good version."""
@@ -269,7 +303,46 @@ class QuizBot(commands.Bot):
             self._storage = None
 
 
+class ShardedQuizBot(QuizBot, commands.AutoShardedBot):
+    """The same bot on explicit gateway shards (`settings.shards`): one connection per shard, one process.
+
+    Each shard's connection state goes to the database's meta table as it changes, so `quizbot doctor`
+    (another process) can say which shards are up.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> None:
+        shards = settings.shards
+        if shards is None:
+            raise ValueError("ShardedQuizBot needs settings.shards; use QuizBot for an unsharded bot")
+        super().__init__(
+            settings, clock=clock, sync_on_start=sync_on_start, shard_ids=list(shards.ids), shard_count=shards.count
+        )
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        await _record_shard(self, shard_id, up=False)
+
+
+async def _record_shard(bot: QuizBot, shard_id: int, *, up: bool) -> None:
+    count = bot.shard_count or 1
+    state = ShardState(shard_id, count, up, bot.clock.now())
+    try:
+        await bot.storage.settings.set_meta(state.key, state.encode())
+    except Exception as error:  # a status line for the doctor must never disturb the gateway
+        log.warning("could not record shard %d as %s: %s", shard_id, "up" if up else "down", error)
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None, sync_on_start: bool = True) -> QuizBot:
-    """Build the bot for these settings, pointed at Discord (or a Discord-compatible server)."""
+    """Build the bot for these settings, pointed at Discord (or a Discord-compatible server).
+
+    Unsharded unless the settings name shards (QUIZBOT_SHARDS / QUIZBOT_SHARD_COUNT, `run --shards`).
+    """
     point_discord_at(settings.api_base, settings.gateway_url)
+    if settings.shards is not None:
+        return ShardedQuizBot(settings, clock=clock, sync_on_start=sync_on_start)
     return QuizBot(settings, clock=clock, sync_on_start=sync_on_start)

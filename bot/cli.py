@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bot.domain.errors import EXIT_FAILURE, ConfigError, QuizbotError, exit_code
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, shard_settings
 
 # `sync --dev-guild` without an id: take it from QUIZBOT_DEV_GUILD, which must then be set. Not a string:
 # argparse would pass a string constant through `type=int`.
@@ -31,6 +31,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime import run_bot
 
     settings = _settings_or_exit()
+    if args.shards is not None or args.shard_count is not None:
+        # A flag wins over its setting; the other half may still come from the settings.
+        shards = args.shards if args.shards is not None else settings.extra.get("QUIZBOT_SHARDS")
+        count = args.shard_count if args.shard_count is not None else settings.extra.get("QUIZBOT_SHARD_COUNT")
+        settings = replace(settings, shards=shard_settings(shards, count, via="flags"))
     token = settings.require_token()
     return asyncio.run(run_bot(settings, token))
 
@@ -133,6 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="the gateway shards this process holds, e.g. 0-3 or 0,2 (default: QUIZBOT_SHARDS; needs a shard count)",
+    )
+    run.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="the total number of shards across all processes (default: QUIZBOT_SHARD_COUNT; "
+        "alone: this process holds all N)",
+    )
     run.set_defaults(handler=cmd_run)
 
     sync = sub.add_parser(

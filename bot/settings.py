@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.domain.errors import ConfigError
+from bot.domain.shards import ShardSet
 
 __all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
 
@@ -54,6 +55,8 @@ class Settings:
     log_format: str = "text"
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
+    # None: one unsharded gateway connection, as a bot in under 2,500 servers needs (the default).
+    shards: ShardSet | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def require_token(self) -> str:
@@ -111,6 +114,31 @@ def _endpoint(name: str, raw: str | None, schemes: tuple[str, ...], default: str
     return value
 
 
+def shard_settings(shards: str | None, shard_count: str | None, *, via: str = "settings") -> ShardSet | None:
+    """The shards this process holds, from QUIZBOT_SHARDS / QUIZBOT_SHARD_COUNT (or --shards / --shard-count).
+
+    Neither set: unsharded. A count alone: every shard of it in this process. Shard ids need the count.
+    """
+    names = ("--shards", "--shard-count") if via == "flags" else ("QUIZBOT_SHARDS", "QUIZBOT_SHARD_COUNT")
+    ids_text = (shards or "").strip()
+    count_text = (shard_count or "").strip()
+    if not ids_text and not count_text:
+        return None
+    if not count_text:
+        raise ConfigError(
+            f"{names[0]} needs {names[1]} too: the total number of shards across all processes "
+            f"(e.g. {names[0]} 0-3 with {names[1]} 8)."
+        )
+    try:
+        count = int(count_text)
+    except ValueError:
+        raise ConfigError(f"{names[1]} must be a whole number of shards, got {shard_count!r}.") from None
+    try:
+        return ShardSet.parse(ids_text, count) if ids_text else ShardSet.all_of(count)
+    except ValueError as error:
+        raise ConfigError(f"{names[0]}={ids_text!r} with {names[1]}={count_text}: {error}.") from None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -134,5 +162,6 @@ def load_settings(
         gateway_url=_endpoint(
             "DISCORD_GATEWAY_URL", values.get("DISCORD_GATEWAY_URL"), ("wss", "ws"), DISCORD_GATEWAY_URL
         ),
+        shards=shard_settings(values.get("QUIZBOT_SHARDS"), values.get("QUIZBOT_SHARD_COUNT")),
         extra={k: v for k, v in values.items() if k.startswith("QUIZBOT_")},
     )

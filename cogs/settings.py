@@ -38,6 +38,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         timezone="IANA time zone for week and month leaderboards, e.g. Europe/Berlin",
         review_channel="Where members' /quiz-suggest questions go for quiz masters to accept (turns suggestions on)",
         suggestions_off="Stop taking suggestions (clears the review channel)",
+        practice_on_series="Count /practice answers on series leaderboards too (marked as practice)",
     )
     @app_commands.autocomplete(timezone=timezone_choices)
     async def quiz_settings(
@@ -52,6 +53,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         timezone: str | None = None,
         review_channel: discord.TextChannel | None = None,
         suggestions_off: bool | None = None,
+        practice_on_series: bool | None = None,
     ) -> None:
         """Show or change how live quizzes run in this server (Manage Server)."""
         assert interaction.guild_id is not None
@@ -65,6 +67,7 @@ class SettingsCog(commands.Cog, name="Settings"):
             timezone=timezone_named(timezone) if timezone is not None else None,
             review_channel_id=review_channel.id if review_channel else None,
             suggestions_off=bool(suggestions_off),
+            practice_on_series=practice_on_series,
         )
         settings, changed = await self.bot.quiz_settings.apply(member_of(interaction), interaction.guild_id, change)
         heading = (

@@ -26,7 +26,7 @@ from bot.storage import Storage
 from bot.ui.results_card import FILL, TRACK
 from tests.discord_testbed import TestBed
 from tests.discord_testbed.model import Channel, Message, User
-from tests.discord_testbed.runner import BotFactory, InProcessBot
+from tests.discord_testbed.runner import BotFactory, InProcessBot, settings_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # bot/, docs/, quizzes/: the same from any test folder
 TEST_DATA = REPO_ROOT / "tests" / "data"  # input files tests read (import sources, quiz files)
@@ -124,6 +124,49 @@ async def seed_run(
     return run.id
 
 
+async def seed_practice(
+    storage: Storage,
+    user_id: int,
+    name: str,
+    choices: list[tuple[int, float]],
+    *,
+    quiz: Quiz = SEED_QUIZ,
+    at: datetime = SEED_AT,
+    guild_id: int = SEED_GUILD,
+    kind: RunKind = RunKind.PRACTICE,
+) -> int:
+    """A practice run (or a window) of `quiz` that the member answers in order through the private click path:
+    `choices` are (choice, seconds taken) for the first questions; the run's id."""
+    private = storage.private
+    run = await private.create(
+        kind=kind,
+        guild_id=guild_id,
+        channel_id=20,
+        quiz=quiz,
+        started_by=user_id,
+        now=at,
+        closes_at=at + timedelta(days=1) if kind is RunKind.WINDOW else None,
+    )
+    if kind is RunKind.WINDOW:
+        assert await private.join(run.id, user_id, now=at) is not None
+    shown = at
+    for index, (choice, seconds) in enumerate(choices):
+        shown += timedelta(seconds=seconds)
+        outcome, _ = await private.record(
+            run_id=run.id,
+            index=index,
+            user_id=user_id,
+            user_name=name,
+            choice=choice,
+            now=shown,
+            move_on=kind is RunKind.WINDOW,
+        )
+        assert outcome == "recorded"
+        if kind is RunKind.PRACTICE:
+            assert await private.move_on(run.id, user_id, after=index, now=shown, timer_seconds=None)
+    return run.id
+
+
 async def active_run_ids(storage: Storage, kind: RunKind | None = None) -> list[int]:
     """Ids of the runs still in their lobby or running, read straight from the database."""
     rows = await storage.database.fetch_all(
@@ -200,6 +243,48 @@ async def start_fast_quiz(tb: TestBed, starter: User, channel: Channel | None = 
     started = await tb.slash("quiz", {"name": "day48"}, user=starter, channel=channel)
     assert started.ephemeral and "Starting" in started.message.content, started.message.content
     return await question_message(tb, channel, 1, 10)
+
+
+# -- private runs (practice, open windows) ------------------------------------------------------------
+
+# A small quiz in the file's order (no shuffling), with explanations and a choice's own explanation.
+NUMBERS_QUIZ = """\
+title: Numbers
+series: maths
+questions:
+  - id: prime
+    prompt: Which number is prime?
+    choices: ["4", "7", "9", "10"]
+    answer: B
+    explanation: 7 has no divisor but 1 and itself.
+    choice_explanations:
+      A: 4 is 2 × 2.
+      C: 9 is 3 × 3.
+  - id: even
+    prompt: Which number is even?
+    choices: ["3", "5", "8"]
+    answer: C
+    explanation: 8 is 2 × 4.
+  - id: square
+    prompt: Which number is a square?
+    choices: ["2", "16", "6"]
+    answer: B
+    explanation: 16 is 4 × 4.
+"""
+
+
+def settings_with_numbers(tb: TestBed, tmp_path: Path) -> Settings:
+    """Settings whose quiz folder holds the shipped day48 and `numbers` (NUMBERS_QUIZ)."""
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    (folder / "numbers.yaml").write_text(NUMBERS_QUIZ, encoding="utf-8")
+    (folder / "day48.yaml").write_bytes((REPO_ROOT / "quizzes" / "day48.yaml").read_bytes())
+    return settings_for(tb, tmp_path, quizzes_dir=folder)
+
+
+def labels(message: Message) -> list[str]:
+    """The labels of a message's buttons, in order."""
+    return [b.label or "" for b in message.buttons]
 
 
 # -- results card ----------------------------------------------------------------------------------

@@ -111,6 +111,13 @@ class BoardService:
             if run_id is None or label is None or label[0] != guild_id:
                 which = f" of `{ref}`" if ref and not ref.isdigit() else ""
                 raise BoardUnavailableError(f"No quiz{which} has been answered here yet: start one with /quiz.")
+            closes_at = await boards.open_window_close(run_id)
+            if closes_at is not None:
+                # Nobody sees how a window is going before it closes; the results are posted then.
+                raise BoardUnavailableError(
+                    f"{label[2]} is still open for answers: its board is posted in its channel when it closes, "
+                    f"<t:{int(closes_at.timestamp())}:f>. Try scope all or quiz meanwhile."
+                )
             return BoardTarget(scope, guild_id, run_id=run_id), str(run_id), f"{label[2]} (run {run_id})"
         if scope.needs_quiz:
             quiz_id = ref or await self._latest_quiz_id(guild_id)
@@ -124,6 +131,10 @@ class BoardService:
                     f"Quiz `{quiz_id}` is not part of a series: use scope quiz, or pick a quiz whose file sets "
                     "`series:`."
                 )
+            settings = await self._storage.settings.guild_settings(guild_id)
+            if settings.practice_on_series:
+                target = BoardTarget(scope, guild_id, series=series, with_practice=True)
+                return target, quiz_id, f"series {series} (practice counted)"
             return BoardTarget(scope, guild_id, series=series), quiz_id, f"series {series}"
         if scope in (Scope.WEEK, Scope.MONTH):
             settings = await self._storage.settings.guild_settings(guild_id)

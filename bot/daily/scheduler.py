@@ -91,8 +91,11 @@ class DailyScheduler:
         catalog: Callable[[int], QuizCatalog],
         *,
         ready: Callable[[], Awaitable[object]] | None = None,
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self._storage = storage
+        # Whether this process drives a server's schedules (its gateway shard is ours); unsharded: every server.
+        self._owns = owns or (lambda guild_id: True)
         self._clock = clock
         self._presenter = presenter
         self._catalog = catalog
@@ -174,7 +177,7 @@ class DailyScheduler:
         now = self._clock.now()
         for run_id in await self._storage.daily.stop_orphan_runs(now):
             log.info("daily run %d stopped: no post points to it (left by an earlier crash)", run_id)
-        for post in await self._storage.daily.unfinished_posts():
+        for post in await self._owned_posts():
             if post.status is PostStatus.CLAIMED and post.reveal_at > now:
                 self._retry_at[(post.schedule_id, post.slot)] = now
 
@@ -183,13 +186,25 @@ class DailyScheduler:
     async def process_due(self) -> datetime | None:
         """Reveal, re-send and post whatever is due now; return when the next thing is due."""
         now = self._clock.now()
-        for post in await self._storage.daily.unfinished_posts():
+        for post in await self._owned_posts():
             await self._isolated(self._settle_post(post, now), f"post {post.schedule_id}/{post.slot.key()}")
-        configs = await self._storage.daily.all_schedules()
-        for config in configs:
+        for config in await self._owned_schedules():
             if not config.is_paused:
                 await self._isolated(self._post_due(config, now), f"schedule {config.id}")
         return await self._next_wakeup(now)
+
+    async def _owned_schedules(self) -> list[DailyConfig]:
+        """The schedules of the servers this process owns (another process drives the rest)."""
+        return [config for config in await self._storage.daily.all_schedules() if self._owns(config.guild_id)]
+
+    async def _owned_posts(self) -> list[DailyPost]:
+        """Unfinished posts (open answer windows) of the servers this process owns."""
+        posts = await self._storage.daily.unfinished_posts()
+        if not posts:
+            return posts
+        # A post's schedule always exists (deleting a schedule deletes its posts), and names the server.
+        guild_of = {config.id: config.guild_id for config in await self._storage.daily.all_schedules()}
+        return [post for post in posts if post.schedule_id in guild_of and self._owns(guild_of[post.schedule_id])]
 
     async def _isolated(self, work: Awaitable[None], what: str) -> None:
         # One guild's broken schedule or channel must never stop the others.
@@ -245,10 +260,10 @@ class DailyScheduler:
 
     async def _next_wakeup(self, now: datetime) -> datetime | None:
         candidates: list[datetime] = []
-        for config in await self._storage.daily.all_schedules():
+        for config in await self._owned_schedules():
             if not config.is_paused:
                 candidates.append(next_post(config.schedule, now)[1])
-        for post in await self._storage.daily.unfinished_posts():
+        for post in await self._owned_posts():
             reveal_retry = self._reveal_retry_at.get((post.schedule_id, post.slot))
             candidates.append(post.reveal_at if reveal_retry is None else max(post.reveal_at, reveal_retry))
             retry = self._retry_at.get((post.schedule_id, post.slot))

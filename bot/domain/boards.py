@@ -90,6 +90,7 @@ class BoardTarget:
     quiz_id: str | None = None
     series: str | None = None
     window: TimeWindow | None = None
+    with_practice: bool = False  # a series board of a server that counts practice answers too
 
     def __post_init__(self) -> None:
         missing = {
@@ -112,6 +113,7 @@ class BoardEntry:
     correct: int
     answered: int
     seconds: float  # total answer time of all the member's answers in the scope
+    practice: int = 0  # how many of `answered` were practice answers (series boards that count them)
 
 
 @dataclass(frozen=True)

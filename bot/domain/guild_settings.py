@@ -22,6 +22,7 @@ class GuildSettings:
     scoring_mode: ScoringMode = ScoringMode.ACCURACY
     timezone: str = DEFAULT_TIMEZONE  # IANA name; week and month leaderboards follow it
     review_channel_id: int | None = None  # where member suggestions go for review; None: suggestions are off
+    practice_on_series: bool = False  # series boards also count practice answers, marked as practice
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class SettingsChange:
     timezone: str | None = None  # already a canonical IANA name
     review_channel_id: int | None = None
     suggestions_off: bool = False  # clears the review channel (wins over a channel given at the same time)
+    practice_on_series: bool | None = None
 
     def fields(self) -> dict[str, Any]:
         """The GuildSettings fields to replace, and their new values."""
@@ -50,6 +52,7 @@ class SettingsChange:
                 ("scoring_mode", self.scoring_mode),
                 ("timezone", self.timezone),
                 ("review_channel_id", self.review_channel_id),
+                ("practice_on_series", self.practice_on_series),
             )
             if value is not None
         }

@@ -31,13 +31,14 @@ class BestQuiz:
 class MemberStats:
     user_id: int
     user_name: str | None  # the last stored display name; None if the member never answered here
-    quizzes_taken: int  # live runs with at least one answer
+    quizzes_taken: int  # live runs and windows with at least one answer
     questions_answered: int
     correct: int
     total_seconds: float
     best_quiz: BestQuiz | None
     daily_streak: Streak
     tags: tuple[TagAccuracy, ...]  # most answered first
+    practice_answered: int = 0  # of questions_answered, those answered in practice (/practice)
     review: ReviewCounts | None = None  # the member's review cards (/review)
     questions_authored: int = 0  # the member's suggestions this server accepted
 

@@ -1,17 +1,25 @@
-"""Runs of a quiz (live or daily) and the outcome of an answer click, as the domain sees them."""
+"""Runs of a quiz (live, daily, practice or window) and the outcome of an answer click, as the domain sees them."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.quiz import ChoiceOrder
+from bot.domain.quiz import ChoiceOrder, Quiz
 
 
 class RunKind(enum.StrEnum):
     LIVE = "live"
     DAILY = "daily"
+    PRACTICE = "practice"  # one member alone, at their own pace (/practice); never on public boards
+    WINDOW = "window"  # the channel's quiz, each member at their own pace until it closes (/quiz window:)
+
+    @property
+    def is_private(self) -> bool:
+        """Members take it one by one on private messages, each at their own pace."""
+        return self in (RunKind.PRACTICE, RunKind.WINDOW)
 
 
 class RunStatus(enum.StrEnum):
@@ -57,6 +65,12 @@ class Run:
     finished_at: datetime | None = None
     results_parts: int = 0  # results messages of a live run posted so far
     results_done: bool = False  # every results message is posted
+    closes_at: datetime | None = None  # a window's close (its deadline in the database)
+
+    @property
+    def timer_seconds(self) -> int | None:
+        """A practice run's time per question, if the member asked for one (stored as 0 when not)."""
+        return self.seconds_per_question or None
 
 
 @dataclass(frozen=True)
@@ -102,3 +116,28 @@ class StoredAnswer:
     correct: bool
     answered_at: datetime
     seconds: float  # time from the question opening to the click
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many members picked each choice (as the run showed it) of each question: what the results show."""
+
+    counts: tuple[tuple[int, ...], ...]  # [question index][choice]
+
+    @classmethod
+    def of(cls, quiz: Quiz, answers: Iterable[StoredAnswer]) -> Tally:
+        counts = [[0] * len(question.choices) for question in quiz.questions]
+        for answer in answers:
+            if 0 <= answer.index < len(counts) and 0 <= answer.choice < len(counts[answer.index]):
+                counts[answer.index][answer.choice] += 1
+        return cls(tuple(tuple(row) for row in counts))
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row) for row in self.counts)
+
+    def right(self, quiz: Quiz) -> list[int]:
+        """Per question, how many picked the correct choice."""
+        return [
+            row[q.answer] if q.answer < len(row) else 0 for q, row in zip(quiz.questions, self.counts, strict=False)
+        ]

@@ -23,7 +23,7 @@ from bot.domain.runs import Run, RunKind, RunStatus, StoredAnswer
 from bot.live.answers import NO_LONGER_ACTIVE
 from bot.live.runner import LiveRun, PartT, Presenter
 from bot.quizfiles import QuizCatalog
-from bot.storage import ChannelBusyError, Storage
+from bot.storage import ChannelBusyError, Storage, WindowBusyError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class LiveQuizManager(Generic[PartT]):
         catalog: Callable[[int], QuizCatalog],
         *,
         rng: random.Random | None = None,
+        owns: Callable[[int], bool] | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
@@ -54,6 +55,8 @@ class LiveQuizManager(Generic[PartT]):
         self._catalog = catalog
         # Deals shuffled choices (quiz files with shuffle_choices); tests may pass a seeded one.
         self._rng = rng or random.Random()
+        # Whether this process drives a server's runs (its gateway shard is ours); unsharded: every server.
+        self._owns = owns or (lambda guild_id: True)
         self._runs: dict[int, LiveRun[PartT]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         # False once shutdown began: runs already going finish their writes, new ones are refused.
@@ -127,9 +130,52 @@ class LiveQuizManager(Generic[PartT]):
         )
         return run
 
+    async def open_window(
+        self, *, guild_id: int, channel_id: int, quiz: Quiz, member: Member, duration: timedelta
+    ) -> Run:
+        """Open `quiz` in this channel for `duration`: each member takes it privately until it closes."""
+        if not self.accepting:
+            raise RunRefusedError("The bot is restarting; open the quiz again in a minute.")
+        require_may_run_quizzes(await self._storage.settings.guild_settings(guild_id), member)
+        now = self._clock.now()
+        played, orders = shuffle_for_run(quiz, self._rng)
+        try:
+            run = await self._storage.private.create(
+                kind=RunKind.WINDOW,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                quiz=played,
+                choice_orders=orders,
+                started_by=member.user_id,
+                now=now,
+                closes_at=now + duration,
+            )
+        except WindowBusyError as busy:
+            closes = busy.run.closes_at or now
+            raise RunRefusedError(
+                f"A quiz is already open here until <t:{int(closes.timestamp())}:f>: {message_link(busy.run)} — "
+                "wait for it to close or close it with /quiz-stop."
+            ) from None
+        log.info(
+            "window opened: run=%d quiz=%s guild=%d channel=%d by=%d questions=%d closes=%s",
+            run.id,
+            quiz.id,
+            guild_id,
+            channel_id,
+            member.user_id,
+            run.question_count,
+            run.closes_at,
+        )
+        self._launch(run.id)
+        return run
+
     async def resume_all(self) -> int:
-        """Pick up every live run the database says is unfinished (after a restart or crash)."""
-        pending = await self._storage.runs.live_runs_to_resume()
+        """Pick up every unfinished live run and open window of the servers this process owns (after a restart).
+
+        A run of a server on another process's shard is left to that process, so no run is driven twice.
+        """
+        unfinished = await self._storage.runs.live_runs_to_resume() + await self._storage.private.windows_to_resume()
+        pending = [run for run in unfinished if self._owns(run.guild_id)]
         for run in pending:
             log.info("resuming quiz run %d (%s, question %d)", run.id, run.status.value, run.current_index + 1)
             self._launch(run.id)
@@ -166,7 +212,9 @@ class LiveQuizManager(Generic[PartT]):
 
     async def stop_in_channel(self, channel_id: int, member: Member) -> bool:
         """/quiz-stop: end this channel's run early; False if it had ended already."""
-        run = await self._storage.runs.active_live_run(channel_id)
+        # A live quiz first; otherwise the channel's open window (closed early, its results posted now).
+        runs, private = self._storage.runs, self._storage.private
+        run = await runs.active_live_run(channel_id) or await private.open_window(channel_id)
         if run is None:
             raise NotFoundError("No live quiz is running in this channel.")
         require_may_control_run(run, member, "stop it")

@@ -1,4 +1,5 @@
-"""One live run, driven step by step from what SQLite says, so a restarted bot picks up where it stopped.
+"""One live run (or open window), driven step by step from what SQLite says, so a restarted bot picks up
+where it stopped.
 
 Every step reads the run from the database, does one thing and records it before the next step:
 post the intro, open a question, post it, close it at its deadline, reveal it, pause, ... and at
@@ -23,8 +24,8 @@ from typing import Generic, Protocol, TypeVar
 from bot.domain.clock import Clock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Quiz
-from bot.domain.runs import QuestionState, Run, RunQuestion, RunStatus, StoredAnswer
-from bot.domain.scoring import Standing, standings
+from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, Tally
+from bot.domain.scoring import Standing, rank, standings
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,7 @@ class Presenter(Protocol[PartT]):
 
     async def reveal(self, run: Run, quiz: Quiz, question: RunQuestion, counts: list[int]) -> None: ...
 
-    def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[PartT]]:
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[PartT]]:
         """The results messages in order, each as the versions it can be posted in, richest first.
 
         When Discord refuses a version the next one is tried (the leaderboard without its card, then
@@ -211,6 +210,9 @@ class LiveRun(Generic[PartT]):
     async def _step(self, run: Run) -> None:
         quiz = await self._quiz_of(run)
         runs = self._storage.runs
+        if run.kind is RunKind.WINDOW:
+            await self._window(run, quiz)
+            return
         if run.status is RunStatus.LOBBY:
             await self._lobby(run, quiz)
             return
@@ -234,6 +236,22 @@ class LiveRun(Generic[PartT]):
             await self._wait_until(starts_at)
             return
         await self._open(run, 0)
+
+    async def _window(self, run: Run, quiz: Quiz) -> None:
+        """An open window: post its intro (members take it privately from there), then close it at its deadline.
+
+        The deadline is the run's `closes_at` in the database, so a restart, even one past the close, closes
+        it and posts the results exactly like a live run's end (`_finale`).
+        """
+        if run.intro_message_id is None:
+            message_id = await self._presenter.post_intro(run, quiz, nonce=nonce_for(run.id, "i"))
+            await self._storage.runs.set_intro_message(run.id, message_id)
+            return
+        closes_at = run.closes_at or self._clock.now()
+        if self._clock.now() < closes_at:
+            await self._wait_until(closes_at)
+            return
+        await self._storage.runs.finish_run(run.id, status=RunStatus.FINISHED, now=self._clock.now())
 
     async def _open(self, run: Run, index: int) -> None:
         now = self._clock.now()
@@ -342,20 +360,31 @@ class LiveRun(Generic[PartT]):
         await self._stop_counter()
         runs = self._storage.runs
         quiz = await self._quiz_of(run)
-        for question in await runs.questions(run.id):
+        # A window has no question messages to reveal: its distribution is a results message instead.
+        questions = [] if run.kind is RunKind.WINDOW else await runs.questions(run.id)
+        for question in questions:
             if question.state is QuestionState.CLOSED and not question.revealed:
                 try:
                     await self._attempt(run, functools.partial(self._reveal, run, quiz, question))
                 except (RefusedError, TransientError) as error:
                     log.warning("quiz run %d: reveal of question %d left out: %s", run.id, question.index + 1, error)
                     await runs.mark_revealed(run.id, question.index)
-        answers = await runs.answers(run.id)
         # Members hidden from public boards (/privacy) are left out, and ranked around (no gap); the card's
-        # per-question shares and "My answers" still count every answer.
+        # per-question shares, the distribution and "My answers" still count every answer.
         hidden = await self._storage.privacy.hidden_members(run.guild_id)
-        shown = [answer for answer in answers if answer.user_id not in hidden]
-        board = standings(shown, run.scoring_mode, seconds_limit=run.seconds_per_question)
-        parts = self._presenter.results_parts(run, quiz, board, answers)
+        if run.kind is RunKind.WINDOW:
+            # From the summaries, not the answers: a window may hold tens of thousands (docs/performance.md).
+            scores = await runs.accuracy_scores(run.id)
+            board = rank(score for score in scores if score.user_id not in hidden)
+            tally = await runs.tally(run.id, quiz)
+            members = len(scores)
+        else:
+            answers = await runs.answers(run.id)
+            shown = [answer for answer in answers if answer.user_id not in hidden]
+            board = standings(shown, run.scoring_mode, seconds_limit=run.seconds_per_question)
+            tally = Tally.of(quiz, answers)
+            members = len({answer.user_id for answer in answers})
+        parts = self._presenter.results_parts(run, quiz, board, tally)
         for number in range(run.results_parts, len(parts)):
             try:
                 await self._post_results_part(run, parts, number)
@@ -374,8 +403,8 @@ class LiveRun(Generic[PartT]):
             run.quiz_id,
             run.channel_id,
             run.status.value,
-            len({answer.user_id for answer in answers}),
-            len(answers),
+            members,
+            tally.total,
         )
 
     async def _post_results_part(self, run: Run, parts: Sequence[Sequence[PartT]], number: int) -> None:

@@ -14,10 +14,11 @@ import discord
 
 from bot.discord_endpoints import http_failure, point_discord_at
 from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE
+from bot.domain.shards import ShardState
 from bot.quizfiles import QuizCatalog
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage.db_lock import bot_is_running
-from bot.storage.maintenance import check_database_file, daily_channels, inspect
+from bot.storage.maintenance import check_database_file, daily_channels, inspect, shard_states
 from bot.storage.migrations import MIGRATIONS
 
 # Past this the WAL is not being checkpointed (a long-lived reader, or a disk that refuses writes).
@@ -168,7 +169,29 @@ def check_database(settings: Settings, report: Report) -> list[tuple[int, int]]:
         report.add(Level.OK, "database", f"WAL mode, WAL file {wal_size // 1024} KiB")
     running = bot_is_running(path)
     report.add(Level.OK, "database", "a bot process is using it" if running else "no bot process is using it")
+    if facts.is_quizbot:
+        check_shards(shard_states(path), running, report)
     return daily_channels(path) if facts.is_quizbot else []
+
+
+def check_shards(states: list[ShardState], running: bool, report: Report) -> None:
+    """Which gateway shards the bot last reported up or down (a sharded bot records them as they change)."""
+    if not states:
+        return
+    if not running:
+        report.add(Level.OK, "shards", f"last run held shard(s) {', '.join(str(s.shard_id) for s in states)}")
+        return
+    for state in states:
+        since = f"since {state.since:%Y-%m-%d %H:%M:%S} UTC"
+        if state.up:
+            report.add(Level.OK, "shards", f"shard {state.shard_id} of {state.shard_count} is up ({since})")
+        else:
+            report.add(
+                Level.WARN,
+                "shards",
+                f"shard {state.shard_id} of {state.shard_count} is disconnected ({since}); discord.py reconnects it "
+                "by itself, restart the bot if it stays down",
+            )
 
 
 def check_quizzes(settings: Settings, report: Report) -> None:

@@ -13,12 +13,21 @@ from bot.storage.daily import DailyStore
 from bot.storage.database import Database, DatabaseSetupError, StorageError
 from bot.storage.library import LibraryStore
 from bot.storage.privacy import PrivacyStore
+from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
 from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
 from bot.storage.suggestions import SuggestionStore
 
-__all__ = ["ChannelBusyError", "DatabaseSetupError", "Storage", "StorageError", "open_storage"]
+__all__ = [
+    "ChannelBusyError",
+    "DatabaseSetupError",
+    "PracticeOpenError",
+    "Storage",
+    "StorageError",
+    "WindowBusyError",
+    "open_storage",
+]
 
 
 class Storage:
@@ -32,6 +41,7 @@ class Storage:
         self.suggestions = SuggestionStore(database)
         self.privacy = PrivacyStore(database)
         self.review = ReviewStore(database)
+        self.private = PrivateStore(database)
 
     async def schema_version(self) -> int:
         return await self.database.user_version()

@@ -18,7 +18,8 @@ from bot.storage.database import Database
 MAX_BATCH = 500
 
 # One statement inserts every click of the batch that is for an open question, before its deadline,
-# with a choice that exists; ON CONFLICT keeps a member's first answer. RETURNING lists the rows that
+# with a choice that exists, of a live or daily run (private runs answer through bot/storage/private.py, in
+# order); ON CONFLICT keeps a member's first answer. RETURNING lists the rows that
 # were inserted (not the conflicting ones), which is how each click learns whether it was recorded,
 # together with what its reply needs to say (the run's kind, the question's deadline).
 _RECORD_ANSWERS = """
@@ -34,6 +35,7 @@ FROM (
 JOIN run_questions AS q ON q.run_id = c.run_id AND q.idx = c.idx
 JOIN runs AS r ON r.id = q.run_id
 WHERE q.state = 'open' AND q.deadline > c.now AND c.choice >= 0 AND c.choice < q.choice_count
+  AND r.kind IN ('live', 'daily')
 ON CONFLICT (run_id, idx, user_id) DO NOTHING
 RETURNING run_id, idx, user_id,
     (SELECT kind FROM runs WHERE runs.id = answers.run_id),

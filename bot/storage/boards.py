@@ -18,7 +18,7 @@ from bot.domain.item_analysis import AnswerRow, QuestionReport, QuizReport
 from bot.domain.member_stats import BestQuiz, MemberStats, TagAccuracy, best_streak
 from bot.domain.quiz import Quiz
 from bot.domain.streaks import Streak, streaks
-from bot.storage.database import Database, to_timestamp
+from bot.storage.database import Database, instant, to_timestamp
 from bot.storage.quiz_snapshot import load_snapshot
 
 SECONDS_PER_DAY = 86400
@@ -29,26 +29,39 @@ _FILE_KEY = "coalesce(CAST(substr(q.choice_order, q.correct_choice + 1, 1) AS IN
 # The other way, for rescore: where a run showed the file's choice :key.
 _SHOWN_KEY = "coalesce(instr(choice_order, CAST(:key AS TEXT)) - 1, :key)"
 
-# Each scope yields (user_id, user_name, correct, answered, seconds) per member; parameters are named.
+# Each scope yields (user_id, user_name, correct, answered, seconds, practice) per member, where `practice`
+# counts the answers among `answered` that were given in practice; parameters are named.
 _NAMES = "LEFT JOIN board_totals AS n ON n.guild_id = :guild_id AND n.bucket = 'all' AND n.user_id = s.user_id"
 _BUCKET_SQL = (
-    "SELECT user_id, user_name, correct, answered, seconds FROM board_totals "
+    "SELECT user_id, user_name, correct, answered, seconds, 0 AS practice FROM board_totals "
     "WHERE guild_id = :guild_id AND bucket = :bucket"
 )
+# A series board of a server that counts practice: the series bucket plus its practice twin (migration 9),
+# joined member by member on the primary key (half the time of a GROUP BY over both, docs/performance.md).
+_BUCKET_WITH_PRACTICE_SQL = (
+    "SELECT s.user_id, s.user_name, s.correct + coalesce(p.correct, 0) AS correct, "
+    "s.answered + coalesce(p.answered, 0) AS answered, s.seconds + coalesce(p.seconds, 0) AS seconds, "
+    "coalesce(p.answered, 0) AS practice FROM board_totals AS s "
+    "LEFT JOIN board_totals AS p ON p.guild_id = s.guild_id AND p.bucket = :practice_bucket AND p.user_id = s.user_id "
+    "WHERE s.guild_id = :guild_id AND s.bucket = :bucket "
+    "UNION ALL SELECT p.user_id, p.user_name, p.correct, p.answered, p.seconds, p.answered FROM board_totals AS p "
+    "WHERE p.guild_id = :guild_id AND p.bucket = :practice_bucket AND NOT EXISTS ("
+    "SELECT 1 FROM board_totals AS s WHERE s.guild_id = :guild_id AND s.bucket = :bucket AND s.user_id = p.user_id)"
+)
 _RUN_SQL = (
-    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds "
+    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds, 0 AS practice "
     f"FROM board_runs AS s {_NAMES} WHERE s.run_id = :run_id"
 )
 # Whole UTC days from the day summaries, the partial days at both ends from the answers' time index.
 _WINDOW_SQL = (
-    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds FROM ("
+    "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds, 0 AS practice FROM ("
     " SELECT user_id, sum(correct) AS correct, sum(answered) AS answered, sum(seconds) AS seconds FROM ("
     "  SELECT user_id, correct, answered, seconds FROM board_days"
     "  WHERE guild_id = :guild_id AND day >= :first_day AND day < :end_day"
     "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
-    "  WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end"
+    "  WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end AND practice = 0"
     "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
-    "  WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end"
+    "  WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end AND practice = 0"
     " ) GROUP BY user_id"
     f") AS s {_NAMES}"
 )
@@ -66,7 +79,7 @@ _HIDDEN = "SELECT user_id FROM member_privacy WHERE guild_id = :guild_id AND hid
 _RANKED = f"""
 WITH scored AS MATERIALIZED (
     SELECT user_id, coalesce(user_name, '') AS user_name, correct, answered,
-           round(seconds, {TIME_TIE_DECIMALS}) AS seconds
+           round(seconds, {TIME_TIE_DECIMALS}) AS seconds, practice
     FROM ({{scope}}) WHERE answered > 0 AND (user_id = :viewer_id OR user_id NOT IN ({_HIDDEN}))
 ),
 shown AS (
@@ -89,7 +102,7 @@ wanted AS (
 )
 -- Only the first row of the page and the viewer's own row need counting; the other ranks on the
 -- page follow from their neighbours.
-SELECT w.user_id, w.user_name, w.correct, w.answered, w.seconds, w.n,
+SELECT w.user_id, w.user_name, w.correct, w.answered, w.seconds, w.practice, w.n,
        CASE WHEN w.n IS NULL OR w.n = 1 THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BETTER}) END AS rank,
        CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BEFORE}) END AS position,
        bounds.member_count, bounds.page_start
@@ -129,6 +142,10 @@ class BoardStore:
             params.update(_window_params(to_timestamp(target.window.start), to_timestamp(target.window.end)))
         elif target.scope is Scope.RUN:
             scope_sql = _RUN_SQL
+        elif target.with_practice:
+            scope_sql = _BUCKET_WITH_PRACTICE_SQL
+            params["bucket"] = _bucket(target)
+            params["practice_bucket"] = f"practice-{params['bucket']}"
         else:
             scope_sql = _BUCKET_SQL
             params["bucket"] = _bucket(target)
@@ -178,6 +195,14 @@ class BoardStore:
         row = await self._db.fetch_one("SELECT guild_id, quiz_id, quiz_title FROM runs WHERE id = ?", (run_id,))
         return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
+    async def open_window_close(self, run_id: int) -> datetime | None:
+        """When the run closes, if it is a window still open for answers; None for any other run."""
+        row = await self._db.fetch_one(
+            "SELECT closes_at FROM runs WHERE id = ? AND kind = 'window' AND status IN ('lobby', 'running')",
+            (run_id,),
+        )
+        return None if row is None or row[0] is None else instant(row[0])
+
     async def quiz_series(self, guild_id: int, quiz_id: str) -> str | None:
         """The series a quiz belonged to when it was last run here (for quizzes no longer on disk)."""
         row = await self._db.fetch_one(
@@ -189,20 +214,25 @@ class BoardStore:
     # --- stats ------------------------------------------------------------------------------------
 
     async def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        # Practice answers count here (their own bucket, migration 9), though on no public board.
         totals = await self._db.fetch_one(
-            "SELECT user_name, answered, correct, seconds FROM board_totals "
-            "WHERE guild_id = ? AND bucket = 'all' AND user_id = ?",
+            "SELECT max(CASE WHEN bucket = 'all' THEN user_name END) AS public_name, max(user_name) AS user_name, "
+            "sum(answered) AS answered, sum(correct) AS correct, sum(seconds) AS seconds, "
+            "sum(CASE WHEN bucket = 'practice' THEN answered ELSE 0 END) AS practice FROM board_totals "
+            "WHERE guild_id = ? AND bucket IN ('all', 'practice') AND user_id = ?",
             (guild_id, user_id),
         )
+        if totals is None or totals["answered"] is None:
+            totals = None
         taken = await self._db.fetch_one(
             "SELECT count(*) FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
-            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live'",
+            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind IN ('live', 'window')",
             (guild_id, user_id),
         )
         best = await self._db.fetch_one(
             "SELECT r.quiz_id, r.quiz_title, b.correct, r.question_count "
             "FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
-            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind = 'live' "
+            "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind IN ('live', 'window') "
             "ORDER BY 1.0 * b.correct / max(r.question_count, 1) DESC, b.correct DESC, b.seconds, r.id DESC LIMIT 1",
             (guild_id, user_id),
         )
@@ -217,11 +247,12 @@ class BoardStore:
         )
         return MemberStats(
             user_id=user_id,
-            user_name=None if totals is None else str(totals["user_name"]),
+            user_name=None if totals is None else str(totals["public_name"] or totals["user_name"]),
             quizzes_taken=int(taken[0]),
             questions_answered=0 if totals is None else int(totals["answered"]),
             correct=0 if totals is None else int(totals["correct"]),
             total_seconds=0.0 if totals is None else float(totals["seconds"]),
+            practice_answered=0 if totals is None else int(totals["practice"]),
             best_quiz=None if best is None else BestQuiz(best[0], best[1], int(best[2]), int(best[3])),
             daily_streak=await self._daily_streak(guild_id, user_id),
             tags=tuple(TagAccuracy(row[0], int(row[1]), int(row[2])) for row in tags),
@@ -255,11 +286,14 @@ class BoardStore:
         """Per question of a quiz (all its runs here, or one run): picks per option, key, median time."""
         if run_id is None:
             run_rows = await self._db.fetch_all(
-                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? ORDER BY id", (guild_id, quiz_id)
+                # Practice is left out: one member's repeated attempts would weigh like a whole group's.
+                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND kind != 'practice' ORDER BY id",
+                (guild_id, quiz_id),
             )
         else:
             run_rows = await self._db.fetch_all(
-                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND id = ?", (guild_id, quiz_id, run_id)
+                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND id = ? AND kind != 'practice'",
+                (guild_id, quiz_id, run_id),
             )
         run_ids = [int(row[0]) for row in run_rows]
         if not run_ids:
@@ -430,6 +464,7 @@ def _entry(row: Any, *, rank: int, position: int) -> BoardEntry:
         correct=int(row["correct"]),
         answered=int(row["answered"]),
         seconds=float(row["seconds"]),
+        practice=int(row["practice"]),
     )
 
 

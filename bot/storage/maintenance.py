@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.shards import SHARD_STATE_PREFIX, ShardState
 from bot.storage.database import (
     BUSY_TIMEOUT_MS,
     QUIZBOT_TABLES,
@@ -114,6 +115,16 @@ def checkpoint(path: Path) -> bool:
     with _connect(path, writable=True) as connection:
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return bool(busy == 0)
+
+
+def shard_states(path: Path) -> list[ShardState]:
+    """What the bot process last recorded about each of its gateway shards, by shard id."""
+    with _connect(path) as connection:
+        rows = connection.execute(
+            "SELECT key, value FROM meta WHERE key LIKE ? ORDER BY key", (f"{SHARD_STATE_PREFIX}%",)
+        ).fetchall()
+    states = (ShardState.decode(str(key), str(value)) for key, value in rows)
+    return sorted((state for state in states if state is not None), key=lambda state: state.shard_id)
 
 
 def daily_channels(path: Path) -> list[tuple[int, int]]:

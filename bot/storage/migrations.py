@@ -430,4 +430,141 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX suggestions_by_author ON suggestions (guild_id, author_user_id, status);
     """,
+    # 9: private runs (issue 15): practice alone (kind 'practice', one run per member and attempt) and open
+    # windows (kind 'window', the channel's run that each member takes at their own pace until it closes).
+    # Their answers go into the same answers table, so /stats and everything built on the answers sees them;
+    # practice answers are flagged and kept off the public boards (their own summary buckets).
+    """
+    -- runs.kind gains 'practice' and 'window'. SQLite cannot change a CHECK in place, and rebuilding runs
+    -- would cascade-delete every answer (DROP TABLE deletes its rows first while foreign keys are on, and
+    -- they cannot be turned off inside the migration's transaction). A wider CHECK only allows more, so the
+    -- table's stored definition is edited instead, SQLite's documented way to relax a constraint ("Making
+    -- other kinds of table schema changes"), and RESET reloads the schema on this connection. The schema
+    -- changes below bump the schema version, so every other connection reloads it too.
+    PRAGMA writable_schema = ON;
+    UPDATE sqlite_master
+    SET sql = replace(sql, 'CHECK (kind IN (''live'', ''daily''))',
+                      'CHECK (kind IN (''live'', ''daily'', ''practice'', ''window''))')
+    WHERE type = 'table' AND name = 'runs';
+    PRAGMA writable_schema = OFF;
+    PRAGMA writable_schema = RESET;
+
+    -- A window's close: its deadline, picked up again after a restart.
+    ALTER TABLE runs ADD COLUMN closes_at REAL;
+    -- At most one unfinished practice of a quiz per member and server ("continue or start over"), and one
+    -- open window per channel (/quiz-stop closes it).
+    CREATE UNIQUE INDEX runs_one_open_practice ON runs (started_by, guild_id, quiz_id)
+        WHERE kind = 'practice' AND status IN ('lobby', 'running');
+    CREATE UNIQUE INDEX runs_one_open_window_per_channel ON runs (channel_id)
+        WHERE kind = 'window' AND status IN ('lobby', 'running');
+    -- Windows to resume after a restart: open, or closed with their results not fully posted.
+    CREATE INDEX runs_window_pending ON runs (id) WHERE kind = 'window' AND results_done = 0;
+
+    -- Where each member is in a private run: the question on their screen and when it was shown (their
+    -- answer time counts from there), plus a practice timer's deadline. The server is kept for /privacy.
+    CREATE TABLE private_progress (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        guild_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        shown_at REAL NOT NULL,
+        deadline REAL,
+        PRIMARY KEY (run_id, user_id)
+    ) WITHOUT ROWID;
+
+    -- A practice answer: on the member's /stats (and anything reading the answers), never on public boards.
+    ALTER TABLE answers ADD COLUMN practice INTEGER NOT NULL DEFAULT 0;
+    -- The week and month boards read the answers of their partial edge days: still from the index alone.
+    DROP INDEX answers_guild_time;
+    CREATE INDEX answers_guild_time ON answers (guild_id, answered_at, practice, correct, seconds);
+
+    -- A server may count practice on its series boards, marked as practice (/quiz-settings).
+    ALTER TABLE guild_settings ADD COLUMN practice_on_series INTEGER NOT NULL DEFAULT 0;
+
+    -- The summaries of migration 3, with practice answers in buckets of their own: 'practice' (the member's
+    -- /stats add it to 'all') and 'practice-series:<series>' (a series board adds it when the server says
+    -- so), and no quiz, day or run board counts them. Tags count every answer (/stats per tag).
+    DROP TRIGGER answers_boards_insert;
+    CREATE TRIGGER answers_boards_insert AFTER INSERT ON answers BEGIN
+        INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
+        SELECT NEW.guild_id, b.bucket, NEW.user_id, NEW.user_name, 1, NEW.correct, NEW.seconds
+        FROM (
+            SELECT CASE NEW.practice WHEN 0 THEN 'all' ELSE 'practice' END AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = NEW.run_id AND NEW.practice = 0
+            UNION ALL SELECT CASE NEW.practice WHEN 0 THEN 'series:' ELSE 'practice-series:' END || series
+                FROM runs WHERE id = NEW.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily'
+        ) AS b
+        WHERE true
+        ON CONFLICT (guild_id, bucket, user_id) DO UPDATE SET
+            user_name = excluded.user_name, answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
+        SELECT NEW.guild_id, CAST(NEW.answered_at / 86400 AS INTEGER), NEW.user_id, 1, NEW.correct, NEW.seconds
+        WHERE NEW.practice = 0
+        ON CONFLICT (guild_id, day, user_id) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
+        SELECT NEW.run_id, NEW.user_id, NEW.guild_id, 1, NEW.correct, NEW.seconds
+        WHERE NEW.practice = 0
+        ON CONFLICT (run_id, user_id) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct,
+            seconds = seconds + excluded.seconds;
+        INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)
+        SELECT NEW.guild_id, NEW.user_id, t.tag, 1, NEW.correct
+        FROM run_question_tags AS t WHERE t.run_id = NEW.run_id AND t.idx = NEW.idx
+        ON CONFLICT (guild_id, user_id, tag) DO UPDATE SET
+            answered = answered + 1, correct = correct + excluded.correct;
+    END;
+
+    DROP TRIGGER answers_boards_rescore;
+    CREATE TRIGGER answers_boards_rescore AFTER UPDATE OF correct ON answers
+    WHEN OLD.correct IS NOT NEW.correct BEGIN
+        UPDATE board_totals SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id AND bucket IN (
+            SELECT CASE NEW.practice WHEN 0 THEN 'all' ELSE 'practice' END AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = NEW.run_id AND NEW.practice = 0
+            UNION ALL SELECT CASE NEW.practice WHEN 0 THEN 'series:' ELSE 'practice-series:' END || series
+                FROM runs WHERE id = NEW.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = NEW.run_id AND kind = 'daily'
+        );
+        UPDATE board_days SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE NEW.practice = 0 AND guild_id = NEW.guild_id AND day = CAST(NEW.answered_at / 86400 AS INTEGER)
+          AND user_id = NEW.user_id;
+        UPDATE board_runs SET
+            correct = correct + NEW.correct - OLD.correct
+        WHERE NEW.practice = 0 AND run_id = NEW.run_id AND user_id = NEW.user_id;
+        UPDATE board_tags SET correct = correct + NEW.correct - OLD.correct
+        WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id
+          AND tag IN (SELECT tag FROM run_question_tags WHERE run_id = NEW.run_id AND idx = NEW.idx);
+    END;
+
+    DROP TRIGGER answers_boards_delete;
+    CREATE TRIGGER answers_boards_delete AFTER DELETE ON answers BEGIN
+        UPDATE board_totals SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id AND bucket IN (
+            SELECT CASE OLD.practice WHEN 0 THEN 'all' ELSE 'practice' END AS bucket
+            UNION ALL SELECT 'quiz:' || quiz_id FROM runs WHERE id = OLD.run_id AND OLD.practice = 0
+            UNION ALL SELECT CASE OLD.practice WHEN 0 THEN 'series:' ELSE 'practice-series:' END || series
+                FROM runs WHERE id = OLD.run_id AND series IS NOT NULL
+            UNION ALL SELECT 'daily' FROM runs WHERE id = OLD.run_id AND kind = 'daily'
+        );
+        UPDATE board_days SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE OLD.practice = 0 AND guild_id = OLD.guild_id AND day = CAST(OLD.answered_at / 86400 AS INTEGER)
+          AND user_id = OLD.user_id;
+        DELETE FROM board_runs
+        WHERE OLD.practice = 0 AND run_id = OLD.run_id AND user_id = OLD.user_id AND answered <= 1;
+        UPDATE board_runs SET
+            answered = answered - 1, correct = correct - OLD.correct, seconds = seconds - OLD.seconds
+        WHERE OLD.practice = 0 AND run_id = OLD.run_id AND user_id = OLD.user_id;
+        UPDATE board_tags SET answered = answered - 1, correct = correct - OLD.correct
+        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
+          AND tag IN (SELECT tag FROM run_question_tags WHERE run_id = OLD.run_id AND idx = OLD.idx);
+    END;
+    """,
 ]

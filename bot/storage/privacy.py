@@ -83,6 +83,15 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("board_runs", f"{_SUMMARY_WHY} (per quiz run you answered in)", Forget.REBUILD),
     MemberTable("board_tags", f"{_SUMMARY_WHY} (accuracy per tag)", Forget.REBUILD),
     MemberTable(
+        "private_progress",
+        "where you are in a practice or an open window: the question on your screen, since when, and its timer",
+        export_sql=(
+            f"SELECT guild_id AS server_id, run_id, idx + 1 AS question_number, {_iso('shown_at')} AS shown_at, "
+            f"{_iso('deadline')} AS timer_ends FROM private_progress "
+            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY run_id"
+        ),
+    ),
+    MemberTable(
         "review_cards",
         "your review cards (/review): the question, when it is due, the scheduler's record, and every rating of it",
         export_sql=f"""
@@ -190,25 +199,29 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     ),
 )
 
-# Summaries of one member, rebuilt from their answers the way migration 3 first filled them.
+# Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 9):
+# practice answers in the 'practice' and 'practice-series:' buckets, on no quiz, day or run summary.
 _MEMBER = "a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)"
+_OWN_BUCKET = "CASE a.practice WHEN 0 THEN 'all' ELSE 'practice' END"
 _REBUILD_SUMMARIES = (
     f"""
     INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
-    SELECT a.guild_id, 'all', a.user_id,
+    SELECT a.guild_id, {_OWN_BUCKET}, a.user_id,
            (SELECT l.user_name FROM answers AS l WHERE l.guild_id = a.guild_id AND l.user_id = a.user_id
-            ORDER BY l.answered_at DESC LIMIT 1),
+            AND l.practice = a.practice ORDER BY l.answered_at DESC LIMIT 1),
            count(*), sum(a.correct), sum(a.seconds)
-    FROM answers AS a WHERE {_MEMBER} GROUP BY a.guild_id, a.user_id
+    FROM answers AS a WHERE {_MEMBER} GROUP BY a.guild_id, a.user_id, a.practice
     """,
     f"""
     INSERT INTO board_totals (guild_id, bucket, user_id, user_name, answered, correct, seconds)
     SELECT a.guild_id, k.bucket, a.user_id, t.user_name, count(*), sum(a.correct), sum(a.seconds)
     FROM answers AS a JOIN runs AS r ON r.id = a.run_id
-    JOIN (SELECT id, 'quiz:' || quiz_id AS bucket FROM runs
-          UNION ALL SELECT id, 'series:' || series FROM runs WHERE series IS NOT NULL
-          UNION ALL SELECT id, 'daily' FROM runs WHERE kind = 'daily') AS k ON k.id = r.id
-    JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = 'all' AND t.user_id = a.user_id
+    JOIN (SELECT id, 0 AS practice, 'quiz:' || quiz_id AS bucket FROM runs
+          UNION ALL SELECT id, 0, 'series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 1, 'practice-series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 0, 'daily' FROM runs WHERE kind = 'daily') AS k
+        ON k.id = r.id AND k.practice = a.practice
+    JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = {_OWN_BUCKET} AND t.user_id = a.user_id
     WHERE {_MEMBER}
     GROUP BY a.guild_id, k.bucket, a.user_id
     """,
@@ -216,12 +229,12 @@ _REBUILD_SUMMARIES = (
     INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
     SELECT a.guild_id, CAST(a.answered_at / 86400 AS INTEGER) AS day, a.user_id,
            count(*), sum(a.correct), sum(a.seconds)
-    FROM answers AS a WHERE {_MEMBER} GROUP BY a.guild_id, day, a.user_id
+    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.guild_id, day, a.user_id
     """,
     f"""
     INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
     SELECT a.run_id, a.user_id, a.guild_id, count(*), sum(a.correct), sum(a.seconds)
-    FROM answers AS a WHERE {_MEMBER} GROUP BY a.run_id, a.user_id
+    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.run_id, a.user_id
     """,
     f"""
     INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)

@@ -21,7 +21,9 @@ from bot.domain.runs import (
     RunStatus,
     ScoringMode,
     StoredAnswer,
+    Tally,
 )
+from bot.domain.scoring import Score
 from bot.storage.answer_batch import AnswerBatcher, Click
 from bot.storage.database import Database, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
@@ -35,10 +37,10 @@ class ChannelBusyError(QuizbotError):
         self.run = run
 
 
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     "id, guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, created_at, status, "
     "seconds_per_question, scoring_mode, current_index, question_count, intro_message_id, starts_at, finished_at, "
-    "results_parts, results_done"
+    "results_parts, results_done, closes_at"
 )
 _QUESTION_COLUMNS = (
     "run_id, idx, question_id, correct_choice, choice_count, state, message_id, opened_at, deadline, "
@@ -46,7 +48,13 @@ _QUESTION_COLUMNS = (
 )
 
 
-def _run_from_row(row: Any) -> Run:
+async def read_run(db: Database, run_id: int) -> Run | None:
+    """One run by id, of any kind."""
+    row = await db.fetch_one(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+    return None if row is None else run_from_row(row)
+
+
+def run_from_row(row: Any) -> Run:
     return Run(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -67,6 +75,7 @@ def _run_from_row(row: Any) -> Run:
         finished_at=from_timestamp(row["finished_at"]),
         results_parts=row["results_parts"],
         results_done=bool(row["results_done"]),
+        closes_at=from_timestamp(row["closes_at"]),
     )
 
 
@@ -196,8 +205,7 @@ class RunStore:
         return run
 
     async def get_run(self, run_id: int) -> Run | None:
-        row = await self._db.fetch_one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        return None if row is None else _run_from_row(row)
+        return await read_run(self._db, run_id)
 
     async def run_quiz(self, run_id: int) -> Quiz | None:
         """The quiz as it was when the run started, and as it showed it (shuffled choices in their order)."""
@@ -206,19 +214,19 @@ class RunStore:
 
     async def active_live_run(self, channel_id: int) -> Run | None:
         row = await self._db.fetch_one(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
             "AND status IN ('lobby', 'running')",
             (channel_id,),
         )
-        return None if row is None else _run_from_row(row)
+        return None if row is None else run_from_row(row)
 
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""
         rows = await self._db.fetch_all(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = 'live' "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE kind = 'live' "
             "AND (status IN ('lobby', 'running') OR results_done = 0) ORDER BY id"
         )
-        return [_run_from_row(row) for row in rows]
+        return [run_from_row(row) for row in rows]
 
     async def set_results_parts(self, run_id: int, parts: int, *, done: bool) -> None:
         """Record how many results messages are posted (before the next one is sent)."""
@@ -352,6 +360,29 @@ class RunStore:
                 answered_at=instant(row[6]),
                 seconds=row[7],
             )
+            for row in rows
+        ]
+
+    async def tally(self, run_id: int, quiz: Quiz) -> Tally:
+        """How many picked each choice of each question, counted in SQL (a window may hold many answers)."""
+        counts = [[0] * len(question.choices) for question in quiz.questions]
+        for index, choice, count in await self._db.fetch_all(
+            "SELECT idx, choice, count(*) FROM answers WHERE run_id = ? GROUP BY idx, choice", (run_id,)
+        ):
+            if 0 <= index < len(counts) and 0 <= choice < len(counts[index]):
+                counts[index][choice] = int(count)
+        return Tally(tuple(tuple(row) for row in counts))
+
+    async def accuracy_scores(self, run_id: int) -> list[Score]:
+        """Each member's totals in the run, scored by accuracy, from the run summary (one row per member)."""
+        rows = await self._db.fetch_all(
+            "SELECT b.user_id, coalesce(n.user_name, ''), b.correct, b.answered, b.seconds FROM board_runs AS b "
+            "LEFT JOIN board_totals AS n ON n.guild_id = b.guild_id AND n.bucket = 'all' AND n.user_id = b.user_id "
+            "WHERE b.run_id = ? AND b.answered > 0",
+            (run_id,),
+        )
+        return [
+            Score(int(row[0]), str(row[1]), int(row[2]), int(row[2]), int(row[3]), round(float(row[4]), 3))
             for row in rows
         ]
 

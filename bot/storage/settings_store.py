@@ -25,6 +25,7 @@ class SettingsStore:
             return GuildSettings(guild_id=guild_id)
         values: dict[str, Any] = dict(zip(_COLUMNS, row, strict=True))
         values["scoring_mode"] = ScoringMode(values["scoring_mode"])
+        values["practice_on_series"] = bool(values["practice_on_series"])
         return GuildSettings(**values)
 
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:

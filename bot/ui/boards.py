@@ -29,7 +29,8 @@ EXPIRED = "This board is more than 15 minutes old: run /leaderboard again for fr
 def entry_line(entry: BoardEntry) -> str:
     badge = MEDALS[entry.rank - 1] if entry.rank <= len(MEDALS) else f"`#{entry.rank}`"
     name = plain(shorten(entry.user_name or "(unknown member)", NAME_WIDTH))
-    return f"{badge} **{name}** · {entry.correct}/{entry.answered} correct · {entry.seconds:.1f} s"
+    practice = f" ({entry.practice} in practice)" if entry.practice else ""
+    return f"{badge} **{name}** · {entry.correct}/{entry.answered} correct{practice} · {entry.seconds:.1f} s"
 
 
 def board_embed(shown: ShownBoard, *, public: bool) -> discord.Embed:

@@ -11,12 +11,14 @@ from bot.ui.boards import LeaderboardPageButton
 from bot.ui.library import KeepQuizButton, RemoveQuizButton
 from bot.ui.live_buttons import DYNAMIC_ITEMS, AnswerClick, route_answer_click
 from bot.ui.privacy import PrivacyButton
+from bot.ui.private_views import PRIVATE_BUTTONS
 from bot.ui.quiz_list import QuizzesPageButton
 from bot.ui.review import DYNAMIC_ITEMS as REVIEW_ITEMS
 from bot.ui.suggestions import SuggestionButton, answer_suggestion_form
 
 PERSISTENT_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     *DYNAMIC_ITEMS,
+    *PRIVATE_BUTTONS,
     QuizzesPageButton,
     LeaderboardPageButton,
     RemoveQuizButton,

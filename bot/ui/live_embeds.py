@@ -8,7 +8,7 @@ import discord
 
 from bot.domain import limits
 from bot.domain.quiz import Question, Quiz, letter_of
-from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer
+from bot.domain.runs import Run, RunQuestion, ScoringMode, StoredAnswer, Tally
 from bot.domain.scoring import Standing, choice_percentages
 from bot.ui.text import credit, discord_time, pack, plain, shorten
 
@@ -162,6 +162,27 @@ def results_messages(run: Run, quiz: Quiz, board: Sequence[Standing]) -> list[li
 
 # "My answers" names each question, shortened so that even a long quiz packs into a few messages.
 MY_ANSWER_PROMPT = 150
+
+
+DISTRIBUTION_TITLE = "Answers per question"
+
+
+def distribution_block(number: int, question: Question, counts: Sequence[int]) -> str:
+    """One question's picks, as a live run's reveal shows them: a bar per choice and how many were right."""
+    percents = choice_percentages(counts)
+    lines = [f"**{number}. {shorten(question.prompt, 200)}**"]
+    for i, count in enumerate(counts):
+        mark = "✅" if i == question.answer else "▫️"
+        lines.append(f"{mark} **{letter_of(i)})** `{_bar(percents[i])}` {count} ({percents[i]}%)")
+    lines.append(f"{counts[question.answer] if question.answer < len(counts) else 0} of {sum(counts)} right")
+    return "\n".join(lines)
+
+
+def distribution_messages(quiz: Quiz, tally: Tally) -> list[list[discord.Embed]]:
+    """Every question's distribution of answers (an open window shows none before it closes)."""
+    pairs = zip(quiz.questions, tally.counts, strict=True)
+    blocks = [distribution_block(i + 1, question, counts) for i, (question, counts) in enumerate(pairs)]
+    return pack_messages(_embeds_for(DISTRIBUTION_TITLE, blocks, COLOUR_CLOSED, "\n\n"))
 
 
 def my_answer_block(number: int, question: Question, answer: StoredAnswer | None) -> str:

@@ -12,12 +12,20 @@ from dataclasses import dataclass
 import discord
 
 from bot.domain.quiz import Quiz
-from bot.domain.runs import Run, RunQuestion, StoredAnswer
+from bot.domain.runs import Run, RunKind, RunQuestion, Tally
 from bot.domain.scoring import Standing
 from bot.live.runner import MessageGoneError, MissingPermissionsError
 from bot.ui.delivery_errors import DELIVERY_ERRORS, delivery_error, describe
 from bot.ui.live_buttons import MyAnswersButton, StartNowButton, answer_buttons, question_view
-from bot.ui.live_embeds import EXPLANATIONS_TITLE, intro_embed, question_embed, results_messages, reveal_embed
+from bot.ui.live_embeds import (
+    EXPLANATIONS_TITLE,
+    distribution_messages,
+    intro_embed,
+    question_embed,
+    results_messages,
+    reveal_embed,
+)
+from bot.ui.private_views import window_intro_embed, window_intro_view
 from bot.ui.results_card import render_results_card
 from bot.ui.text import NO_MENTIONS
 
@@ -81,15 +89,10 @@ class ResultsPart:
         return found
 
 
-def results_card(quiz: Quiz, board: Sequence[Standing], answers: Sequence[StoredAnswer]) -> bytes:
+def results_card(quiz: Quiz, board: Sequence[Standing], tally: Tally) -> bytes:
     """The PNG attached to the leaderboard message; the text leaderboard stays for screen readers."""
-    answered = [0] * len(quiz.questions)
-    correct = [0] * len(quiz.questions)
-    for answer in answers:
-        if 0 <= answer.index < len(answered):
-            answered[answer.index] += 1
-            correct[answer.index] += answer.correct
-    shares = [right / total if total else 0.0 for right, total in zip(correct, answered, strict=True)]
+    answered = [sum(row) for row in tally.counts]
+    shares = [right / total if total else 0.0 for right, total in zip(tally.right(quiz), answered, strict=True)]
     podium = [(standing.user_name, standing.points) for standing in board[:3]]
     return render_results_card(quiz.title, podium, shares)
 
@@ -136,12 +139,14 @@ class DiscordPresenter:
             raise delivery_error(error, what) from error
 
     async def post_intro(self, run: Run, quiz: Quiz, *, nonce: str) -> int:
-        view = discord.ui.View(timeout=None)
-        view.add_item(StartNowButton(run.id))
+        if run.kind is RunKind.WINDOW:
+            # An open window's post: its Start button takes each member through it privately.
+            embed, view = window_intro_embed(run, quiz), window_intro_view(run)
+        else:
+            embed, view = intro_embed(run, quiz), discord.ui.View(timeout=None)
+            view.add_item(StartNowButton(run.id))
         async with self._discord_errors(run, "posting the intro"):
-            message = await self._channel(run).send(
-                embed=intro_embed(run, quiz), view=view, nonce=nonce, allowed_mentions=NO_MENTIONS
-            )
+            message = await self._channel(run).send(embed=embed, view=view, nonce=nonce, allowed_mentions=NO_MENTIONS)
         return message.id
 
     async def post_question(self, run: Run, quiz: Quiz, question: RunQuestion, answered: int, *, nonce: str) -> int:
@@ -189,25 +194,38 @@ class DiscordPresenter:
         return known is None or known[0].attach_files
 
     def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
+        self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally
     ) -> Sequence[Sequence[ResultsPart]]:
         messages = results_messages(run, quiz, board)
         card: bytes | None = None
         if self._may_attach(run):
-            card = results_card(quiz, board, answers)
+            card = results_card(quiz, board, tally)
         else:
             log.info(
                 "quiz run %d: no Attach Files permission in channel %d; results without the card",
                 run.id,
                 run.channel_id,
             )
-        parts = [ResultsPart("leaderboard", messages[0], with_my_answers=bool(answers), card=card)]
+        parts = [ResultsPart("leaderboard", messages[0], with_my_answers=tally.total > 0, card=card)]
+        # A window's members never saw a question's counts (a live run reveals them one by one): they come
+        # after the leaderboard, before the explanations.
+        distribution = (
+            [
+                ResultsPart("distribution", embeds, with_my_answers=False)
+                for embeds in distribution_messages(quiz, tally)
+            ]
+            if run.kind is RunKind.WINDOW
+            else []
+        )
         for embeds in messages[1:]:
-            label = (
-                "explanations" if (embeds[0].title or "").startswith(EXPLANATIONS_TITLE) else "leaderboard (continued)"
+            explains = (embeds[0].title or "").startswith(EXPLANATIONS_TITLE)
+            if explains:
+                parts += distribution
+                distribution = []
+            parts.append(
+                ResultsPart("explanations" if explains else "leaderboard (continued)", embeds, with_my_answers=False)
             )
-            parts.append(ResultsPart(label, embeds, with_my_answers=False))
-        return [part.versions() for part in parts]
+        return [part.versions() for part in parts + distribution]
 
     async def post_results_part(self, run: Run, part: ResultsPart, *, nonce: str) -> int:
         view = discord.ui.View(timeout=None)

@@ -30,7 +30,8 @@ def stats_embed(stats: MemberStats, fallback_name: str) -> discord.Embed:
         return embed
     average = stats.average_seconds or 0.0
     embed.add_field(name="Quizzes taken", value=str(stats.quizzes_taken))
-    embed.add_field(name="Questions answered", value=str(stats.questions_answered))
+    practice = f" ({stats.practice_answered} in practice)" if stats.practice_answered else ""
+    embed.add_field(name="Questions answered", value=f"{stats.questions_answered}{practice}")
     embed.add_field(name="Accuracy", value=f"{stats.accuracy:.0%} ({stats.correct} correct)")
     embed.add_field(name="Average answer time", value=f"{average:.1f} s")
     best = stats.best_quiz

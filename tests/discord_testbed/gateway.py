@@ -1,4 +1,9 @@
-"""The gateway websocket: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME and dispatches."""
+"""The gateway websocket: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME and dispatches.
+
+Sharded like Discord: IDENTIFY may carry `shard: [shard_id, num_shards]`; a session then hears only the
+guilds with `(guild_id >> 22) % num_shards == shard_id` (READY, GUILD_CREATE, every guild event and
+interaction), and direct messages only on shard 0.
+"""
 
 from __future__ import annotations
 
@@ -41,12 +46,32 @@ EVENT_INTENTS = {
 }
 
 
+# Close codes Discord documents for sharding (gateway.mdx "Gateway Close Event Codes").
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
+# "Each shard can only support a maximum of 2,500 guilds" (gateway.mdx "Sharding").
+MAX_GUILDS_PER_SHARD = 2500
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Discord's routing formula: the shard a guild's events go to."""
+    return (guild_id >> 22) % shard_count
+
+
+def guild_of(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event is about (None: not a guild's, e.g. a direct message: shard 0 gets it)."""
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    raw = data.get("guild_id")
+    return None if raw is None else int(raw)
+
+
 @dataclass
 class GatewaySession:
     """One IDENTIFY: survives a dropped socket so the client can RESUME it."""
 
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] as sent in IDENTIFY
     seq: int = 0
     sent: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
@@ -57,6 +82,15 @@ class GatewaySession:
     @property
     def live(self) -> bool:
         return self.ws is not None and not self.ws.closed
+
+    @property
+    def shard_id(self) -> int:
+        return self.shard[0]
+
+    def hears(self, guild_id: int | None) -> bool:
+        """Whether Discord routes this guild's events here (None: DMs and the like, shard 0 only)."""
+        shard_id, count = self.shard
+        return shard_id == 0 if guild_id is None else shard_of(guild_id, count) == shard_id
 
 
 class Gateway:
@@ -71,14 +105,18 @@ class Gateway:
     def live_sessions(self) -> list[GatewaySession]:
         return [s for s in self.sessions if s.live]
 
+    def sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The live sessions Discord would send this guild's events to: those on its shard."""
+        return [s for s in self.live_sessions() if s.hears(guild_id)]
+
     def dispatch(
         self, event: str, data: dict[str, Any], *, only: GatewaySession | None = None, intent: int | None = None
     ) -> None:
-        """Queue an event for every live session that asked for it (or only for `only`).
+        """Queue an event for every live session on the shard of its guild that asked for it (or only for `only`).
 
         `intent` overrides the event's usual intent (a message in a DM needs DIRECT_MESSAGES, not GUILD_MESSAGES).
         """
-        targets = [only] if only is not None else self.live_sessions()
+        targets = [only] if only is not None else self.sessions_for(guild_of(event, data))
         needed = EVENT_INTENTS.get(event, 0) if intent is None else intent
         for session in targets:
             if needed and not session.intents & needed:
@@ -155,17 +193,28 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~tb.granted_privileged_intents:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
-        session = GatewaySession(id=uuid.uuid4().hex, intents=intents, ws=ws, outbox=outbox)
+        shard = data.get("shard") or [0, 1]
+        shard_id, shard_count = int(shard[0]), int(shard[1])
+        if shard_count < 1 or not 0 <= shard_id < shard_count:
+            await ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return None
+        on_shard = [g for g in tb.guilds.values() if shard_of(g.id, shard_count) == shard_id]
+        if len(on_shard) > MAX_GUILDS_PER_SHARD:
+            await ws.close(code=SHARDING_REQUIRED, message=b"Sharding required.")
+            return None
+        session = GatewaySession(
+            id=uuid.uuid4().hex, intents=intents, shard=(shard_id, shard_count), ws=ws, outbox=outbox
+        )
         self.sessions.append(session)
         self.identifies += 1
         ready = {
             "v": 10,
             "user": {**tb.bot_user.to_payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in tb.guilds.values()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in on_shard],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": tb.gateway_url,
-            "shard": [0, 1],
+            "shard": [shard_id, shard_count],
             "application": {"id": str(tb.application_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
@@ -175,7 +224,7 @@ class Gateway:
             "auth": {},
         }
         self.dispatch("READY", ready, only=session)
-        for guild in tb.guilds.values():
+        for guild in on_shard:
             self.dispatch("GUILD_CREATE", guild.create_payload(), only=session)
         # Sent after the GUILD_CREATEs on the same socket, so the bot has its guilds once it sees this.
         tb.notify()

@@ -52,6 +52,17 @@ class MinimalCog(commands.Cog):
         await interaction.response.send_message(f"Hello, {name}!", view=view, allowed_mentions=NO_PINGS)
 
 
+async def _set_up(bot: commands.Bot, sync_commands: bool) -> None:
+    bot.add_dynamic_items(PressButton)
+    await bot.add_cog(MinimalCog())
+    if not sync_commands:
+        return
+    # Sync only when the registered commands differ, so restarts make no sync calls.
+    registered = {c.name for c in await bot.tree.fetch_commands()}
+    if registered != {c.name for c in bot.tree.get_commands()}:
+        await bot.tree.sync()
+
+
 class MinimalBot(commands.Bot):
     def __init__(self, settings: Settings, *, sync_commands: bool = True) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents(guilds=True))
@@ -59,14 +70,30 @@ class MinimalBot(commands.Bot):
         self.sync_commands = sync_commands
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(PressButton)
-        await self.add_cog(MinimalCog())
-        if not self.sync_commands:
-            return
-        # Sync only when the registered commands differ, so restarts make no sync calls.
-        registered = {c.name for c in await self.tree.fetch_commands()}
-        if registered != {c.name for c in self.tree.get_commands()}:
-            await self.tree.sync()
+        await _set_up(self, self.sync_commands)
+
+
+class ShardedMinimalBot(commands.AutoShardedBot):
+    """The minimal bot on several shards: explicit `shard_ids` of `shard_count`, or those /gateway/bot says."""
+
+    def __init__(
+        self, settings: Settings, *, shard_ids: list[int] | None = None, shard_count: int | None = None
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+        )
+        self.settings = settings
+
+    async def setup_hook(self) -> None:
+        await _set_up(self, sync_commands=True)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s between two shards' IDENTIFYs for Discord's limit (max_concurrency 1);
+        # the test bed does not rate-limit IDENTIFY, so its tests need not wait.
+        return None
 
 
 def create_minimal_bot(settings: Settings) -> commands.Bot:

@@ -216,7 +216,7 @@ class RestApi:
             ("POST", "/users/@me/channels", self.create_dm),
             ("GET", "/oauth2/applications/@me", self.get_application),
             ("GET", "/gateway", self.get_gateway),
-            ("GET", "/gateway/bot", self.get_gateway),
+            ("GET", "/gateway/bot", self.get_bot_gateway),
             ("GET", "/applications/{application_id}/commands", self.get_commands),
             ("PUT", "/applications/{application_id}/commands", self.put_commands),
             ("POST", "/applications/{application_id}/commands", self.post_command),
@@ -475,14 +475,19 @@ class RestApi:
         )
 
     async def get_gateway(self, request: web.Request) -> Reply:
+        return Reply(body={"url": self._tb.gateway_url})
+
+    async def get_bot_gateway(self, request: web.Request) -> Reply:
+        """The URL, the recommended shard count and the session start limit (every IDENTIFY counts)."""
+        tb = self._tb
         return Reply(
             body={
-                "url": self._tb.gateway_url,
-                "shards": 1,
+                "url": tb.gateway_url,
+                "shards": tb.recommended_shards,
                 "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 86400000,
+                    "total": tb.session_start_total,
+                    "remaining": max(0, tb.session_start_total - tb.gateway.identifies),
+                    "reset_after": 86_400_000,
                     "max_concurrency": 1,
                 },
             }

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord_testbed.attachments import Cdn, CdnFile, message_attachments
-from tests.discord_testbed.gateway import DIRECT_MESSAGES_INTENT, Gateway, GatewaySession
+from tests.discord_testbed.gateway import DIRECT_MESSAGES_INTENT, Gateway, GatewaySession, shard_of
 from tests.discord_testbed.modals import ModalSubmission
 from tests.discord_testbed.model import (
     DM,
@@ -142,6 +142,9 @@ class TestBed:
         self.attachment_size_limit = ATTACHMENT_SIZE_LIMIT
         self._clock_offset = 0.0
         self.granted_privileged_intents = 0
+        # What GET /gateway/bot recommends as `shards` (an AutoShardedClient without a count uses it).
+        self.recommended_shards = 1
+        self.session_start_total = 1000
         # Opt-in project rule: any text without allowed_mentions {"parse": []} is a violation.
         self.forbid_pings = False
         self.spec: SpecChecker | None = self._load_spec(spec)
@@ -245,8 +248,15 @@ class TestBed:
 
     # -- building the world ---------------------------------------------------------------------
 
-    def add_guild(self, name: str = "Test Guild", *, channels: Iterable[str] = ("general",)) -> Guild:
-        guild = Guild(self._ids(), name, owner_id=self.owner.id)
+    def add_guild(
+        self,
+        name: str = "Test Guild",
+        *,
+        channels: Iterable[str] = ("general",),
+        shard: tuple[int, int] | None = None,
+    ) -> Guild:
+        """A new guild; `shard=(shard_id, num_shards)` picks its id so Discord's formula puts it on that shard."""
+        guild = Guild(self._guild_id(shard), name, owner_id=self.owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", Permission.MEMBER_DEFAULT)
         bot_role = Role(self._ids(), self.bot_user.name, Permission.BOT_DEFAULT, position=1)
         guild.roles[bot_role.id] = bot_role
@@ -257,6 +267,21 @@ class TestBed:
             self._new_channel(guild, channel_name)
         self.gateway.dispatch("GUILD_CREATE", guild.create_payload())
         return guild
+
+    def _guild_id(self, shard: tuple[int, int] | None) -> int:
+        snowflake = self._ids()
+        if shard is None:
+            return snowflake
+        shard_id, count = shard
+        if not 0 <= shard_id < count:
+            raise AssertionError(f"shard {shard_id} does not exist among {count}")
+        # Move the timestamp part forward by under `count` ms; the increment bits keep it unique.
+        timestamp = snowflake >> 22
+        return ((timestamp + (shard_id - timestamp) % count) << 22) | (snowflake & 0x3FFFFF)
+
+    def shard_of(self, guild: Guild, shard_count: int = 2) -> int:
+        """The shard Discord routes this guild to, out of `shard_count` ((guild_id >> 22) % shard_count)."""
+        return shard_of(guild.id, shard_count)
 
     def _new_channel(self, guild: Guild, name: str) -> Channel:
         channel = Channel(self._ids(), guild.id, name, position=len(guild.channels))
@@ -918,8 +943,14 @@ class TestBed:
             created_at=self.clock(),
             message_id=message.id if message else None,
         )
-        session = next(reversed(self.gateway.live_sessions()), None)
+        # Discord sends it on the gateway session of the guild's shard (the newest one, if several hold it).
+        session = next(reversed(self.gateway.sessions_for(guild.id)), None)
         if session is None:
+            if self.gateway.live_sessions():
+                held = sorted({s.shard for s in self.gateway.live_sessions()})
+                raise AssertionError(
+                    f"no connected session holds the shard of {guild.name} (connected [shard_id, num_shards]: {held})"
+                )
             raise AssertionError("no bot is connected to the test bed's gateway")
         self.interactions[interaction_id] = inter
         self.interactions_by_token[token] = inter

@@ -67,6 +67,25 @@ def test_an_unreachable_discord_is_one_error_line_naming_the_endpoint(tmp_path: 
     assert "check the network connection" in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--shards", "0-8", "--shard-count", "8"], {}, "quizbot: --shards='0-8' with --shard-count=8: shard id 8"),
+        (["--shards", "0-1"], {}, "quizbot: --shards needs --shard-count too"),
+        ([], {"QUIZBOT_SHARDS": "1"}, "quizbot: QUIZBOT_SHARDS needs QUIZBOT_SHARD_COUNT too"),
+        (["--shard-count", "x"], {}, "quizbot: --shard-count must be a whole number of shards, got 'x'"),
+    ],
+)
+def test_run_with_bad_shards_prints_one_line_and_exits_2(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: str
+) -> None:
+    token = "MTA4NjQ2MTk4NzY1NDMyMTA5OA.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    result = quizbot("run", *args, env={"DISCORD_TOKEN": token, **env}, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+
+
 def test_help_lists_every_command() -> None:
     result = quizbot("--help")
     assert result.returncode == 0

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DISCORD_API_BASE, ConfigError, Secret, load_settings
+from bot.domain.shards import ShardSet
+from bot.settings import DISCORD_API_BASE, ConfigError, Secret, load_settings, shard_settings
 
 TOKEN = "TEST.fake-token.for-settings-tests"
 
@@ -50,6 +51,11 @@ def test_token_never_shows_in_repr(tmp_path: Path) -> None:
         ({"DISCORD_API_BASE": "ftp://example.org/api"}, "DISCORD_API_BASE must be a https:// or http:// URL"),
         ({"DISCORD_GATEWAY_URL": "https://gateway.example"}, "DISCORD_GATEWAY_URL must be a wss:// or ws:// URL"),
         ({"DISCORD_GATEWAY_URL": "wss://"}, "DISCORD_GATEWAY_URL must be a wss:// or ws:// URL"),
+        ({"QUIZBOT_SHARDS": "0-3"}, "QUIZBOT_SHARDS needs QUIZBOT_SHARD_COUNT too"),
+        ({"QUIZBOT_SHARDS": "0-3", "QUIZBOT_SHARD_COUNT": "four"}, "QUIZBOT_SHARD_COUNT must be a whole number"),
+        ({"QUIZBOT_SHARDS": "0-4", "QUIZBOT_SHARD_COUNT": "4"}, "shard id 4 is outside 0-3"),
+        ({"QUIZBOT_SHARDS": "zero", "QUIZBOT_SHARD_COUNT": "4"}, "not a list of shard ids like 0-3 or 0,2"),
+        ({"QUIZBOT_SHARD_COUNT": "0"}, "the shard count must be between 1 and"),
     ],
 )
 def test_malformed_values_say_what_to_do(environ: dict[str, str], message: str) -> None:
@@ -63,3 +69,17 @@ def test_test_bed_endpoints(tmp_path: Path) -> None:
         env_file=None,
     )
     assert (settings.api_base, settings.gateway_url) == ("http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/gw")
+
+
+def test_shards_default_to_unsharded_and_come_from_the_settings() -> None:
+    assert load_settings({}, env_file=None).shards is None
+    sharded = load_settings({"QUIZBOT_SHARDS": "0-3", "QUIZBOT_SHARD_COUNT": "8"}, env_file=None).shards
+    assert sharded == ShardSet((0, 1, 2, 3), 8)
+    # A count alone: this one process holds every shard of it.
+    assert load_settings({"QUIZBOT_SHARD_COUNT": "2"}, env_file=None).shards == ShardSet((0, 1), 2)
+
+
+def test_shard_flags_name_themselves_in_errors() -> None:
+    with pytest.raises(ConfigError, match=r"--shards needs --shard-count too"):
+        shard_settings("0-1", None, via="flags")
+    assert shard_settings("0,2", "4", via="flags") == ShardSet((0, 2), 4)

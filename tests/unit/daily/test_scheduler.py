@@ -16,6 +16,7 @@ from bot.domain.daily import DailyConfig, PostStatus, Slot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import AnswerOutcome, QuestionState, RunKind, RunStatus, ScoringMode
 from bot.domain.schedule import DailySchedule
+from bot.domain.shards import ShardSet
 from bot.quizfiles import QuizCatalog
 from bot.storage import Storage, open_storage
 from bot.storage.runs import insert_run
@@ -119,8 +120,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 class Harness:
-    def __init__(self, storage: Storage, clock: FakeClock, discord: FakeDiscord) -> None:
-        self.scheduler = DailyScheduler(storage, clock, discord, lambda guild_id: CATALOG)
+    def __init__(
+        self, storage: Storage, clock: FakeClock, discord: FakeDiscord, shards: ShardSet | None = None
+    ) -> None:
+        owns = None if shards is None else shards.contains
+        self.scheduler = DailyScheduler(storage, clock, discord, lambda guild_id: CATALOG, owns=owns)
 
     async def __aenter__(self) -> DailyScheduler:
         self.scheduler.start()
@@ -131,8 +135,8 @@ class Harness:
         await self.scheduler.stop()
 
 
-def started(storage: Storage, clock: FakeClock, discord: FakeDiscord) -> Harness:
-    return Harness(storage, clock, discord)
+def started(storage: Storage, clock: FakeClock, discord: FakeDiscord, shards: ShardSet | None = None) -> Harness:
+    return Harness(storage, clock, discord, shards)
 
 
 async def advance(clock: FakeClock, scheduler: DailyScheduler, when: datetime) -> None:
@@ -457,3 +461,37 @@ async def test_streak_history_counts_scheduled_days_only(storage: Storage) -> No
         await advance(clock, scheduler, at(2, 9))
     posted, correct, still_open = await storage.daily.member_history(1, 1)
     assert sorted(d.day for d in posted) == [1, 2] and {d.day for d in correct} == {1, 2} and not still_open
+
+
+ON_SHARD_0, ON_SHARD_1 = 10 << 22, 11 << 22  # (guild_id >> 22) % 2 is 0 and 1
+
+
+async def test_a_process_drives_only_the_schedules_and_open_windows_of_servers_on_its_shards(storage: Storage) -> None:
+    on_zero = await add_schedule(storage, guild_id=ON_SHARD_0, channel_id=CHANNEL_A, configured=DAY1)
+    on_one = await add_schedule(storage, guild_id=ON_SHARD_1, channel_id=CHANNEL_B, configured=DAY1)
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+
+    async with started(storage, clock, discord, ShardSet.parse("1", 2)) as scheduler:
+        assert [q.channel_id for q in discord.questions] == [CHANNEL_B]
+        assert await storage.daily.posts(on_zero.id) == []  # not even a skip: another process owns it
+        assert scheduler.next_wakeup == at(2, 7)
+    async with started(storage, clock, discord, ShardSet.parse("0", 2)):
+        assert [q.channel_id for q in discord.questions] == [CHANNEL_B, CHANNEL_A]
+
+    await clock.set(at(2, 7))  # both windows closed; only shard 1's process comes back
+    async with started(storage, clock, discord, ShardSet.parse("1", 2)):
+        pass
+    assert [r.channel_id for r in discord.reveals] == [CHANNEL_B]
+    assert [q.channel_id for q in discord.questions] == [CHANNEL_B, CHANNEL_A, CHANNEL_B]
+    (zero_post,) = await storage.daily.posts(on_zero.id)
+    assert zero_post.status is PostStatus.POSTED  # its open window is left to the process on shard 0
+    assert [p.status for p in await storage.daily.posts(on_one.id)] == [PostStatus.REVEALED, PostStatus.POSTED]
+
+
+async def test_a_process_holding_every_shard_drives_every_schedule(storage: Storage) -> None:
+    await add_schedule(storage, guild_id=ON_SHARD_0, channel_id=CHANNEL_A)
+    await add_schedule(storage, guild_id=ON_SHARD_1, channel_id=CHANNEL_B)
+    clock, discord = FakeClock(at(1, 7)), FakeDiscord()
+    async with started(storage, clock, discord, ShardSet.all_of(2)):
+        pass
+    assert sorted(q.channel_id for q in discord.questions) == [CHANNEL_A, CHANNEL_B]

@@ -15,7 +15,7 @@ import pytest
 from bot.domain.clock import FakeClock
 from bot.domain.delivery import Backoff, RefusedError, TransientError
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
+from bot.domain.runs import Run, RunKind, RunQuestion, RunStatus, ScoringMode, Tally
 from bot.domain.scoring import Standing
 from bot.live.runner import MAX_FAILURES, RETRY, RETRY_SECONDS, LiveRun, MissingPermissionsError
 from bot.storage import Storage
@@ -120,9 +120,7 @@ class FakePresenter:
     async def reveal(self, run: Run, quiz: Quiz, question: RunQuestion, counts: list[int]) -> None:
         self._act(Call("reveal", question.index, detail=(question.message_id, tuple(counts))))
 
-    def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[object]]:
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[object]]:
         leaderboard = "leaderboard " + ", ".join(f"{s.user_name} {s.points}" for s in board)
         return [
             [Version(leaderboard, ("card", "button")), Version(leaderboard, ("button",)), Version(leaderboard)],
@@ -238,19 +236,17 @@ async def test_a_run_goes_from_intro_to_results_on_the_clock(storage: Storage, c
 
 
 class BoardKeeper(FakePresenter):
-    """A FakePresenter that also keeps the standings and answers the results were made from."""
+    """A FakePresenter that also keeps the standings and the tally the results were made from."""
 
     def __init__(self) -> None:
         super().__init__()
         self.boards: list[list[Standing]] = []
-        self.answers: list[StoredAnswer] = []
+        self.tally = Tally(())
 
-    def results_parts(
-        self, run: Run, quiz: Quiz, board: list[Standing], answers: list[StoredAnswer]
-    ) -> Sequence[Sequence[object]]:
+    def results_parts(self, run: Run, quiz: Quiz, board: list[Standing], tally: Tally) -> Sequence[Sequence[object]]:
         self.boards.append(board)
-        self.answers = answers
-        return super().results_parts(run, quiz, board, answers)
+        self.tally = tally
+        return super().results_parts(run, quiz, board, tally)
 
 
 async def test_a_member_hidden_from_public_boards_is_left_off_the_results_and_the_others_rank_without_a_gap(
@@ -273,7 +269,8 @@ async def test_a_member_hidden_from_public_boards_is_left_off_the_results_and_th
     (board,) = presenter.boards
     assert [(s.rank, s.user_id) for s in board] == [(1, carol), (2, BOB)]
     assert presenter.of("results")[0].detail == "leaderboard user103 1, user102 0 with card with button"
-    assert {a.user_id for a in presenter.answers} == {ALICE, BOB, carol}, "the card's shares count every answer"
+    assert sum(presenter.tally.counts[0]) == 3, "the card's shares count every answer"
+    assert presenter.tally.counts[0][right] == 2
 
 
 async def test_a_restart_mid_question_keeps_the_posted_message_and_its_deadline(
@@ -539,3 +536,46 @@ def test_the_back_off_doubles_and_fits_in_discords_nonce_window() -> None:
     assert not RETRY.exhausted(RETRY.tries - 1) and RETRY.exhausted(RETRY.tries)
     with pytest.raises(ValueError, match="positive"):
         Backoff(first_seconds=0, tries=3)
+
+
+async def test_a_window_posts_its_intro_once_and_closes_at_its_deadline_with_the_results(
+    storage: Storage, clock: FakeClock, quiz: Quiz
+) -> None:
+    presenter = FakePresenter()
+    closes = START + timedelta(hours=2)
+    window = await storage.private.create(
+        kind=RunKind.WINDOW,
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        quiz=quiz,
+        started_by=STARTER,
+        now=START,
+        closes_at=closes,
+    )
+    await storage.privacy.set_hidden(GUILD, BOB, True, now=START)  # off the leaderboard, in the counts
+    await storage.private.join(window.id, BOB, now=START)
+    await storage.private.record(
+        run_id=window.id, index=0, user_id=BOB, user_name="bob", choice=0, now=START, move_on=True
+    )
+    await storage.private.join(window.id, ALICE, now=START)
+    outcome, _ = await storage.private.record(
+        run_id=window.id,
+        index=0,
+        user_id=ALICE,
+        user_name="alice",
+        choice=quiz.questions[0].answer,
+        now=START + timedelta(seconds=3),
+        move_on=True,
+    )
+    assert outcome == "recorded"
+    task = asyncio.create_task(LiveRun(window.id, storage, clock, presenter).run())
+    # The intro, then nothing but the wait for the close: no question is posted in the channel.
+    assert await _asleep(clock, task) == closes
+    assert presenter.calls == [Call("intro", nonce=f"qz{window.id}i")]
+    await clock.advance_to(closes)
+    await _until(task.done, "the window to close and post its results")
+    assert [c.what for c in presenter.calls] == ["intro", "results", "results"]
+    assert presenter.of("results")[0].detail == "leaderboard alice 1 with card with button"
+    closed = await storage.runs.get_run(window.id)
+    assert closed is not None and closed.status is RunStatus.FINISHED and closed.results_done
+    assert closed.finished_at == closes

@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 
 from bot.domain import limits
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer
-from bot.ui.live_embeds import explanation_block, my_answer_block, my_answers_messages, question_embed, reveal_embed
+from bot.domain.runs import QuestionState, Run, RunKind, RunQuestion, RunStatus, ScoringMode, StoredAnswer, Tally
+from bot.ui.live_embeds import (
+    distribution_messages,
+    explanation_block,
+    my_answer_block,
+    my_answers_messages,
+    question_embed,
+    reveal_embed,
+)
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PICTURED = Question(
@@ -77,6 +84,25 @@ def test_my_answers_of_the_largest_quiz_keeps_every_question_within_discord_limi
     assert [text.count(f"**{n}.** {'p' * 149}…\n❌ you: **A**") for n in range(1, 101)] == [1] * 100
     assert text.count(long_why) == 100
     assert messages[-1][-1].footer.text == "0 of 100 right"
+
+
+def test_a_windows_distribution_counts_every_pick_and_keeps_the_largest_quiz_within_discord_limits() -> None:
+    tally = Tally.of(QUIZ, [answer(0, 1, True), answer(0, 0, False), answer(1, 1, True)])
+    assert distribution_messages(QUIZ, tally)[0][0].description == (
+        "**1. Which is prime?**\n▫️ **A)** `█████░░░░░` 1 (50%)\n✅ **B)** `█████░░░░░` 1 (50%)\n1 of 2 right\n\n"
+        "**2. Which is even?**\n▫️ **A)** `░░░░░░░░░░` 0 (0%)\n✅ **B)** `██████████` 1 (100%)\n1 of 1 right"
+    )
+    question = Question("q", "?" * limits.PROMPT, ("a", "b", "c", "d", "e"), 4)
+    big = Quiz("big", "T" * limits.QUIZ_TITLE, tuple(question for _ in range(100)))
+    messages = distribution_messages(big, Tally.of(big, [answer(i, i % 5, i % 5 == 4) for i in range(100)]))
+    text = ""
+    for message in messages:
+        assert len(message) <= limits.EMBEDS_PER_MESSAGE
+        sizes = [len(e.title or "") + len(e.description or "") + len(e.footer.text or "") for e in message]
+        assert sum(sizes) <= limits.EMBED_TOTAL
+        assert all(len(e.description or "") <= limits.EMBED_DESCRIPTION for e in message)
+        text += "\n".join(e.description or "" for e in message) + "\n"
+    assert [text.count(f"**{n}. ") for n in range(1, 101)] == [1] * 100
 
 
 def test_an_authored_question_credits_its_author_literally_in_results_and_my_answers() -> None:

@@ -41,7 +41,7 @@ def test_live_results_card_uses_the_podium_and_per_question_shares() -> None:
     from datetime import UTC, datetime
 
     from bot.domain.quiz import Question, Quiz
-    from bot.domain.runs import StoredAnswer
+    from bot.domain.runs import StoredAnswer, Tally
     from bot.domain.scoring import Standing
     from bot.ui.live_presenter import results_card
 
@@ -53,7 +53,7 @@ def test_live_results_card_uses_the_podium_and_per_question_shares() -> None:
         StoredAnswer(1, 2, 1, "ann", 0, True, at, 1.0),
     ]
     board = [Standing(1, 1, "ann", 2, 2, 2, 2.0), Standing(2, 2, "ben", 0, 0, 1, 1.0)]
-    image = Image.open(io.BytesIO(results_card(quiz, board, answers))).convert("RGB")
+    image = Image.open(io.BytesIO(results_card(quiz, board, Tally.of(quiz, answers)))).convert("RGB")
     layout = card_layout(4)
     assert image.size == (800, layout.height)
     assert bar_runs(image, layout.tracks[0].left + 2) == 4

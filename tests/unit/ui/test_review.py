@@ -41,7 +41,7 @@ def buttons(view: discord.ui.View) -> list[discord.ui.Button[discord.ui.View]]:
     """The view's buttons (each persistent one wrapped in its DynamicItem)."""
     found = [item.item if isinstance(item, discord.ui.DynamicItem) else item for item in view.children]
     assert all(isinstance(button, discord.ui.Button) for button in found)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def within_limits(embed: discord.Embed, view: discord.ui.View) -> None:
