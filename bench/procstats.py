@@ -23,13 +23,16 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (utime + stime) / CLOCK_TICKS
 
 
+MEMORY_KEYS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
+
+
 def memory_kib(pid: int | None = None) -> dict[str, int]:
-    """VmRSS (now) and VmHWM (peak so far) in KiB."""
+    """VmRSS (now), VmHWM (peak so far) and what RSS is made of (anonymous, file-backed, shared) in KiB."""
     found: dict[str, int] = {}
     with open(f"/proc/{pid or 'self'}/status", encoding="ascii") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in MEMORY_KEYS:
                 found[key] = int(value.split()[0])
     return found
 

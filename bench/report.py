@@ -157,7 +157,7 @@ def sessions_table(medians: Sequence[Row]) -> str:
     return table(header, rows)
 
 
-def targets_table(bursts: Sequence[Row], sessions: Sequence[Row]) -> str:
+def targets_table(bursts: Sequence[Row], sessions: Sequence[Row], turns: Sequence[Row] = ()) -> str:
     """The issue's targets, each with the measured figure and whether it is met."""
 
     def find(rows: Sequence[Row], target: str, **where: Any) -> Row | None:
@@ -192,8 +192,50 @@ def targets_table(bursts: Sequence[Row], sessions: Sequence[Row]) -> str:
     our_429s = [r["edits.edit_429s.worst"] for r in [*bursts, *sessions] if r["target"] == "quizbot"]
     if our_429s:
         checks.append(("0 × 429 from the bot's own edits", fmt(max(our_429s)), max(our_429s) == 0))
+    checks += _turn_checks(turns)
     rows = [[name, value, "met" if ok else "**missed**"] for name, value, ok in checks]
     return table(["target", "measured", ""], rows) if rows else "_quizbot was not measured in this run._"
+
+
+FLOOR = "baseline-view"
+
+
+def _turn_checks(turns: Sequence[Row]) -> list[tuple[str, str, bool | None]]:
+    """Issue 17: at once, on a tmpfs (only the bots' own work left), quizbot's click costs no more than the floor's."""
+    checks: list[tuple[str, str, bool | None]] = []
+    for result in turns:
+        if "tmpfs" not in result["database"]:
+            continue
+        ratio = next((r for r in result["ratios"] if r["ours"] == "quizbot" and r["theirs"] == FLOOR), None)
+        by_name = {t["target"]: t for t in result["targets"]}
+        ours, floor = by_name.get("quizbot"), by_name.get(FLOOR)
+        if ratio is None or ours is None or floor is None:
+            continue
+        where = f"{fmt(result['clicks'])} clicks at once (tmpfs)"
+        cpu, acks = ratio["cpu_total"], ratio["throughput"]["median"]
+        checks.append((f"{where}: CPU per click ≤ {FLOOR}'s", f"{cpu:.2f}×", cpu <= 1.0))
+        checks.append((f"{where}: acks/s ≥ {FLOOR}'s", f"{acks:.2f}×", acks >= 1.0))
+        grown, floor_grown = ours["rss_end_mib"] - ours["rss_idle_mib"], floor["rss_end_mib"] - floor["rss_idle_mib"]
+        answers = fmt(ours["answers_stored"])
+        checks.append(
+            (
+                f"{where}: RSS growth over {answers} answers ≤ {FLOOR}'s",
+                f"+{grown:.1f} vs +{floor_grown:.1f} MiB",
+                grown <= floor_grown,
+            )
+        )
+    every = [t for result in turns for t in result["targets"] if t["target"] == "quizbot"]
+    if every:
+        missed = max(t["missed_deadline_worst"] for t in every)
+        lost = max(t["acked_not_stored"] for t in every)
+        checks.append(
+            (
+                "clicks at once: 0 past 3 s, every acked answer stored",
+                f"{missed} past, {lost} missing",
+                not missed and not lost,
+            )
+        )
+    return checks
 
 
 def replace_between_markers(text: str, name: str, content: str) -> str:
@@ -255,6 +297,7 @@ def turns_table(results: Sequence[Mapping[str, Any]]) -> str:
         for r in result["ratios"]:
             ratio_rows.append(
                 [
+                    result["database"],
                     fmt(result["clicks"]),
                     f"{r['ours']} / {r['theirs']}",
                     fmt(r["rounds"]),

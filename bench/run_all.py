@@ -131,8 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     results = asyncio.run(measure(args, targets))
     blocks = {"machine": report.machine_table(info, when, COMMAND)}
+    blocks["targets"] = report.targets_table(results["burst"], results["sessions"], results["turns"])
     if results["burst"]:
-        blocks["targets"] = report.targets_table(results["burst"], results["sessions"])
         blocks["burst"] = report.burst_table(results["burst"])
     if results["turns"]:
         blocks["turns"] = report.turns_table(results["turns"])

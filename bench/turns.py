@@ -45,7 +45,7 @@ from bench.harness import (
     unstored,
     wait_acked,
 )
-from bench.procstats import CpuMeter, memory_kib, rss_mib
+from bench.procstats import MEMORY_KEYS, CpuMeter, memory_kib, rss_mib
 from bench.targets import Target, target
 from tests.discord_testbed.model import Interaction, Message
 
@@ -136,13 +136,15 @@ async def run_turns(
         load_after = os.getloadavg()
         summaries = []
         for contender in contenders:
-            hwm = memory_kib(contender.world.pid).get("VmHWM", 0) / 1024
+            memory = memory_kib(contender.world.pid)
+            hwm = memory.get("VmHWM", 0) / 1024
             # Mostly HTTP connections kept alive to the API (aiohttp opens one per concurrent request).
             fds = len(os.listdir(f"/proc/{contender.world.pid}/fd"))
             await contender.world.proc.stop()
             late = check_refusals(contender.world.tb, contender.target)
             lost, rows = unstored(contender.target, contender.world.db_path, contender.sent)
-            summaries.append({**_summary(contender, hwm, lost, rows, late), "open_fds": fds})
+            parts = {f"{key.lower()}_mib": round(memory.get(key, 0) / 1024, 1) for key in MEMORY_KEYS[2:]}
+            summaries.append({**_summary(contender, hwm, lost, rows, late), "open_fds": fds, **parts})
     return {
         "clicks": clicks,
         "rounds": rounds,

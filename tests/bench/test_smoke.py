@@ -56,6 +56,12 @@ async def test_turns_compare_bots_burst_by_burst_and_check_every_answer() -> Non
     assert ratios["throughput"]["min"] <= ratios["throughput"]["median"] <= ratios["throughput"]["max"]
     table = report.turns_table([result])
     assert "| 10 | quizbot |" in table and "| 10 | quizbot / baseline-view |" in table
+    for block in table.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        assert len({line.count("|") for line in rows}) <= 1, f"rows and header differ in width:\n{block}"
+    targets = report.targets_table([], [], [{**result, "database": "/dev/shm (tmpfs)"}])
+    assert "10 clicks at once (tmpfs): CPU per click ≤ baseline-view's" in targets
+    assert "| clicks at once: 0 past 3 s, every acked answer stored | 0 past, 0 missing | met |" in targets
 
 
 async def test_sessions_report_memory_and_cpu() -> None:
