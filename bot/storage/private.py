@@ -17,7 +17,7 @@ from bot.domain.private import Progress, Score
 from bot.domain.quiz import ChoiceOrder, Quiz
 from bot.domain.runs import AnswerOutcome, Run, RunKind, ScoringMode
 from bot.storage.database import Database, from_timestamp, instant, to_timestamp
-from bot.storage.runs import RUN_COLUMNS, insert_run, read_run, run_from_row
+from bot.storage.runs import RUN_COLUMNS, insert_run, read_active_run, read_run, run_from_row
 
 
 class WindowBusyError(QuizbotError):
@@ -150,12 +150,7 @@ class PrivateStore:
 
     async def open_window(self, channel_id: int) -> Run | None:
         """The channel's open window, if any."""
-        row = await self._db.fetch_one(
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'window' "
-            "AND status IN ('lobby', 'running')",
-            (channel_id,),
-        )
-        return None if row is None else run_from_row(row)
+        return await read_active_run(self._db, channel_id, RunKind.WINDOW)
 
     async def windows_to_resume(self) -> list[Run]:
         """Windows still open, or closed with their results not fully posted (a crash in between)."""

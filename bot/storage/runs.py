@@ -54,6 +54,18 @@ async def read_run(db: Database, run_id: int) -> Run | None:
     return None if row is None else run_from_row(row)
 
 
+async def read_active_run(db: Database, channel_id: int, kind: RunKind) -> Run | None:
+    """The channel's run of this kind still in its lobby or running, if any."""
+    # The kind is written into the statement, not bound: SQLite uses a partial index (one per kind, WHERE
+    # kind = 'live' ...) only when the query names the same literal.
+    row = await db.fetch_one(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = '{kind.value}' "
+        "AND status IN ('lobby', 'running')",
+        (channel_id,),
+    )
+    return None if row is None else run_from_row(row)
+
+
 def run_from_row(row: Any) -> Run:
     return Run(
         id=row["id"],
@@ -213,12 +225,7 @@ class RunStore:
         return None if row is None else load_snapshot(row[0])
 
     async def active_live_run(self, channel_id: int) -> Run | None:
-        row = await self._db.fetch_one(
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE channel_id = ? AND kind = 'live' "
-            "AND status IN ('lobby', 'running')",
-            (channel_id,),
-        )
-        return None if row is None else run_from_row(row)
+        return await read_active_run(self._db, channel_id, RunKind.LIVE)
 
     async def live_runs_to_resume(self) -> list[Run]:
         """Live runs still going, or ended with their results not fully posted (e.g. a crash in between)."""

@@ -132,7 +132,7 @@ def release(interaction: discord.Interaction[Any]) -> None:
     `interaction.response` makes a fresh one (discord.py caches it in this private slot).
     """
     with contextlib.suppress(AttributeError):
-        del interaction._cs_response  # type: ignore[attr-defined]
+        delattr(interaction, "_cs_response")
 
 
 def _is_on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
