@@ -82,7 +82,12 @@ def postgres_server_url() -> Iterator[str]:
     try:
         server = postgres_server.start()
     except postgres_server.PostgresUnavailableError as problem:
-        pytest.fail(str(problem), pytrace=False)
+        reason = str(problem)
+    else:
+        reason = ""
+    if reason:
+        # Outside the except block: the report then shows the one line, not the exception it replaced.
+        pytest.fail(reason, pytrace=False)
     guard = postgres_server.stop_when_owner_exits(server)
     try:
         yield server.url
@@ -101,11 +106,13 @@ def _fail_unless_it_answers(url: str) -> None:
     try:
         _run_outside_the_tests_loops(ask())
     except (TimeoutError, OSError, asyncpg.PostgresError) as problem:
-        parts = urlsplit(url)
-        # The URL without its user and password: this line lands in CI logs.
-        where = parts._replace(netloc=f"{parts.hostname}:{parts.port or 5432}").geturl()
         reason = " ".join(str(problem).split()) or type(problem).__name__
-        pytest.fail(f"{TEST_POSTGRES} ({where}) does not answer: {reason}", pytrace=False)
+    else:
+        return
+    parts = urlsplit(url)
+    # The URL without its user and password: this line lands in CI logs.
+    where = parts._replace(netloc=f"{parts.hostname}:{parts.port or 5432}").geturl()
+    pytest.fail(f"{TEST_POSTGRES} ({where}) does not answer: {reason}", pytrace=False)
 
 
 def _run_outside_the_tests_loops(work: Coroutine[Any, Any, None]) -> None:
