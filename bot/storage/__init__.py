@@ -1,7 +1,7 @@
-"""Storage: the only place with SQL. Domain types go in and come out; nothing SQLite-specific leaks.
+"""Storage: the only place with SQL. Domain types go in and come out; nothing engine-specific leaks.
 
-`Storage` groups one store per area over a single database so that a PostgreSQL backend can later
-provide the same methods.
+`Storage` groups one store per area over one database, SQLite (a file path) or PostgreSQL (a
+`postgresql://` URL): the same methods and the same guarantees on both.
 """
 
 from __future__ import annotations
@@ -10,21 +10,30 @@ from pathlib import Path
 
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
-from bot.storage.database import Database, DatabaseSetupError, StorageError
+from bot.storage.database import (
+    ConstraintError,
+    Database,
+    DatabaseSetupError,
+    StorageError,
+    StorageUnavailableError,
+)
 from bot.storage.library import LibraryStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.private import PracticeOpenError, PrivateStore, WindowBusyError
 from bot.storage.review import ReviewStore
 from bot.storage.runs import ChannelBusyError, RunStore
 from bot.storage.settings_store import SettingsStore
+from bot.storage.sqlite import SqliteDatabase
 from bot.storage.suggestions import SuggestionStore
 
 __all__ = [
     "ChannelBusyError",
+    "ConstraintError",
     "DatabaseSetupError",
     "PracticeOpenError",
     "Storage",
     "StorageError",
+    "StorageUnavailableError",
     "WindowBusyError",
     "open_storage",
 ]
@@ -44,16 +53,26 @@ class Storage:
         self.private = PrivateStore(database)
 
     async def schema_version(self) -> int:
-        return await self.database.user_version()
+        return await self.database.schema_version()
 
     async def close(self) -> None:
         await self.database.close()
 
 
-async def open_storage(path: Path, *, read_only: bool = False) -> Storage:
-    """Open (creating and migrating if needed) the database at `path`.
+def is_server_url(target: str | Path) -> bool:
+    """QUIZBOT_DB names a PostgreSQL server by its URL; anything else is a SQLite file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
 
-    `read_only` is for commands that only read (export): the file must exist and be a quizbot database,
-    and nothing on disk changes, not even its journal mode.
+
+async def open_storage(target: str | Path, *, read_only: bool = False) -> Storage:
+    """Open (creating and migrating if needed) the database at `target`: a SQLite path or a PostgreSQL URL.
+
+    `read_only` is for commands that only read (export): the database must exist and be a quizbot
+    database, and nothing in it changes (for SQLite, not even its journal mode).
     """
-    return Storage(await (Database.open_read_only(path) if read_only else Database.open(path)))
+    if is_server_url(target):
+        from bot.storage.postgres import PostgresDatabase  # asyncpg is loaded only by those who use it
+
+        return Storage(await PostgresDatabase.open(str(target), read_only=read_only))
+    path = Path(target)
+    return Storage(await (SqliteDatabase.open_read_only(path) if read_only else SqliteDatabase.open(path)))

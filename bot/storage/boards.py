@@ -381,18 +381,17 @@ class BoardStore:
             "AND (:run_id IS NULL OR r.id = :run_id) AND (:since IS NULL OR a.answered_at >= :since) "
             "ORDER BY a.run_id, a.idx, a.answered_at, a.user_id"
         )
-        async with self._db.connection.execute(sql, params) as cursor:
-            while rows := await cursor.fetchmany(batch):
-                for row in rows:
-                    yield AnswerRow(
-                        run_id=int(row[0]),
-                        question_id=str(row[1]),
-                        user_id=int(row[2]),
-                        user_name=str(row[3]),
-                        choice=int(row[4]),
-                        correct=bool(row[5]),
-                        seconds=float(row[6]),
-                    )
+        async for rows in self._db.batches(sql, params, batch):
+            for row in rows:
+                yield AnswerRow(
+                    run_id=int(row[0]),
+                    question_id=str(row[1]),
+                    user_id=int(row[2]),
+                    user_name=str(row[3]),
+                    choice=int(row[4]),
+                    correct=bool(row[5]),
+                    seconds=float(row[6]),
+                )
 
     # --- rescore ----------------------------------------------------------------------------------
 
@@ -411,29 +410,29 @@ class BoardStore:
             for question in quiz.questions:
                 # The file's key, at the position where each run showed that choice (instr finds the
                 # file index among the run's digits; NULL order: the file's own position).
-                cursor = await connection.execute(
+                changed = await connection.execute(
                     f"UPDATE run_questions SET correct_choice = {_SHOWN_KEY} WHERE question_id = :qid "
                     f"AND choice_count = :n AND correct_choice != {_SHOWN_KEY} "
                     f"AND run_id IN ({_SHARED_RUNS})",
                     {"key": question.answer, "qid": question.id, "n": len(question.choices), "quiz": quiz.id},
                 )
-                keys_changed += max(cursor.rowcount, 0)
-                async with connection.execute(
+                keys_changed += changed
+                different = await connection.fetch_one(
                     "SELECT 1 FROM run_questions WHERE question_id = :qid AND choice_count != :n "
                     f"AND run_id IN ({_SHARED_RUNS}) LIMIT 1",
                     {"qid": question.id, "n": len(question.choices), "quiz": quiz.id},
-                ) as check:
-                    if await check.fetchone() is not None:
-                        skipped.append(question.id)
+                )
+                if different is not None:
+                    skipped.append(question.id)
             # Also repairs any answer that disagrees with its question's key for another reason.
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE answers SET correct = (answers.choice = q.correct_choice) FROM run_questions AS q "
                 "WHERE q.run_id = answers.run_id AND q.idx = answers.idx "
                 f"AND answers.run_id IN ({_SHARED_RUNS}) "
                 "AND answers.correct != (answers.choice = q.correct_choice)",
                 {"quiz": quiz.id},
             )
-            answers_changed = max(cursor.rowcount, 0)
+            answers_changed = changed
         return RescoreResult(answers_changed, keys_changed, tuple(skipped))
 
 

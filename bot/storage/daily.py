@@ -70,8 +70,7 @@ class DailyStore:
         self._db = database
 
     async def _write(self, sql: str, params: Any = ()) -> int:
-        cursor = await self._db.connection.execute(sql, params)
-        return cursor.rowcount
+        return await self._db.execute(sql, params)
 
     # -- schedules ------------------------------------------------------------------------------
 
@@ -188,10 +187,9 @@ class DailyStore:
         (an existing one if the post has its run already), or None if the slot has no row.
         """
         async with self._db.transaction() as connection:
-            async with connection.execute(
+            row = await connection.fetch_one(
                 "SELECT run_id FROM daily_posts WHERE schedule_id = ? AND local_date = ?", (schedule_id, slot.key())
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None or row[0] is not None:
                 return None if row is None else int(row[0])
             run_id = await insert_run(
@@ -223,8 +221,7 @@ class DailyStore:
             "AND id NOT IN (SELECT run_id FROM daily_posts WHERE run_id IS NOT NULL)"
         )
         async with self._db.transaction() as connection:
-            async with connection.execute(f"SELECT id FROM runs WHERE {orphan} ORDER BY id") as cursor:
-                ids = [int(row[0]) for row in await cursor.fetchall()]
+            ids = [int(row[0]) for row in await connection.fetch_all(f"SELECT id FROM runs WHERE {orphan} ORDER BY id")]
             if ids:
                 marks = ", ".join("?" * len(ids))
                 await connection.execute(

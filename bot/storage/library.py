@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.errors import QuizbotError
 from bot.domain.quiz import Quiz
-from bot.storage.database import Database, instant, to_timestamp
+from bot.storage.database import Database, Row, Session, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
 
@@ -38,7 +36,7 @@ class StoredQuiz:
 _COLUMNS = "guild_id, quiz_id, version, source, snapshot, uploaded_by, uploaded_at"
 
 
-def _stored(row: aiosqlite.Row) -> StoredQuiz:
+def _stored(row: Row) -> StoredQuiz:
     return StoredQuiz(
         guild_id=row[0],
         quiz=load_snapshot(row[4]),
@@ -87,15 +85,15 @@ class LibraryStore:
     async def retire(self, guild_id: int, quiz_id: str, now: datetime) -> bool:
         """Take the server's quiz out of play (its versions and every past result stay); False if none."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE server_quizzes SET retired_at = ? WHERE guild_id = ? AND quiz_id = ? AND retired_at IS NULL",
                 (to_timestamp(now), guild_id, quiz_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
 
 async def write_version(
-    connection: aiosqlite.Connection,
+    connection: Session,
     guild_id: int,
     quiz: Quiz,
     source: str,
@@ -111,12 +109,12 @@ async def write_version(
     (a version number, or None for "no current version") is not the current version.
     """
     at = to_timestamp(now)
-    async with connection.execute(
+    versions = await connection.fetch_one(
         "SELECT max(version), max(CASE WHEN retired_at IS NULL THEN version END) FROM server_quizzes "
         "WHERE guild_id = ? AND quiz_id = ?",
         (guild_id, quiz.id),
-    ) as cursor:
-        latest, current = await cursor.fetchone() or (None, None)
+    )
+    latest, current = (None, None) if versions is None else (versions[0], versions[1])
     if current is not None and not replace:
         raise QuizExistsError(quiz.id)
     if based_on != ANY_VERSION and current != based_on:

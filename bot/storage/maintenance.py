@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.shards import SHARD_STATE_PREFIX, ShardState
-from bot.storage.database import (
+from bot.storage.database import DatabaseSetupError
+from bot.storage.sqlite import (
     BUSY_TIMEOUT_MS,
     QUIZBOT_TABLES,
-    DatabaseSetupError,
     check_folder,
     check_quizbot_tables,
     copy_database,

@@ -277,15 +277,13 @@ class PrivacyStore:
     async def set_hidden(self, guild_id: int, user_id: int, hidden: bool, *, now: datetime) -> None:
         """Hide or show a member; showing removes their row (it holds nothing else)."""
         if hidden:
-            await self._db.connection.execute(
+            await self._db.execute(
                 "INSERT INTO member_privacy (guild_id, user_id, hidden, updated_at) VALUES (?, ?, 1, ?) "
                 "ON CONFLICT (guild_id, user_id) DO UPDATE SET hidden = 1, updated_at = excluded.updated_at",
                 (guild_id, user_id, to_timestamp(now)),
             )
         else:
-            await self._db.connection.execute(
-                "DELETE FROM member_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
+            await self._db.execute("DELETE FROM member_privacy WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
 
     async def member_data(self, user_id: int, guild_id: int | None) -> dict[str, list[dict[str, Any]]]:
         """Every row about the member (in one server, or every server), by table, read in one snapshot."""
@@ -293,9 +291,7 @@ class PrivacyStore:
         data: dict[str, list[dict[str, Any]]] = {}
         async with self._db.transaction() as connection:
             for table in MEMBER_TABLES:
-                async with connection.execute(table.select(), params) as cursor:
-                    names = [column[0] for column in cursor.description]
-                    data[table.key] = [dict(zip(names, row, strict=True)) for row in await cursor.fetchall()]
+                data[table.key] = [dict(row) for row in await connection.fetch_all(table.select(), params)]
         return data
 
     async def answer_count(self, user_id: int, guild_id: int) -> int:
@@ -314,16 +310,16 @@ class PrivacyStore:
         deleted: dict[str, int] = {}
         try:
             async with self._db.transaction() as connection:
-                async with connection.execute(
+                rows = await connection.fetch_all(
                     f"SELECT DISTINCT guild_id FROM board_totals AS a WHERE {_MEMBER} "
                     f"UNION SELECT DISTINCT guild_id FROM answers AS a WHERE {_MEMBER} ORDER BY 1",
                     params,
-                ) as cursor:
-                    servers = tuple(int(row[0]) for row in await cursor.fetchall())
+                )
+                servers = tuple(int(row[0]) for row in rows)
                 for table in MEMBER_TABLES:
                     if table.forget is Forget.DELETE:
-                        cursor = await connection.execute(f"DELETE FROM {table.table} WHERE {table.where()}", params)
-                        deleted[table.table] = max(cursor.rowcount, 0)
+                        changed = await connection.execute(f"DELETE FROM {table.table} WHERE {table.where()}", params)
+                        deleted[table.table] = changed
                 # The answers' delete trigger only subtracts; recomputing leaves exactly what a full rebuild
                 # from the answers would hold (no zero rows, no float drift).
                 for summary in SUMMARY_TABLES:
@@ -334,6 +330,6 @@ class PrivacyStore:
             if "locked" not in str(error) and "busy" not in str(error):
                 raise
             raise StorageError(
-                f"the database {self._db.path} stayed busy for too long ({error}): try again in a moment."
+                f"the database {self._db.where} stayed busy for too long ({error}): try again in a moment."
             ) from None
         return ForgetResult(deleted, servers)

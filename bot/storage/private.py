@@ -8,7 +8,6 @@ member on.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ from bot.domain.errors import QuizbotError
 from bot.domain.private import Progress, Score
 from bot.domain.quiz import ChoiceOrder, Quiz
 from bot.domain.runs import AnswerOutcome, Run, RunKind, ScoringMode
-from bot.storage.database import Database, from_timestamp, instant, to_timestamp
+from bot.storage.database import ConstraintError, Database, Row, from_timestamp, instant, to_timestamp
 from bot.storage.runs import RUN_COLUMNS, insert_run, read_active_run, read_run, run_from_row
 
 
@@ -125,7 +124,7 @@ class PrivateStore:
                         "VALUES (?, ?, ?, 0, ?, ?)",
                         (run_id, started_by, guild_id, to_timestamp(now), _deadline(now, timer_seconds)),
                     )
-        except sqlite3.IntegrityError:
+        except ConstraintError:
             if kind is RunKind.PRACTICE:
                 existing = await self.open_practice(guild_id, started_by, quiz.id)
                 if existing is not None:
@@ -165,7 +164,7 @@ class PrivateStore:
 
     async def join(self, run_id: int, user_id: int, *, now: datetime) -> Progress | None:
         """The member's progress in an open window, starting them on question 1 the first time; None if closed."""
-        await self._db.connection.execute(
+        await self._db.execute(
             "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at) "
             "SELECT id, ?, guild_id, 0, ? FROM runs "
             "WHERE id = ? AND kind = 'window' AND status IN ('lobby', 'running') "
@@ -194,7 +193,7 @@ class PrivateStore:
         params = {"run": run_id, "idx": index, "user": user_id, "name": user_name, "choice": choice}
         params["now"] = to_timestamp(now)
         async with self._db.transaction() as connection:
-            inserted = list(await connection.execute_fetchall(_RECORD, params))
+            inserted = await connection.fetch_all(_RECORD, params)
             if inserted and move_on:
                 await connection.execute(
                     "UPDATE private_progress SET idx = idx + 1, shown_at = ?, deadline = NULL "
@@ -220,19 +219,19 @@ class PrivateStore:
         False if they had moved on already (a second click on the same Next).
         """
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE private_progress SET idx = idx + 1, shown_at = ?, deadline = ? "
                 "WHERE run_id = ? AND user_id = ? AND idx = ?",
                 (to_timestamp(now), _deadline(now, timer_seconds), run_id, user_id, after),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
             finished = await connection.execute(
                 "UPDATE runs SET status = 'finished', finished_at = ?, current_index = ? "
                 "WHERE id = ? AND kind = 'practice' AND status IN ('lobby', 'running') AND question_count <= ?",
                 (to_timestamp(now), after, run_id, after + 1),
             )
-            if finished.rowcount == 1:
+            if finished == 1:
                 await connection.execute(
                     "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND state = 'open'",
                     (to_timestamp(now), run_id),
@@ -256,7 +255,7 @@ class PrivateStore:
         return Score(int(row[0]), int(row[1]), float(row[2]))
 
 
-def _progress(row: sqlite3.Row) -> Progress:
+def _progress(row: Row) -> Progress:
     return Progress(
         run_id=int(row[0]),
         user_id=int(row[1]),

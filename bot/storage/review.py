@@ -8,7 +8,6 @@ index: the member's cards by due time, the member's answers by correctness and t
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from bot.domain.review import (
     ReviewCard,
     ReviewCounts,
 )
-from bot.storage.database import Database, from_timestamp, instant, to_timestamp
+from bot.storage.database import ConstraintError, Database, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import load_question
 
 _CARD_COLUMNS = (
@@ -182,7 +181,7 @@ class ReviewStore:
         return MemberReview(every_answer=bool(row[0]), synced_until=from_timestamp(row[1]) if row[1] else None)
 
     async def set_every_answer(self, guild_id: int, user_id: int, on: bool) -> None:
-        await self._db.connection.execute(
+        await self._db.execute(
             "INSERT INTO review_members (guild_id, user_id, every_answer) VALUES (?, ?, ?) "
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET every_answer = excluded.every_answer",
             (guild_id, user_id, int(on)),
@@ -255,9 +254,10 @@ class ReviewStore:
                     await connection.executemany(_INSERT_CARD, new)
                     await connection.executemany(_NAME_CARD, new)
                 if rated:
-                    cursor = await connection.executemany(_UPDATE_CARD, rated)
-                    if cursor.rowcount != len(rated):
-                        raise CardChangedError()
+                    # One statement per card: each must change its row (the version it was read at).
+                    for card in rated:
+                        if await connection.execute(_UPDATE_CARD, card) != 1:
+                            raise CardChangedError()
                 if updates:
                     await connection.executemany(_INSERT_LOG, [{**member, **row} for row in _log_rows(updates)])
                 if synced_until is not None:
@@ -266,7 +266,7 @@ class ReviewStore:
                         "ON CONFLICT (guild_id, user_id) DO UPDATE SET synced_until = excluded.synced_until",
                         (guild_id, user_id, to_timestamp(synced_until)),
                     )
-        except sqlite3.IntegrityError:
+        except ConstraintError:
             raise CardChangedError() from None
 
     # --- reading cards ------------------------------------------------------------------------------

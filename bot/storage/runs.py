@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-
-import aiosqlite
 
 from bot.domain.errors import QuizbotError
 from bot.domain.quiz import ChoiceOrder, Quiz
@@ -25,7 +22,7 @@ from bot.domain.runs import (
 )
 from bot.domain.scoring import Score
 from bot.storage.answer_batch import AnswerBatcher, Click
-from bot.storage.database import Database, from_timestamp, instant, to_timestamp
+from bot.storage.database import ConstraintError, Database, Session, from_timestamp, instant, to_timestamp
 from bot.storage.quiz_snapshot import dump_snapshot, load_snapshot
 
 
@@ -109,7 +106,7 @@ def _question_from_row(row: Any) -> RunQuestion:
 
 
 async def insert_run(
-    connection: aiosqlite.Connection,
+    connection: Session,
     *,
     guild_id: int,
     channel_id: int,
@@ -127,10 +124,10 @@ async def insert_run(
     `quiz` is the quiz as this run shows it; `choice_orders` (from `shuffle_for_run`) says where each
     shuffled question's choices came from in the file.
     """
-    cursor = await connection.execute(
+    inserted = await connection.fetch_one(
         "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, series, started_by, "
         "created_at, status, seconds_per_question, scoring_mode, question_count, starts_at, "
-        "quiz_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?, ?, ?, ?)",
+        "quiz_snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             channel_id,
@@ -147,8 +144,8 @@ async def insert_run(
             dump_snapshot(quiz),
         ),
     )
-    run_id = cursor.lastrowid
-    assert run_id is not None
+    assert inserted is not None
+    run_id = int(inserted[0])
     orders = list(choice_orders) + [None] * (len(quiz.questions) - len(choice_orders))
     await connection.executemany(
         "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count, choice_order) "
@@ -207,7 +204,7 @@ class RunStore:
                     starts_at=starts_at,
                     choice_orders=choice_orders,
                 )
-        except sqlite3.IntegrityError:
+        except ConstraintError:
             existing = await self.active_live_run(channel_id)
             if existing is None:
                 raise
@@ -237,15 +234,15 @@ class RunStore:
 
     async def set_results_parts(self, run_id: int, parts: int, *, done: bool) -> None:
         """Record how many results messages are posted (before the next one is sent)."""
-        await self._db.connection.execute(
+        await self._db.execute(
             "UPDATE runs SET results_parts = ?, results_done = ? WHERE id = ?", (parts, int(done), run_id)
         )
 
     async def set_intro_message(self, run_id: int, message_id: int) -> None:
-        await self._db.connection.execute("UPDATE runs SET intro_message_id = ? WHERE id = ?", (message_id, run_id))
+        await self._db.execute("UPDATE runs SET intro_message_id = ? WHERE id = ?", (message_id, run_id))
 
     async def set_starts_at(self, run_id: int, starts_at: datetime) -> None:
-        await self._db.connection.execute(
+        await self._db.execute(
             "UPDATE runs SET starts_at = ? WHERE id = ? AND status = 'lobby'",
             (to_timestamp(starts_at), run_id),
         )
@@ -253,12 +250,12 @@ class RunStore:
     async def open_question(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
         """Open a pending question and make it the run's current one; False if it was not pending."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE run_questions SET state = 'open', opened_at = ?, deadline = ? "
                 "WHERE run_id = ? AND idx = ? AND state = 'pending'",
                 (to_timestamp(now), to_timestamp(deadline), run_id, index),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
             await connection.execute(
                 "UPDATE runs SET status = 'running', current_index = ? WHERE id = ? AND status IN ('lobby', 'running')",
@@ -268,31 +265,29 @@ class RunStore:
 
     async def restart_question_clock(self, run_id: int, index: int, *, now: datetime, deadline: datetime) -> bool:
         """Give an open question that is not posted yet its time from `now`; False if it is posted or not open."""
-        cursor = await self._db.connection.execute(
+        changed = await self._db.execute(
             "UPDATE run_questions SET opened_at = ?, deadline = ? "
             "WHERE run_id = ? AND idx = ? AND state = 'open' AND message_id IS NULL",
             (to_timestamp(now), to_timestamp(deadline), run_id, index),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def set_question_message(self, run_id: int, index: int, message_id: int) -> None:
-        await self._db.connection.execute(
+        await self._db.execute(
             "UPDATE run_questions SET message_id = ? WHERE run_id = ? AND idx = ?",
             (message_id, run_id, index),
         )
 
     async def close_question(self, run_id: int, index: int, *, now: datetime) -> bool:
         """Close an open question (no answer is accepted after this commits); False if it was not open."""
-        cursor = await self._db.connection.execute(
+        changed = await self._db.execute(
             "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND idx = ? AND state = 'open'",
             (to_timestamp(now), run_id, index),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def mark_revealed(self, run_id: int, index: int) -> None:
-        await self._db.connection.execute(
-            "UPDATE run_questions SET revealed = 1 WHERE run_id = ? AND idx = ?", (run_id, index)
-        )
+        await self._db.execute("UPDATE run_questions SET revealed = 1 WHERE run_id = ? AND idx = ?", (run_id, index))
 
     async def get_question(self, run_id: int, index: int) -> RunQuestion | None:
         row = await self._db.fetch_one(
@@ -396,11 +391,11 @@ class RunStore:
     async def finish_run(self, run_id: int, *, status: RunStatus, now: datetime) -> bool:
         """End an active run and close whatever question is still open; False if it had ended already."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status IN ('lobby', 'running')",
                 (status.value, to_timestamp(now), run_id),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
             await connection.execute(
                 "UPDATE run_questions SET state = 'closed', closed_at = ? WHERE run_id = ? AND state = 'open'",

@@ -17,10 +17,9 @@ class SettingsStore:
         self._db = database
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {', '.join(_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return GuildSettings(guild_id=guild_id)
         values: dict[str, Any] = dict(zip(_COLUMNS, row, strict=True))
@@ -34,7 +33,7 @@ class SettingsStore:
         values = [getattr(updated, name) for name in _COLUMNS]
         placeholders = ", ".join("?" for _ in _COLUMNS)
         assignments = ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[1:])
-        await self._db.connection.execute(
+        await self._db.execute(
             f"INSERT INTO guild_settings ({', '.join(_COLUMNS)}) VALUES ({placeholders}) "
             f"ON CONFLICT (guild_id) DO UPDATE SET {assignments}",
             [v.value if isinstance(v, ScoringMode) else v for v in values],
@@ -42,12 +41,11 @@ class SettingsStore:
         return updated
 
     async def get_meta(self, key: str) -> str | None:
-        async with self._db.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._db.connection.execute(
+        await self._db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )

@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.errors import QuizbotError
 from bot.domain.quiz import Quiz
 from bot.domain.suggestions import SuggestedQuestion, Suggestion, SuggestionStatus
-from bot.storage.database import Database, from_timestamp, instant, to_timestamp
+from bot.storage.database import Database, Row, Session, from_timestamp, instant, to_timestamp
 from bot.storage.library import StoredQuiz, write_version
 
 
@@ -26,7 +24,7 @@ _COLUMNS = (
 )
 
 
-def _suggestion(row: aiosqlite.Row) -> Suggestion:
+def _suggestion(row: Row) -> Suggestion:
     return Suggestion(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -68,9 +66,9 @@ class SuggestionStore:
         now: datetime,
     ) -> Suggestion:
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            inserted = await connection.fetch_one(
                 "INSERT INTO suggestions (guild_id, quiz_id, author_user_id, author_name, prompt, choices, answer, "
-                "explanation, created_at, review_channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "explanation, created_at, review_channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     guild_id,
                     quiz_id,
@@ -84,8 +82,8 @@ class SuggestionStore:
                     review_channel_id,
                 ),
             )
-            suggestion_id = cursor.lastrowid
-        assert suggestion_id is not None
+        assert inserted is not None
+        suggestion_id = int(inserted[0])
         return Suggestion(
             suggestion_id,
             guild_id,
@@ -141,7 +139,7 @@ class SuggestionStore:
     async def edit(self, suggestion_id: int, question: SuggestedQuestion, *, edited_by: int, now: datetime) -> None:
         """Replace a pending suggestion's question (AlreadyDecidedError once it is decided)."""
         async with self._db.transaction() as connection:
-            cursor = await connection.execute(
+            changed = await connection.execute(
                 "UPDATE suggestions SET prompt = ?, choices = ?, answer = ?, explanation = ?, edited_by = ?, "
                 "edited_at = ? WHERE id = ? AND status = 'pending'",
                 (
@@ -154,7 +152,7 @@ class SuggestionStore:
                     suggestion_id,
                 ),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 raise AlreadyDecidedError(str(suggestion_id))
 
     async def reject(self, suggestion_id: int, *, decided_by: int, now: datetime) -> None:
@@ -193,11 +191,11 @@ class SuggestionStore:
 
 
 async def _decide(
-    connection: aiosqlite.Connection, suggestion_id: int, status: SuggestionStatus, decided_by: int, now: datetime
+    connection: Session, suggestion_id: int, status: SuggestionStatus, decided_by: int, now: datetime
 ) -> None:
-    cursor = await connection.execute(
+    changed = await connection.execute(
         "UPDATE suggestions SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
         (status.value, decided_by, to_timestamp(now), suggestion_id),
     )
-    if cursor.rowcount != 1:
+    if changed != 1:
         raise AlreadyDecidedError(str(suggestion_id))

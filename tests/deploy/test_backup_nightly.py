@@ -152,7 +152,7 @@ def test_a_real_backup_with_the_quizbot_beside_the_script_and_cron_s_path(tmp_pa
 
     async def create() -> None:
         storage = await open_storage(db)
-        await storage.database.connection.execute("INSERT INTO meta (key, value) VALUES ('nightly', 'yes')")
+        await storage.database.execute("INSERT INTO meta (key, value) VALUES ('nightly', 'yes')")
         await storage.close()
 
     asyncio.run(create())

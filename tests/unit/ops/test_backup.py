@@ -58,7 +58,7 @@ def _integrity(path: Path) -> str:
 async def test_backup_during_writes_is_intact_and_has_every_answer_committed_before_it(
     storage: Storage, tmp_path: Path
 ) -> None:
-    await storage.database.connection.execute(
+    await storage.database.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
         "INSERT INTO meta (key, value) SELECT 'padding-' || i, hex(randomblob(1500)) FROM n",
         (PADDING_ROWS,),

@@ -13,7 +13,7 @@ import pytest
 
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import AnswerOutcome, RunKind
-from bot.storage import Storage
+from bot.storage import ConstraintError, Storage
 from bot.storage.answer_batch import MAX_BATCH
 from tests.helpers import open_first_question
 
@@ -135,7 +135,7 @@ async def test_more_clicks_than_one_batch_holds_are_all_recorded(storage: Storag
 async def test_a_click_that_cannot_be_stored_fails_alone(storage: Storage) -> None:
     """One bad row makes the batch's statement fail; the others are then written one by one."""
     run_id = await _open_run(storage)
-    await storage.database.connection.execute(
+    await storage.database.execute(
         "CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON answers WHEN NEW.user_name = 'boom' "
         "BEGIN SELECT RAISE(ABORT, 'refused on purpose'); END"
     )
@@ -147,6 +147,6 @@ async def test_a_click_that_cannot_be_stored_fails_alone(storage: Storage) -> No
         ),
         return_exceptions=True,
     )
-    assert isinstance(outcomes[2], sqlite3.IntegrityError)
+    assert isinstance(outcomes[2], ConstraintError)
     assert [o.outcome for i, o in enumerate(outcomes) if i != 2] == [AnswerOutcome.RECORDED] * 3
     assert sorted(a.user_name for a in await storage.runs.answers(run_id)) == ["a", "b", "c"]

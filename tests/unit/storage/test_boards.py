@@ -338,7 +338,7 @@ async def test_shuffled_runs_report_export_and_rescore_in_the_file_letters(stora
 async def test_summaries_equal_a_fresh_count_after_deleting_a_run(storage: Storage) -> None:
     keep = await seed_run(storage, [(0, 1, "ann", 0, 1.0)])
     drop = await seed_run(storage, [(0, 1, "ann", 1, 1.0), (0, 2, "ben", 0, 2.0)])
-    await storage.database.connection.execute("DELETE FROM runs WHERE id = ?", (drop,))
+    await storage.database.execute("DELETE FROM runs WHERE id = ?", (drop,))
     page = await storage.boards.board(BoardTarget(Scope.ALL, GUILD), page=0, viewer_id=1)
     assert lines(page) == [(1, "ann", 1, 1.0)]
     assert await storage.boards.latest_run_id(GUILD) == keep

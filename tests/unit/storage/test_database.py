@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from bot.storage import Storage
+from bot.storage import ConstraintError, Storage
 
 
 async def test_a_transaction_of_one_returns_its_rows_committed(storage: Storage) -> None:
@@ -24,7 +24,7 @@ async def test_a_transaction_of_one_returns_its_rows_committed(storage: Storage)
 async def test_a_failing_transaction_of_one_keeps_nothing_and_leaves_no_transaction_open(storage: Storage) -> None:
     database = storage.database
     await database.transaction_of_one("INSERT INTO meta (key, value) VALUES ('taken', 'x') RETURNING key", {})
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         # The first row would go in; the second breaks the primary key, so the statement keeps neither.
         await database.transaction_of_one(
             "INSERT INTO meta (key, value) VALUES ('fresh', 'y'), ('taken', 'z') RETURNING key", {}

@@ -41,7 +41,7 @@ async def test_the_same_id_again_is_refused_without_replace(storage: Storage) ->
 async def test_the_database_allows_one_current_version_per_quiz(storage: Storage) -> None:
     await storage.library.save(10, QUIZ, "v1", uploaded_by=1, now=NOW, replace=False)
     with pytest.raises(Exception, match="UNIQUE"):
-        await storage.database.connection.execute(
+        await storage.database.execute(
             "INSERT INTO server_quizzes (guild_id, quiz_id, version, source, snapshot, uploaded_by, uploaded_at) "
             "VALUES (10, 'day49', 9, 'x', '{}', 1, 0)"
         )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage import StorageError, open_storage
-from bot.storage.database import _split_statements
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sqlite import _split_statements
 
 
 def _create_at_version(path: Path, version: int) -> None:

@@ -13,7 +13,6 @@ from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import ScoringMode
 from bot.domain.schedule import DailySchedule, parse_time_of_day
 from bot.storage import Storage, open_storage
-from bot.storage.database import _split_statements, copy_database
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.privacy import (
     MEMBER_COLUMN_NAMES,
@@ -22,6 +21,7 @@ from bot.storage.privacy import (
     SUMMARY_TABLES,
     Forget,
 )
+from bot.storage.sqlite import _split_statements, copy_database
 from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
 
 from bot.domain.boards import BoardTarget, Scope, scope_window
 from bot.domain.runs import AnswerOutcome, RunKind, RunStatus
-from bot.storage import PracticeOpenError, Storage, WindowBusyError
+from bot.storage import ConstraintError, PracticeOpenError, Storage, WindowBusyError
 from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
@@ -223,19 +222,19 @@ async def test_window_answers_count_like_a_live_run_and_rescore_and_delete_keep_
     page = await storage.boards.board(BoardTarget(Scope.RUN, GUILD, run_id=window), page=0, viewer_id=ALICE)
     assert [(e.correct, e.answered) for e in page.entries] == [(2, 2)]
     # A key fix that makes choice 1 right for q1: the practice answer moves its own bucket only.
-    await storage.database.connection.execute("UPDATE answers SET correct = 1 WHERE idx = 0 AND choice = 1")
+    await storage.database.execute("UPDATE answers SET correct = 1 WHERE idx = 0 AND choice = 1")
     all_time = await storage.boards.board(BoardTarget(Scope.ALL, GUILD), page=0, viewer_id=ALICE)
     assert [(e.correct, e.answered) for e in all_time.entries] == [(2, 2)]
     stats = await storage.boards.member_stats(GUILD, ALICE)
     assert (stats.questions_answered, stats.correct, stats.practice_answered) == (3, 3, 1)
-    await storage.database.connection.execute("DELETE FROM runs WHERE kind = 'practice'")
+    await storage.database.execute("DELETE FROM runs WHERE kind = 'practice'")
     stats = await storage.boards.member_stats(GUILD, ALICE)
     assert (stats.questions_answered, stats.correct, stats.practice_answered) == (2, 2, 0)
 
 
 async def test_the_runs_table_still_refuses_unknown_kinds(storage: Storage) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        await storage.database.connection.execute(
+    with pytest.raises(ConstraintError, match="CHECK"):
+        await storage.database.execute(
             "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
             "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
             "VALUES (1, 2, 'other', 'q', 'Q', 1, 0, 'lobby', 30, 'accuracy', 1, '{}')"
@@ -273,11 +272,11 @@ async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_
     by_triggers = await summaries()
     params = {"user_id": ALICE, "guild_id": GUILD}
     for table in SUMMARY_TABLES:
-        await storage.database.connection.execute(
+        await storage.database.execute(
             f"DELETE FROM {table} WHERE user_id = :user_id AND guild_id = :guild_id", params
         )
     for statement in _REBUILD_SUMMARIES:
-        await storage.database.connection.execute(statement, params)
+        await storage.database.execute(statement, params)
     assert await summaries() == by_triggers
     data = await storage.privacy.member_data(ALICE, GUILD)
     assert [(row["question_number"], row["timer_ends"]) for row in data["private_progress"]] == [(4, None)]

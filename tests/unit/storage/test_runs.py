@@ -197,5 +197,5 @@ async def test_a_snapshot_from_before_the_additions_reads_with_defaults(storage:
         '"answer":0,"explanation":"","tags":[]}],"description":"","series":null,"day":null,'
         '"seconds_per_question":30,"tags":[]}'
     )
-    await storage.database.connection.execute("UPDATE runs SET quiz_snapshot = ? WHERE id = ?", (old, run_id))
+    await storage.database.execute("UPDATE runs SET quiz_snapshot = ? WHERE id = ?", (old, run_id))
     assert await storage.runs.run_quiz(run_id) == QUIZ

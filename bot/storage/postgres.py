@@ -1,0 +1,336 @@
+"""The PostgreSQL backend (asyncpg): a connection pool, migrations, and outages reported as such.
+
+Selected by a `postgresql://` URL in QUIZBOT_DB. The stores' SQL is shared with SQLite: `?` and `:name`
+placeholders become `$n` here, once per statement text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.storage.database import (
+    ConstraintError,
+    Database,
+    DatabaseSetupError,
+    Params,
+    Row,
+    Session,
+    StorageError,
+    StorageUnavailableError,
+)
+from bot.storage.pg_migrations import PG_MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+# A statement that runs longer than this is cancelled: a click must hear back within Discord's 3 s, and a
+# stuck query must not hold a pooled connection forever. Reports and migrations run far below it.
+STATEMENT_TIMEOUT_MS = 10_000
+# How long to wait for a free pooled connection or a new one before calling the database unavailable.
+ACQUIRE_TIMEOUT_S = 5.0
+# One process's connections: the click path needs one at a time (the group commit), the rest serve
+# commands and timers. Several processes share one server, whose default max_connections is 100.
+POOL_MIN_SIZE = 2
+POOL_MAX_SIZE = 10
+
+# Advisory lock keys (any 64-bit numbers, fixed for quizbot): migrations run one process at a time, and a
+# transaction takes the write lock as SQLite's BEGIN IMMEDIATE does, so multi-statement transactions
+# see the same one-writer-at-a-time world on both backends. The click path's single statements do not
+# take it: each is atomic on its own.
+MIGRATION_LOCK = 0x7175697A626F7401
+WRITE_LOCK = 0x7175697A626F7402
+
+# Tables every quizbot database has had since schema version 1; used to tell ours from another program's.
+QUIZBOT_TABLES = frozenset({"runs", "answers", "meta"})
+
+# Errors that mean "the server is not there right now" rather than "this statement is wrong": the
+# network or server went away (class 08), the server is shutting down or starting (class 57, which also
+# holds the statement timeout's cancel), or no connection was free in time.
+_OUTAGE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+# Wrong settings rather than a passing outage: a bad password, no such role or database.
+_SETUP: tuple[type[BaseException], ...] = (
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidCatalogNameError,
+)
+
+# A connection as the pool lends it (asyncpg's proxy), or a plain one.
+_Connection: TypeAlias = "asyncpg.Connection[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
+
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|--[^\n]*|::|\?|:([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@lru_cache(maxsize=2048)
+def postgres_statement(sql: str) -> tuple[str, tuple[str, ...] | None]:
+    """`sql` with `$n` placeholders, and the parameter names in order when it used `:name` ones."""
+    names: list[str] = []
+    positional = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal positional
+        text = match.group(0)
+        if text == "?":
+            positional += 1
+            return f"${positional}"
+        name = match.group(1)
+        if name is None:
+            return text  # a literal, a comment or a cast
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    converted = _PLACEHOLDER.sub(number, sql)
+    if names and positional:
+        raise ValueError(f"statement mixes ? and :name placeholders: {sql[:80]}")
+    return converted, (tuple(names) if names else None)
+
+
+def _arguments(names: tuple[str, ...] | None, params: Params) -> tuple[Any, ...]:
+    if names is None:
+        return tuple(params)
+    if not isinstance(params, Mapping):
+        raise TypeError("a statement with :name placeholders takes a mapping")
+    return tuple(params[name] for name in names)
+
+
+def _prepare(sql: str, params: Params) -> tuple[str, tuple[Any, ...]]:
+    text, names = postgres_statement(sql)
+    return text, _arguments(names, params)
+
+
+def _changed(status: str) -> int:
+    """Rows changed, from a command status such as 'UPDATE 3' or 'INSERT 0 1'."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+class _Guarded:
+    """Turns asyncpg's errors into ours: a broken constraint, or an outage that the caller can retry."""
+
+    where: str
+
+    @asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise ConstraintError(str(error)) from error
+        except _OUTAGE as error:
+            # Members may read this (a command's reply): no host or user, only what happened.
+            raise StorageUnavailableError(
+                f"the bot's database is unavailable right now ({type(error).__name__}); "
+                "nothing was saved: try again in a moment."
+            ) from error
+
+
+class _ConnectionStatements(_Guarded, Session):
+    """Statements on one pooled connection: a transaction's."""
+
+    def __init__(self, connection: _Connection, where: str) -> None:
+        self._connection = connection
+        self.where = where
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return _changed(await self._connection.execute(text, *args))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        text, names = postgres_statement(sql)
+        async with self._guard():
+            await self._connection.executemany(text, [_arguments(names, row) for row in rows])
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return await self._connection.fetchrow(text, *args)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return list(await self._connection.fetch(text, *args))
+
+
+class PostgresDatabase(_Guarded, Database):
+    """A pool of connections to one PostgreSQL database; any statement may run on any of them.
+
+    asyncpg replaces a pooled connection that broke (the server restarted) when it is next acquired, so
+    the bot reconnects by itself; until the server is back every statement raises StorageUnavailableError.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool[Any], url: str) -> None:
+        self._pool = pool
+        self.url = url
+        self.where = redacted(url)
+
+    @classmethod
+    async def open(cls, url: str, *, read_only: bool = False) -> PostgresDatabase:
+        """Connect and migrate to the current schema (read-only: refuse an old or foreign database instead)."""
+        where = redacted(url)
+        settings = {
+            "application_name": "quizbot",
+            "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+            # An acknowledged answer must survive a server crash: COMMIT returns once the WAL is on disk.
+            "synchronous_commit": "on",
+            "TimeZone": "UTC",
+        }
+        if read_only:
+            settings["default_transaction_read_only"] = "on"
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=POOL_MIN_SIZE,
+                max_size=POOL_MAX_SIZE,
+                timeout=ACQUIRE_TIMEOUT_S,
+                server_settings=settings,
+            )
+        except _SETUP as error:
+            raise DatabaseSetupError(f"cannot use PostgreSQL database {where}: {error}. Check QUIZBOT_DB.") from None
+        except ValueError as error:  # asyncpg's word for a URL it cannot read
+            raise DatabaseSetupError(f"QUIZBOT_DB {where} is not a PostgreSQL URL asyncpg can use: {error}") from None
+        except _OUTAGE as error:
+            raise StorageUnavailableError(
+                f"cannot reach PostgreSQL at {where} ({type(error).__name__}: {error}): "
+                "check that the server is running and QUIZBOT_DB names it, then try again."
+            ) from None
+        database = cls(pool, url)
+        try:
+            if read_only:
+                await database._check_current()
+            else:
+                await database._migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return database
+
+    # --- schema ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _version_on(connection: _Connection) -> int:
+        if await connection.fetchval("SELECT to_regclass('meta')") is None:
+            return 0
+        value = await connection.fetchval("SELECT value FROM meta WHERE key = 'schema_version'")
+        return 0 if value is None else int(value)
+
+    async def _check_identity(self, connection: _Connection, version: int) -> None:
+        """Refuse another program's database: ours is either empty or has quizbot's tables."""
+        tables = {
+            str(row[0])
+            for row in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        }
+        if (tables or version) and not tables >= QUIZBOT_TABLES:
+            listed = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "") if tables else "no tables"
+            raise DatabaseSetupError(
+                f"{self.where} is not a quizbot database (it has {listed}; schema version {version}): "
+                "check QUIZBOT_DB (or --db); quizbot never changes another program's database."
+            )
+
+    async def _check_current(self) -> None:
+        async with self._guard(), self._pool.acquire() as connection:
+            version = await self._version_on(connection)
+            await self._check_identity(connection, version)
+        if version != len(PG_MIGRATIONS):
+            raise StorageError(
+                f"database {self.where} has schema version {version}, and this quizbot reads version "
+                f"{len(PG_MIGRATIONS)}: start the bot once to migrate it, or upgrade quizbot."
+            )
+
+    async def _migrate(self) -> None:
+        async with self._guard(), self._pool.acquire() as connection, connection.transaction():
+            # Two processes starting together: the second waits here and finds the work done.
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            current = await self._version_on(connection)
+            await self._check_identity(connection, current)
+            if current > len(PG_MIGRATIONS):
+                raise StorageError(
+                    f"database {self.where} has schema version {current}, newer than this quizbot knows "
+                    f"({len(PG_MIGRATIONS)}): upgrade quizbot."
+                )
+            for version in range(current + 1, len(PG_MIGRATIONS) + 1):
+                await connection.execute(PG_MIGRATIONS[version - 1])
+                await connection.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    str(version),
+                )
+                log.info("database %s migrated to schema version %d", self.where, version)
+
+    async def schema_version(self) -> int:
+        async with self._guard(), self._pool.acquire() as connection:
+            return await self._version_on(connection)
+
+    # --- statements -----------------------------------------------------------------------------------
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return _changed(await self._pool.execute(text, *args))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        text, names = postgres_statement(sql)
+        async with self._guard():
+            await self._pool.executemany(text, [_arguments(names, row) for row in rows])
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return await self._pool.fetchrow(text, *args)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            return list(await self._pool.fetch(text, *args))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        async with self._guard(), self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            yield _ConnectionStatements(connection, self.where)
+
+    async def transaction_of_one(self, sql: str, params: Params) -> list[Row]:
+        # One statement outside BEGIN is a transaction of its own: when this returns, it has committed
+        # (and with synchronous_commit on, reached the disk) in a single round trip.
+        return await self.fetch_all(sql, params)
+
+    async def batches(self, sql: str, params: Params, size: int) -> AsyncIterator[list[Row]]:
+        text, args = _prepare(sql, params)
+        async with self._guard(), self._pool.acquire() as connection, connection.transaction(readonly=True):
+            cursor = await connection.cursor(text, *args)
+            while rows := await cursor.fetch(size):
+                yield list(rows)
+
+    async def close(self) -> None:
+        # Gracefully, but not forever: a connection stuck on a dead server is cut.
+        try:
+            await asyncio.wait_for(self._pool.close(), timeout=ACQUIRE_TIMEOUT_S)
+        except TimeoutError:
+            self._pool.terminate()
