@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -55,15 +55,54 @@ def no_database_left_open() -> Iterator[None]:
         pytest.fail(f"{len(leaked)} database connection(s) left open: close the bot or storage this test opened")
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+async def _migrate(url: str) -> None:
+    store = await open_storage(url)
+    await store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """Where a fresh, migrated database is, once per backend: a SQLite path, or a PostgreSQL URL.
+
+    The PostgreSQL one is a copy of a template migrated once per session (a copy costs milliseconds,
+    migrating each one far more). Sync on purpose: the session's server fixtures run their own loop.
+    """
+    if request.param == "sqlite":
+        yield tmp_path / "quizbot.db"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_database_factory")
+
+    async def fresh() -> str:
+        await databases.template("migrated", _migrate)
+        return await databases.create(template="migrated")
+
+    url = _run_outside_the_tests_loops(fresh())
+    yield url
+    _run_outside_the_tests_loops(databases.drop(url))
+
+
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    """A fresh, migrated database file for storage-level tests, closed afterwards."""
+async def storage(database_target: str | Path) -> AsyncIterator[Storage]:
+    """A fresh, migrated database for storage-level tests, closed afterwards: every test that takes it
+    runs on SQLite and on PostgreSQL."""
+    store = await open_storage(database_target)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def sqlite_storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """SQLite only, for tests of what only SQLite has (its file, its PRAGMAs, its thread)."""
     store = await open_storage(tmp_path / "quizbot.db")
     yield store
     await store.close()
 
 
 TEST_POSTGRES = "QUIZBOT_TEST_POSTGRES"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -115,11 +154,11 @@ def _fail_unless_it_answers(url: str) -> None:
     pytest.fail(f"{TEST_POSTGRES} ({where}) does not answer: {reason}", pytrace=False)
 
 
-def _run_outside_the_tests_loops(work: Coroutine[Any, Any, None]) -> None:
+def _run_outside_the_tests_loops(work: Coroutine[Any, Any, T]) -> T:
     # A private loop, never installed as the current one: pytest-asyncio owns that one for each test.
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(work)
+        return loop.run_until_complete(work)
     finally:
         loop.close()
 

@@ -137,7 +137,7 @@ async def test_a_commit_that_fails_is_never_confirmed_even_when_the_reply_is_ret
     click = await testbed.click(q1, right(quiz, 0), user=alice, timeout=WAIT_FOR_DISCORD_PY_RETRY)
     assert await retried(testbed, click) == [503, 400]
 
-    assert click.ephemeral and click.message.content.startswith("Your answer could not be recorded")
+    assert click.ephemeral and click.message.content.startswith("Your answer was not recorded")
     assert not [m for m in testbed.ephemerals(alice) if "Locked in" in m.content]
     assert await stored_choice(bot.storage, 1, 0, alice.id) is None
     (failure,) = [r for r in caplog.records if r.exc_info]
