@@ -44,7 +44,9 @@ stable_after=${QUIZBOT_RESTART_STABLE_AFTER:-600}
 state_file=${QUIZBOT_RESTART_STATE:-/data/.restart-backoff}
 pid_file=${QUIZBOT_PID_FILE:-/tmp/quizbot.pid}
 refused_file=${QUIZBOT_REFUSED_FILE:-/tmp/quizbot.config-refused}
-recreate="docker compose -f deploy/compose.yaml up -d --force-recreate"
+# The command that applies a fixed .env, named when the configuration is refused. compose.postgres.yaml
+# names itself, so that hint never starts compose.yaml's SQLite bot on the same token.
+recreate=${QUIZBOT_RECREATE:-docker compose -f deploy/compose.yaml up -d --force-recreate}
 
 if [ -e "$refused_file" ]; then
     echo "quizbot-supervise: this container's configuration was refused before ($(cat "$refused_file" 2>/dev/null));" \

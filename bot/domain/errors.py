@@ -20,6 +20,13 @@ class NotFoundError(QuizbotError):
     """What the member asked about does not exist here; the message says how to find what does."""
 
 
+class UnavailableError(QuizbotError):
+    """Something the bot depends on (its database server) cannot be reached right now; nothing was changed.
+
+    Retrying later may work, so members are told to try again and supervisors restart the bot.
+    """
+
+
 class ConfigError(QuizbotError):
     """Something the admin must change before trying again: a setting, a path or an argument.
 

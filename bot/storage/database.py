@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.domain.errors import ConfigError, QuizbotError
+from bot.domain.errors import ConfigError, QuizbotError, UnavailableError
 
 Dialect = Literal["sqlite", "postgresql"]
 # A row reads by position and by column name on both backends (sqlite3.Row, asyncpg.Record).
@@ -29,7 +29,7 @@ class DatabaseSetupError(StorageError, ConfigError):
     """QUIZBOT_DB (or --db) points at the wrong place: no folder, not a database, another program's file."""
 
 
-class StorageUnavailableError(StorageError):
+class StorageUnavailableError(StorageError, UnavailableError):
     """The database server cannot be reached right now; nothing was written. Retrying later may work."""
 
 

@@ -165,8 +165,9 @@ class _Guarded:
         except asyncpg.IntegrityConstraintViolationError as error:
             raise ConstraintError(str(error)) from error
         except _OUTAGE as error:
+            # Members may read this (a command's reply): no host or user, only what happened.
             raise StorageUnavailableError(
-                f"the database {self.where} is unavailable ({type(error).__name__}: {error}); "
+                f"the bot's database is unavailable right now ({type(error).__name__}); "
                 "nothing was saved: try again in a moment."
             ) from error
 

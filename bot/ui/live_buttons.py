@@ -20,6 +20,7 @@ from typing import Any
 
 import discord
 
+from bot.domain.errors import UnavailableError
 from bot.domain.quiz import letter_of
 from bot.domain.runs import AnswerOutcome
 from bot.live.answers import NO_LONGER_ACTIVE, AnswerReply, submit_answer
@@ -56,7 +57,7 @@ COMMIT_GRACE_SECONDS = 0.25
 LAST_DEFER_AGE_SECONDS = 2.75
 LATE_ACK_LOG_SECONDS = 1.0
 ALREADY_ACKNOWLEDGED = 40060  # a second response to one interaction: after a lost answer, the first arrived
-RECORDING_FAILED = "Your answer could not be recorded because of an error on our side. Please click again."
+RECORDING_FAILED = "Your answer was not recorded because of a problem on our side. Please click again in a moment."
 
 
 def _age(interaction: discord.Interaction[Any]) -> float:
@@ -210,6 +211,10 @@ class AnswerClick:
         """What to tell the member once the commit ended; a failed commit says the click did not count."""
         try:
             return await work
+        except UnavailableError as error:
+            # An outage (the database server restarting): one line per click, no traceback to wade through.
+            log.warning("answer not recorded: run=%d question=%d: %s", self.run_id, self.index, error)
+            return AnswerReply(AnswerOutcome.UNKNOWN, RECORDING_FAILED)
         except Exception:
             # Never leave the member with "This interaction failed": say the click did not count.
             log.exception("recording an answer failed: run=%d question=%d", self.run_id, self.index)

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from bot.cli import build_parser
+from bot.settings import shard_settings
 from tests.helpers import DEPLOY, REPO_ROOT
 
 INSTALL_DIR = "/opt/quizbot"
@@ -37,12 +39,19 @@ def _systemd_version() -> int:
 
 def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     assert shutil.which("systemd-analyze"), "it comes with Debian's systemd package: apt-get install systemd"
-    assert {unit.name for unit in UNITS} == {"quizbot.service", "quizbot-backup.service", "quizbot-backup.timer"}
+    assert {unit.name for unit in UNITS} == {
+        "quizbot.service",
+        "quizbot@.service",
+        "quizbot-backup.service",
+        "quizbot-backup.timer",
+    }
     for unit in UNITS:
         (tmp_path / unit.name).write_text(unit.read_text().replace(INSTALL_DIR, str(REPO_ROOT)))
+    # The template alone is checked with a made-up instance; this one is named the way the docs start it.
+    instance = tmp_path / "quizbot@0-1.service"
 
     result = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", *sorted(str(path) for path in tmp_path.iterdir())],
+        ["systemd-analyze", "verify", "--man=no", *sorted(str(path) for path in tmp_path.iterdir()), str(instance)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -57,7 +66,8 @@ def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 def test_documentation_points_at_the_installed_docs_not_a_placeholder() -> None:
     for unit in UNITS:
         (url,) = _settings(unit)["Documentation"]
-        assert url == f"file://{INSTALL_DIR}/docs/operations.md", unit.name
+        expected = "scaling.md" if unit.name == "quizbot@.service" else "operations.md"
+        assert url == f"file://{INSTALL_DIR}/docs/{expected}", unit.name
         assert (REPO_ROOT / url.removeprefix(f"file://{INSTALL_DIR}/")).is_file()
 
 
@@ -82,3 +92,62 @@ def test_the_backup_service_runs_the_nightly_script_as_the_bot_user_with_the_bot
     assert timer.get("Unit", ["quizbot-backup.service"]) == ["quizbot-backup.service"]
     assert timer["OnCalendar"] and timer["Persistent"] == ["true"]
     assert timer["WantedBy"] == ["timers.target"]
+
+
+def _section(unit: Path, name: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    current = ""
+    for line in unit.read_text().splitlines():
+        if line.startswith("["):
+            current = line.strip("[]")
+        elif current == name and "=" in line and not line.startswith(("#", ";")):
+            key, value = line.split("=", 1)
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_shard_template_runs_its_instance_name_as_the_shard_range_with_the_shared_env_file() -> None:
+    template = _settings(DEPLOY / "quizbot@.service")
+    single = _settings(DEPLOY / "quizbot.service")
+
+    (command,) = template["ExecStart"]
+    assert command.split() == [*single["ExecStart"][0].split(), "--shards", "%i"]
+    # %I would unescape the "-" of a range: `systemd-escape --unescape 0-3` prints 0/3.
+    assert not any("%I" in value for values in template.values() for value in values)
+    assert template["EnvironmentFile"] == single["EnvironmentFile"] == ["/etc/quizbot/quizbot.env"]
+
+    # `--shards %i` reaches the same code as a hand-typed flag; the count comes from the env file.
+    instance = command.replace("%i", "2-3").split()
+    args = build_parser().parse_args(instance[1:])
+    assert args.command == "run" and args.shard_count is None
+    held = shard_settings(args.shards, "4", via="flags")
+    assert held is not None and held.ids == (2, 3) and held.count == 4
+
+
+def test_the_shard_template_keeps_the_single_units_hardening_and_restart_policy_and_waits_for_postgresql() -> None:
+    for section, differs in (("Unit", {"Description", "Documentation", "After", "Wants"}), ("Service", {"ExecStart"})):
+        template = _section(DEPLOY / "quizbot@.service", section)
+        single = _section(DEPLOY / "quizbot.service", section)
+        assert single.keys() - template.keys() == set(), section
+        assert {key: value for key, value in template.items() if key in single and key not in differs} == {
+            key: value for key, value in single.items() if key not in differs
+        }, section
+    unit = _settings(DEPLOY / "quizbot@.service")
+    assert unit["Restart"] == ["on-failure"] and unit["RestartPreventExitStatus"] == ["2"]
+    assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert "postgresql.service" in unit["After"][0].split() and "postgresql.service" in unit["Wants"][0].split()
+    assert unit["Conflicts"] == ["quizbot.service"], "the unsharded bot must not run beside the shard processes"
+    assert unit["WantedBy"] == _settings(DEPLOY / "quizbot.service")["WantedBy"]
+
+
+def test_the_documented_instances_cover_every_shard_of_the_documented_count_once() -> None:
+    scaling = (REPO_ROOT / "docs" / "scaling.md").read_text()
+    (enable,) = re.findall(r"systemctl enable --now ((?:quizbot@\S+ ?)+)", scaling)
+    ranges = [name.removeprefix("quizbot@").removesuffix(".service") for name in enable.split()]
+    (count,) = {int(value) for value in re.findall(r"^QUIZBOT_SHARD_COUNT=(\d+)$", scaling, re.MULTILINE)}
+
+    held = [shard_settings(shard_range, str(count), via="flags") for shard_range in ranges]
+    shards = sorted(shard for shard_set in held if shard_set is not None for shard in shard_set.ids)
+    assert len(ranges) >= 2 and shards == list(range(count))
+    # Unit names allow no comma: every instance is one id or one range, used as it is.
+    assert all(re.fullmatch(r"\d+(-\d+)?", shard_range) for shard_range in ranges)
