@@ -20,8 +20,18 @@ from tests.discord_testbed.plugin import (
     spec_summary,
     testbed,
 )
+from tests.pg_fixtures_local import fresh_postgres_url, postgres_server_url
 
-__all__ = ["bot_command", "bot_factory", "bot_process", "bot_settings", "running_bot", "testbed"]
+__all__ = [
+    "bot_command",
+    "bot_factory",
+    "bot_process",
+    "bot_settings",
+    "fresh_postgres_url",
+    "postgres_server_url",
+    "running_bot",
+    "testbed",
+]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import asyncpg
 from bot.domain.database_target import redacted
 from bot.domain.errors import ConfigError
 from bot.domain.shards import MAX_SHARD_COUNT, ShardSet
-from bot.storage.database import StorageError, StorageUnavailableError
+from bot.storage.database import StorageError
 from bot.storage.postgres import connect_alone, connection_errors
 
 log = logging.getLogger(__name__)
@@ -159,23 +159,29 @@ class ShardLocks:
     async def _watch(self, on_lost: Callable[[str], None], interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            if await self._alive():
-                continue
-            log.warning("lost the connection that holds the shard locks; taking them again")
             try:
-                await self._retake()
+                await self.check()
             except ShardsHeldError as error:
                 on_lost(str(error))
                 return
-            except StorageUnavailableError as error:
+            except StorageError as error:
                 log.warning("cannot take the shard locks again yet: %s", error)
+            except Exception:  # the watch must outlive any surprise, or the locks go unguarded
+                log.exception("taking the shard locks again failed; trying again in %.0f s", interval)
+
+    async def check(self) -> None:
+        """Take the locks again if their connection was lost; ShardsHeldError if another process has one now."""
+        if await self._alive():
+            return
+        log.warning("lost the connection that holds the shard locks; taking them again")
+        await self._retake()
 
     async def _alive(self) -> bool:
         if self._connection.is_closed():
             return False
         try:
             await self._connection.fetchval("SELECT 1", timeout=CHECK_INTERVAL_S)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except Exception:  # whatever broke it, a connection we cannot use no longer proves that we hold the locks
             return False
         return True
 

@@ -14,16 +14,12 @@ The database comes from QUIZBOT_TEST_POSTGRES (a server URL): a fresh one for th
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
 from bot.settings import Settings
@@ -86,28 +82,6 @@ def world(testbed: TestBed) -> list[Server]:
                 )
             )
     return servers
-
-
-# Until the suite's shared PostgreSQL fixtures land in tests/conftest.py.
-@pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
-    server = os.environ.get("QUIZBOT_TEST_POSTGRES")
-    if not server:
-        pytest.fail(
-            "QUIZBOT_TEST_POSTGRES is not set: point it at a PostgreSQL server (postgresql://user:pw@host:port/db)"
-        )
-    name = f"quizbot_shards_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlsplit(server)._replace(path=f"/{name}").geturl()
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture
