@@ -276,8 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get(TRACEBACK_VARIABLE):
             traceback.print_exc()
         else:
+            summary = " ".join(str(error).split())  # one line, even when a library's message has several
             print(
-                f"quizbot: unexpected error ({type(error).__name__}: {error}); this is a bug in quizbot: please "
+                f"quizbot: unexpected error ({type(error).__name__}: {summary}); this is a bug in quizbot: please "
                 f"report it with the output of the same command run with {TRACEBACK_VARIABLE}=1",
                 file=sys.stderr,
             )
