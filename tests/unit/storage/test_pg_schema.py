@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -23,8 +20,6 @@ import pytest
 from bot.storage import open_storage
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.pg_migrations import PG_MIGRATIONS
-
-POSTGRES_VARIABLE = "QUIZBOT_TEST_POSTGRES"
 
 # SQLite makes any `INTEGER PRIMARY KEY` the rowid, assigned when an insert leaves it out. Only the `id`
 # columns rely on that (identity columns in PostgreSQL); a guild's settings are keyed by its Discord id,
@@ -35,34 +30,9 @@ Description = dict[str, dict[str, Any]]
 
 
 @pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh, empty database on the server QUIZBOT_TEST_POSTGRES names, dropped after the test."""
-    admin_url = os.environ.get(POSTGRES_VARIABLE)
-    if not admin_url:
-        pytest.fail(
-            f"{POSTGRES_VARIABLE} is unset: set it to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/postgres",
-            pytrace=False,
-        )
-    name = f"quizbot_test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    finally:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
-@pytest.fixture
-async def postgres(postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
+async def postgres(fresh_postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection to a PostgreSQL database migrated through PG_MIGRATIONS, one transaction per script."""
-    connection = await asyncpg.connect(postgres_url)
+    connection = await asyncpg.connect(fresh_postgres_url)
     try:
         for script in PG_MIGRATIONS:
             async with connection.transaction():
