@@ -217,7 +217,7 @@ class QuizBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: persistent buttons registered here answer
         # clicks on old messages from the very first event.
-        self._storage = await open_storage(self.settings.db_path)
+        self._storage = await open_storage(self.settings.database)
         self._library = QuizLibrary(self._storage, self.clock, self.settings.quizzes_dir)
         await self._library.load()
         self._services = self._build_services(self._storage)

@@ -12,8 +12,9 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
+from bot.domain.database_target import redacted
 from bot.domain.errors import EXIT_FAILURE, ConfigError, QuizbotError, exit_code
-from bot.settings import Settings, load_settings, shard_settings
+from bot.settings import Settings, database_setting, load_settings, shard_settings
 
 # `sync --dev-guild` without an id: take it from QUIZBOT_DEV_GUILD, which must then be set. Not a string:
 # argparse would pass a string constant through `type=int`.
@@ -25,6 +26,25 @@ TRACEBACK_VARIABLE = "QUIZBOT_TRACEBACK"
 def _settings_or_exit() -> Settings:
     # A ConfigError reaches main(), which prints it as one line and exits 2.
     return load_settings()
+
+
+def _database(args: argparse.Namespace) -> Path | str:
+    """--db when given, else QUIZBOT_DB: a SQLite file or a PostgreSQL URL."""
+    if args.db is not None:
+        return database_setting(args.db, name="--db")
+    return _settings_or_exit().database
+
+
+def _refuse_server_backup(database: Path | str, command: str) -> Path:
+    """The SQLite file to back up or restore; a PostgreSQL URL is refused: that is the server's tools' job."""
+    if isinstance(database, Path):
+        return database
+    where = redacted(database)
+    raise ConfigError(
+        f"quizbot {command} copies SQLite files; {where} is PostgreSQL, whose backups are pg_dump's job: "
+        f"pg_dump -Fc -f quizbot.dump '{where}', and to restore (bots stopped) "
+        f"pg_restore --clean --if-exists -d '{where}' quizbot.dump."
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -72,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.ops.backup import backup_database
 
-    source = args.db or _settings_or_exit().db_path
+    source = _refuse_server_backup(_database(args), "backup")
     report = backup_database(source, args.output, overwrite=args.force)
     print(
         f"backed up {source} to {report.path} ({report.size_bytes / 1_048_576:.1f} MiB, schema version "
@@ -84,7 +104,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from bot.ops.backup import restore_database
 
-    target = args.db or _settings_or_exit().db_path
+    target = _refuse_server_backup(_database(args), "restore")
     report = restore_database(args.backup, target, create=args.create)
     # Absolute paths: the admin sees which file was written, whichever .env this shell read.
     if report.previous_moved_to is None:
@@ -108,21 +128,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.ops.export import run_export
 
-    db_path = args.db or _settings_or_exit().db_path
-    return run_export(db_path, args.guild, args.output, quiz_id=args.quiz, since=args.since)
+    return run_export(_database(args), args.guild, args.output, quiz_id=args.quiz, since=args.since)
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
     from bot.ops.export import run_rescore
 
     settings = _settings_or_exit()
-    return run_rescore(args.db or settings.db_path, settings.quizzes_dir, args.quiz)
+    return run_rescore(_database(args), settings.quizzes_dir, args.quiz)
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
     from bot.ops.forget import run_forget
 
-    return run_forget(args.db or _settings_or_exit().db_path, args.user_id, args.guild)
+    return run_forget(_database(args), args.user_id, args.guild)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", help="copy the database consistently while the bot runs (SQLite backup API), then check it"
     )
     backup.add_argument("output", type=Path, metavar="OUT.db", help="where to write the copy")
-    backup.add_argument("--db", type=Path, help="database to copy (default: QUIZBOT_DB)")
+    backup.add_argument("--db", help="database file to copy (default: QUIZBOT_DB); PostgreSQL: use pg_dump")
     backup.add_argument("--force", action="store_true", help="replace OUT.db if it exists")
     backup.set_defaults(handler=cmd_backup)
 
@@ -191,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", help="put a backup in place of the database (stop the bot first; the old file is kept)"
     )
     restore.add_argument("backup", type=Path, metavar="BACKUP.db", help="a file made by `quizbot backup`")
-    restore.add_argument("--db", type=Path, help="database to replace (default: QUIZBOT_DB); it must exist")
+    restore.add_argument(
+        "--db", help="database file to replace (default: QUIZBOT_DB); it must exist. PostgreSQL: use pg_restore"
+    )
     restore.add_argument(
         "--create", action="store_true", help="restore into a new file when there is no database at --db yet"
     )
@@ -208,14 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quiz", metavar="ID", help="only this quiz")
     export.add_argument("--since", metavar="DATE", help="only answers from this date (UTC) or ISO time on")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="answers.csv")
-    export.add_argument("--db", type=Path, help="database to read (default: QUIZBOT_DB)")
+    export.add_argument("--db", help="database file or postgresql:// URL to read (default: QUIZBOT_DB)")
     export.set_defaults(handler=cmd_export)
 
     rescore = sub.add_parser(
         "rescore", help="re-mark every stored answer of a quiz with its file's current answer key"
     )
     rescore.add_argument("quiz", metavar="QUIZ", help="the quiz id (its file in the quiz folder)")
-    rescore.add_argument("--db", type=Path, help="database to update (default: QUIZBOT_DB)")
+    rescore.add_argument("--db", help="database file or postgresql:// URL to update (default: QUIZBOT_DB)")
     rescore.set_defaults(handler=cmd_rescore)
 
     forget = sub.add_parser(
@@ -224,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("user_id", type=int, metavar="USER_ID", help="the member's Discord id")
     forget.add_argument("--guild", type=int, metavar="ID", help="only in this server (default: every server)")
-    forget.add_argument("--db", type=Path, help="database to update (default: QUIZBOT_DB)")
+    forget.add_argument("--db", help="database file or postgresql:// URL to update (default: QUIZBOT_DB)")
     forget.set_defaults(handler=cmd_forget)
     return parser
 
@@ -255,8 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get(TRACEBACK_VARIABLE):
             traceback.print_exc()
         else:
+            summary = " ".join(str(error).split())  # one line, even when a library's message has several
             print(
-                f"quizbot: unexpected error ({type(error).__name__}: {error}); this is a bug in quizbot: please "
+                f"quizbot: unexpected error ({type(error).__name__}: {summary}); this is a bug in quizbot: please "
                 f"report it with the output of the same command run with {TRACEBACK_VARIABLE}=1",
                 file=sys.stderr,
             )

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 _TOKEN_IN_URL = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/?#\s'\"]+")
 # Raw gateway payloads (discord.py DEBUG) carry the interaction token as a JSON field.
 _TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
+# A database URL's password (postgresql://user:password@host/db), wherever a library echoes the URL.
+_PASSWORD_IN_URL = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.IGNORECASE)
 _REDACTED = "[redacted]"
 # discord.py logs request URLs and raw payloads at DEBUG, aiosqlite every statement with its parameters;
 # the bot never lets these libraries go below INFO, so LOG_LEVEL=DEBUG is about quizbot's own code.
@@ -21,7 +23,7 @@ _CHATTY_LIBRARIES = ("discord", "aiosqlite")
 
 
 class RedactSecrets(logging.Filter):
-    """Remove the bot token and interaction tokens from every record before any handler formats it."""
+    """Remove the bot token, interaction tokens and URL passwords from every record before any handler formats it."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -31,6 +33,7 @@ class RedactSecrets(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, _REDACTED)
         text = _TOKEN_IN_URL.sub(rf"\g<1>{_REDACTED}", text)
+        text = _PASSWORD_IN_URL.sub(rf"\g<1>{_REDACTED}@", text)
         return _TOKEN_FIELD.sub(rf"\g<1>{_REDACTED}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

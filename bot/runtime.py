@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -14,11 +15,15 @@ import discord
 from bot.app import QuizBot, create_bot
 from bot.discord_endpoints import http_failure
 from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE, ConfigError
+from bot.domain.shards import ShardSet
 from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage import StorageError
 from bot.storage.db_lock import DatabaseBusyError, held_by_bot
 from bot.storage.maintenance import check_database_file
+
+if TYPE_CHECKING:
+    from bot.storage.shard_locks import ShardLocks
 
 log = logging.getLogger(__name__)
 
@@ -39,29 +44,55 @@ GC_THRESHOLDS = (700, 10, 100)
 async def run_bot(settings: Settings, token: str) -> int:
     """Run until stopped; SIGTERM/SIGINT shut down gracefully (open runs resume on the next start)."""
     gc.set_threshold(*GC_THRESHOLDS)
-    configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    configure_logging(settings.log_level, settings.log_format, secrets=[token, *settings.secrets])
     try:
         # Before logging in: a wrong QUIZBOT_DB must not spend one of the day's 1,000 logins.
+        if settings.db_url is not None:
+            return await _run_on_server(settings, settings.db_url, token)
         await asyncio.to_thread(check_database_file, settings.db_path)
         with held_by_bot(settings.db_path):
             return await _run_until_stopped(settings, token)
     except ConfigError as error:
         log.error("%s", error)
         return EXIT_CONFIG
-    except DatabaseBusyError as error:
+    except (DatabaseBusyError, StorageError) as error:
         log.error("%s", error)
         return EXIT_FAILURE
 
 
-async def _run_until_stopped(settings: Settings, token: str) -> int:
+async def _run_on_server(settings: Settings, url: str, token: str) -> int:
+    """PostgreSQL: hold this process's shards (refused if another process has one), then run.
+
+    Taking the locks connects, so a wrong URL or password (exit 2) or a server that does not answer
+    (exit 1) is reported before the login, as a wrong SQLite path is.
+    """
+    from bot.storage.shard_locks import ShardLocks  # asyncpg is loaded only by those who use it
+
+    locks = await ShardLocks.take(url, settings.shards or ShardSet.unsharded())
+    try:
+        return await _run_until_stopped(settings, token, locks)
+    finally:
+        await locks.release()
+
+
+async def _run_until_stopped(settings: Settings, token: str, locks: ShardLocks | None = None) -> int:
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received: list[str] = []
+    lost_shards: list[str] = []
 
     def request_stop(sig: signal.Signals) -> None:
         received.append(sig.name)
         stop.set()
+
+    def shards_lost(reason: str) -> None:
+        # Another process holds one of our shards now: driving its servers too would post things twice.
+        lost_shards.append(reason)
+        stop.set()
+
+    if locks is not None:
+        locks.watch(shards_lost)
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
@@ -87,10 +118,15 @@ async def _run_until_stopped(settings: Settings, token: str) -> int:
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
-                log.info("received %s: shutting down", received[0] if received else "a stop request")
+                if lost_shards:
+                    log.error("stopping: %s", lost_shards[0])
+                else:
+                    log.info("received %s: shutting down", received[0] if received else "a stop request")
                 await shut_down(bot)
                 await asyncio.gather(runner, return_exceptions=True)
                 log.info("quizbot shut down cleanly")
+                if lost_shards:
+                    return EXIT_FAILURE
             else:
                 stopper.cancel()
                 runner.result()
@@ -170,13 +206,21 @@ async def shut_down(bot: QuizBot, grace: float = SHUTDOWN_GRACE_SECONDS) -> None
 
 async def sync_commands(settings: Settings, token: str) -> int:
     """Log in over REST only, register the commands, and exit."""
-    configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    configure_logging(settings.log_level, settings.log_format, secrets=[token, *settings.secrets])
     try:
         # The command tree's hash is stored in the database: a wrong QUIZBOT_DB is caught before the login.
-        await asyncio.to_thread(check_database_file, settings.db_path)
+        if settings.db_url is not None:
+            from bot.storage.postgres import check_connection
+
+            await check_connection(settings.db_url)
+        else:
+            await asyncio.to_thread(check_database_file, settings.db_path)
     except ConfigError as error:
         log.error("%s", error)
         return EXIT_CONFIG
+    except StorageError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
     bot = create_bot(settings, sync_on_start=False)
     async with bot:
         try:

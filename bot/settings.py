@@ -6,13 +6,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.domain.database_target import describe, is_server_url, redacted, url_password
 from bot.domain.errors import ConfigError
 from bot.domain.shards import ShardSet
 
-__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Secret", "Settings", "database_setting", "load_settings"]
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -48,7 +50,10 @@ class Settings:
     """Everything the bot needs to run; built by `load_settings` and passed down explicitly."""
 
     token: Secret | None = None
+    # The SQLite file, used unless db_url is set.
     db_path: Path = Path("quizbot.db")
+    # QUIZBOT_DB as a PostgreSQL server URL (postgresql://...). Out of repr: it may carry a password.
+    db_url: str | None = field(default=None, repr=False)
     quizzes_dir: Path = Path("quizzes")
     dev_guild_id: int | None = None
     log_level: str = "INFO"
@@ -57,7 +62,30 @@ class Settings:
     gateway_url: str = DISCORD_GATEWAY_URL
     # None: one unsharded gateway connection, as a bot in under 2,500 servers needs (the default).
     shards: ShardSet | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # Every QUIZBOT_* value as given; out of repr, as QUIZBOT_DB may be a URL with a password.
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def database(self) -> Path | str:
+        """What `open_storage` opens: the server URL when there is one, else the SQLite file."""
+        return self.db_url if self.db_url is not None else self.db_path
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the database is a PostgreSQL server (several processes may share it) rather than a file."""
+        return self.db_url is not None
+
+    @property
+    def database_label(self) -> str:
+        """The database as messages name it: the file, or the URL without its password."""
+        return describe(self.database)
+
+    @property
+    def secrets(self) -> list[str]:
+        """What the log filter must never let through: the bot token and the database password."""
+        found = [self.token.reveal()] if self.token is not None else []
+        password = url_password(self.db_url) if self.db_url is not None else None
+        return found + ([password] if password else [])
 
     def require_token(self) -> str:
         """Return the token, or raise ConfigError telling the admin how to provide one."""
@@ -114,6 +142,19 @@ def _endpoint(name: str, raw: str | None, schemes: tuple[str, ...], default: str
     return value
 
 
+def database_setting(raw: str | None, *, name: str = "QUIZBOT_DB") -> Path | str:
+    """QUIZBOT_DB (or --db): a `postgresql://` URL, or else a SQLite file path (quizbot.db when empty)."""
+    text = (raw or "").strip()
+    if not is_server_url(text):
+        return Path(raw) if raw else Path("quizbot.db")
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError:
+        raise ConfigError(f"{name} {redacted(text)} has a port that is not a number: check the URL.") from None
+    return text
+
+
 def shard_settings(shards: str | None, shard_count: str | None, *, via: str = "settings") -> ShardSet | None:
     """The shards this process holds, from QUIZBOT_SHARDS / QUIZBOT_SHARD_COUNT (or --shards / --shard-count).
 
@@ -149,9 +190,11 @@ def load_settings(
     values.update(os.environ if environ is None else environ)
 
     raw_token = values.get("DISCORD_TOKEN", "").strip()
+    database = database_setting(values.get("QUIZBOT_DB"))
     return Settings(
         token=_check_token(raw_token) if raw_token else None,
-        db_path=Path(values.get("QUIZBOT_DB") or "quizbot.db"),
+        db_path=database if isinstance(database, Path) else Path("quizbot.db"),
+        db_url=database if isinstance(database, str) else None,
         quizzes_dir=Path(values.get("QUIZBOT_QUIZZES") or "quizzes"),
         dev_guild_id=_optional_int("QUIZBOT_DEV_GUILD", values.get("QUIZBOT_DEV_GUILD")),
         log_level=_choice("LOG_LEVEL", values.get("LOG_LEVEL"), LOG_LEVELS, "INFO"),

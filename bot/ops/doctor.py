@@ -7,19 +7,24 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import aiohttp
 import discord
 
 from bot.discord_endpoints import http_failure, point_discord_at
+from bot.domain.database_target import redacted
 from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE
 from bot.domain.shards import ShardState
 from bot.quizfiles import QuizCatalog
 from bot.settings import ConfigError, Settings, load_settings
+from bot.storage.database import StorageError
 from bot.storage.db_lock import bot_is_running
 from bot.storage.maintenance import check_database_file, daily_channels, inspect, shard_states
 from bot.storage.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    from bot.storage.shard_locks import HeldShard
 
 # Past this the WAL is not being checkpointed (a long-lived reader, or a disk that refuses writes).
 WAL_WARN_BYTES = 64 * 1024 * 1024
@@ -77,7 +82,7 @@ def run_doctor_cli(*, offline: bool = False, out: TextIO = sys.stdout) -> int:
         return EXIT_CONFIG
     token = settings.token.reveal() if settings.token else ""
     # Only errors from libraries: the doctor's own findings already say what the warnings would.
-    configure_logging("ERROR", settings.log_format, secrets=[token])
+    configure_logging("ERROR", settings.log_format, secrets=[token, *settings.secrets])
     return asyncio.run(run_doctor(settings, out=out, offline=offline))
 
 
@@ -85,7 +90,10 @@ async def run_doctor(settings: Settings, *, out: TextIO, offline: bool = False) 
     """Print every finding; exit 0 when nothing needs fixing, else `Report.exit_code`."""
     report = Report()
     check_config(settings, report)
-    channels = await asyncio.to_thread(check_database, settings, report)
+    if settings.db_url is not None:
+        channels = await check_server_database(settings.db_url, report)
+    else:
+        channels = await asyncio.to_thread(check_database, settings, report)
     await asyncio.to_thread(check_quizzes, settings, report)
     if offline:
         report.add(Level.WARN, "discord", "skipped (--offline)")
@@ -172,6 +180,72 @@ def check_database(settings: Settings, report: Report) -> list[tuple[int, int]]:
     if facts.is_quizbot:
         check_shards(shard_states(path), running, report)
     return daily_channels(path) if facts.is_quizbot else []
+
+
+async def check_server_database(url: str, report: Report) -> list[tuple[int, int]]:
+    """PostgreSQL: that it answers, its schema version, and which shards running processes hold."""
+    from bot.storage.pg_maintenance import inspect_server  # asyncpg is loaded only by those who use it
+    from bot.storage.pg_migrations import PG_MIGRATIONS
+
+    where = redacted(url)
+    try:
+        facts = await inspect_server(url)
+    except ConfigError as error:  # a wrong URL, password, role or database name: `quizbot run` exits 2 on it
+        report.add(Level.FAIL, "database", str(error), setting=True)
+        return []
+    except StorageError as error:
+        report.add(Level.FAIL, "database", str(error))
+        return []
+    if not facts.is_quizbot:
+        report.add(
+            Level.WARN,
+            "database",
+            f"{where} (PostgreSQL {facts.server_version}) has no quizbot tables yet; `quizbot run` creates them",
+        )
+        return []
+    known = len(PG_MIGRATIONS)
+    version = facts.schema_version
+    if version > known:
+        report.add(
+            Level.FAIL, "database", f"schema version {version} is newer than this quizbot ({known}): upgrade quizbot"
+        )
+    elif version < known:
+        report.add(Level.OK, "database", f"{where}: schema version {version}; the next start migrates it to {known}")
+    else:
+        report.add(Level.OK, "database", f"{where} (PostgreSQL {facts.server_version}): schema version {known}")
+    processes = len({held.pid for held in facts.held})
+    report.add(
+        Level.OK,
+        "database",
+        f"{processes} bot process(es) hold shards on it" if processes else "no bot process is using it",
+    )
+    check_held_shards(facts.shard_states, facts.held, report)
+    return facts.daily_channels
+
+
+def check_held_shards(states: list[ShardState], held: list[HeldShard], report: Report) -> None:
+    """PostgreSQL: a shard is served when a live process holds its lock; its gateway state says if it is up."""
+    if not held:
+        check_shards(states, False, report)
+        return
+    recorded = {state.shard_id: state for state in states}
+    count = held[0].shard_count
+    held_ids = {h.shard_id for h in held}
+    if count == 1 and held_ids == {0} and not states:
+        return  # one unsharded process: "a bot process is using it" said everything
+    for shard_id in range(count):
+        state = recorded.get(shard_id)
+        if shard_id not in held_ids:
+            report.add(
+                Level.WARN,
+                "shards",
+                f"shard {shard_id} of {count} is held by no running process: its servers get no live quizzes or "
+                "daily posts; start the process for its range",
+            )
+        elif state is None or state.shard_count != count:
+            report.add(Level.OK, "shards", f"shard {shard_id} of {count} is held by a process, not connected yet")
+        else:
+            check_shards([state], True, report)
 
 
 def check_shards(states: list[ShardState], running: bool, report: Report) -> None:

@@ -26,7 +26,7 @@ def parse_since(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | None, since: str | None) -> int:
+def run_export(database: Path | str, guild_id: int, output: Path, *, quiz_id: str | None, since: str | None) -> int:
     try:
         since_at = None if since is None else parse_since(since)
     except ValueError as error:
@@ -36,7 +36,7 @@ def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | Non
         print(f"quizbot: --quiz {quiz_id!r} is not a quiz id (lowercase letters, digits, - and _)", file=sys.stderr)
         return 2
     try:
-        count = asyncio.run(_export(db_path, guild_id, output, quiz_id, since_at))
+        count = asyncio.run(_export(database, guild_id, output, quiz_id, since_at))
     except QuizbotError as error:
         print(f"quizbot: {error}", file=sys.stderr)
         return exit_code(error)
@@ -47,9 +47,11 @@ def run_export(db_path: Path, guild_id: int, output: Path, *, quiz_id: str | Non
     return 0
 
 
-async def _export(db_path: Path, guild_id: int, output: Path, quiz_id: str | None, since: datetime | None) -> int:
+async def _export(
+    database: Path | str, guild_id: int, output: Path, quiz_id: str | None, since: datetime | None
+) -> int:
     # Read-only: exporting from the live database or a backup file changes neither, not even its journal mode.
-    storage = await open_storage(db_path, read_only=True)
+    storage = await open_storage(database, read_only=True)
     try:
         rows = [row async for row in storage.boards.answer_rows(guild_id, quiz_id=quiz_id, since=since)]
     finally:
@@ -58,7 +60,7 @@ async def _export(db_path: Path, guild_id: int, output: Path, quiz_id: str | Non
         return write_answers_csv(rows, out)
 
 
-def run_rescore(db_path: Path, quizzes_dir: Path, quiz_id: str) -> int:
+def run_rescore(database: Path | str, quizzes_dir: Path, quiz_id: str) -> int:
     catalog = QuizCatalog.load(quizzes_dir)
     quiz = catalog.get(quiz_id)
     if quiz is None:
@@ -67,12 +69,12 @@ def run_rescore(db_path: Path, quizzes_dir: Path, quiz_id: str) -> int:
             file=sys.stderr,
         )
         return 1
-    if not db_path.is_file():
-        print(f"quizbot: no database at {db_path}: check QUIZBOT_DB (or pass --db)", file=sys.stderr)
+    if isinstance(database, Path) and not database.is_file():
+        print(f"quizbot: no database at {database}: check QUIZBOT_DB (or pass --db)", file=sys.stderr)
         return EXIT_CONFIG
     try:
         # Opened like the bot opens it (rescore writes), which refuses another program's file untouched.
-        result = asyncio.run(_rescore(db_path, quiz))
+        result = asyncio.run(_rescore(database, quiz))
     except QuizbotError as error:
         print(f"quizbot: {error}", file=sys.stderr)
         return exit_code(error)
@@ -85,8 +87,8 @@ def run_rescore(db_path: Path, quizzes_dir: Path, quiz_id: str) -> int:
     return 0
 
 
-async def _rescore(db_path: Path, quiz: Quiz) -> RescoreResult:
-    storage = await open_storage(db_path)
+async def _rescore(database: Path | str, quiz: Quiz) -> RescoreResult:
+    storage = await open_storage(database)
     try:
         return await storage.boards.rescore(quiz)
     finally:

@@ -1,7 +1,7 @@
 """`quizbot forget USER_ID [--guild ID]`: what /privacy's Forget me does, from the shell.
 
-It uses the same storage code as the bot, on the same database: SQLite in WAL mode lets it run while the
-bot does (the bot holds no member data in memory that this would leave stale).
+It uses the same storage code as the bot, on the same database (a SQLite file or a PostgreSQL URL): both let
+it run while the bot does (the bot holds no member data in memory that this would leave stale).
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ def _error(text: str, code: int) -> int:
     return code
 
 
-def run_forget(db_path: Path, user_id: int, guild_id: int | None) -> int:
+def run_forget(database: Path | str, user_id: int, guild_id: int | None) -> int:
     for name, value in (("USER_ID", user_id), ("--guild", guild_id)):
         if value is not None and not 0 < value <= MAX_SNOWFLAKE:
             return _error(
                 f"{name} must be a Discord id (a positive number like 123456789012345678), got {value}", EXIT_CONFIG
             )
-    if not db_path.is_file():
-        return _error(f"no database at {db_path}: check QUIZBOT_DB (or pass --db)", EXIT_CONFIG)
+    if isinstance(database, Path) and not database.is_file():
+        return _error(f"no database at {database}: check QUIZBOT_DB (or pass --db)", EXIT_CONFIG)
     try:
-        result = asyncio.run(_forget(db_path, user_id, guild_id))
+        result = asyncio.run(_forget(database, user_id, guild_id))
     except QuizbotError as error:
         return _error(str(error), exit_code(error))
     print(summary(user_id, guild_id, result))
@@ -56,9 +56,9 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-async def _forget(db_path: Path, user_id: int, guild_id: int | None) -> ForgetResult:
+async def _forget(database: Path | str, user_id: int, guild_id: int | None) -> ForgetResult:
     # Opened like the bot opens it (forget writes), which refuses another program's file untouched.
-    storage = await open_storage(db_path)
+    storage = await open_storage(database)
     try:
         return await storage.privacy.forget(user_id, guild_id)
     finally:

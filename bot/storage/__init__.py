@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.domain.database_target import is_server_url
 from bot.storage.boards import BoardStore
 from bot.storage.daily import DailyStore
 from bot.storage.database import (
@@ -35,6 +36,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailableError",
     "WindowBusyError",
+    "is_server_url",
     "open_storage",
 ]
 
@@ -57,11 +59,6 @@ class Storage:
 
     async def close(self) -> None:
         await self.database.close()
-
-
-def is_server_url(target: str | Path) -> bool:
-    """QUIZBOT_DB names a PostgreSQL server by its URL; anything else is a SQLite file."""
-    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 async def open_storage(target: str | Path, *, read_only: bool = False) -> Storage:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.domain.database_target import redacted
 from bot.storage.database import (
     ConstraintError,
     Database,
@@ -118,16 +118,39 @@ def _changed(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+@asynccontextmanager
+async def connection_errors(where: str) -> AsyncIterator[None]:
+    """Connecting: wrong settings become a DatabaseSetupError (exit 2), an absent server StorageUnavailableError."""
+    try:
+        yield
+    except _SETUP as error:
+        raise DatabaseSetupError(
+            f"cannot use PostgreSQL database {where}: {error}. Check QUIZBOT_DB (or --db)."
+        ) from None
+    except ValueError as error:  # asyncpg's word for a URL it cannot read
+        raise DatabaseSetupError(
+            f"QUIZBOT_DB {where} is not a PostgreSQL URL asyncpg can use: {error}"
+        ) from None
+    except _OUTAGE as error:
+        raise StorageUnavailableError(
+            f"cannot reach PostgreSQL at {where} ({type(error).__name__}: {error}): "
+            "check that the server is running and QUIZBOT_DB names it, then try again."
+        ) from None
+
+
+async def connect_alone(url: str, *, application_name: str, read_only: bool = False) -> asyncpg.Connection[Any]:
+    """One connection outside any pool (held for a process's life, or for one check), errors as `open` reports them."""
+    settings = {"application_name": application_name, "statement_timeout": str(STATEMENT_TIMEOUT_MS), "TimeZone": "UTC"}
+    if read_only:
+        settings["default_transaction_read_only"] = "on"
+    async with connection_errors(redacted(url)):
+        return await asyncpg.connect(url, timeout=ACQUIRE_TIMEOUT_S, server_settings=settings)
+
+
+async def check_connection(url: str) -> None:
+    """Connect once and hang up: the check a command makes before it logs in to Discord."""
+    connection = await connect_alone(url, application_name="quizbot check")
+    await connection.close()
 
 
 class _Guarded:
@@ -204,7 +227,7 @@ class PostgresDatabase(_Guarded, Database):
         }
         if read_only:
             settings["default_transaction_read_only"] = "on"
-        try:
+        async with connection_errors(where):
             pool = await asyncpg.create_pool(
                 url,
                 min_size=POOL_MIN_SIZE,
@@ -212,15 +235,6 @@ class PostgresDatabase(_Guarded, Database):
                 timeout=ACQUIRE_TIMEOUT_S,
                 server_settings=settings,
             )
-        except _SETUP as error:
-            raise DatabaseSetupError(f"cannot use PostgreSQL database {where}: {error}. Check QUIZBOT_DB.") from None
-        except ValueError as error:  # asyncpg's word for a URL it cannot read
-            raise DatabaseSetupError(f"QUIZBOT_DB {where} is not a PostgreSQL URL asyncpg can use: {error}") from None
-        except _OUTAGE as error:
-            raise StorageUnavailableError(
-                f"cannot reach PostgreSQL at {where} ({type(error).__name__}: {error}): "
-                "check that the server is running and QUIZBOT_DB names it, then try again."
-            ) from None
         database = cls(pool, url)
         try:
             if read_only:

@@ -218,7 +218,7 @@ def process_env(settings: Settings) -> dict[str, str]:
         DISCORD_TOKEN=settings.require_token(),
         DISCORD_API_BASE=settings.api_base,
         DISCORD_GATEWAY_URL=settings.gateway_url,
-        QUIZBOT_DB=str(settings.db_path),
+        QUIZBOT_DB=str(settings.database),
         QUIZBOT_QUIZZES=str(settings.quizzes_dir),
         PYTHONUNBUFFERED="1",
     )

@@ -93,3 +93,10 @@ def test_json_format_is_one_object_per_line(captured: io.StringIO) -> None:
 def test_filter_leaves_ordinary_messages_alone() -> None:
     scrub = RedactSecrets([BOT_TOKEN]).scrub
     assert scrub("synced 3 slash commands to dev guild 42") == "synced 3 slash commands to dev guild 42"
+
+
+def test_a_database_url_password_is_scrubbed_wherever_a_library_prints_the_url(captured: io.StringIO) -> None:
+    _configure(captured, "INFO")
+    logging.getLogger("asyncpg").warning("connecting to %s", "postgresql://bot:hunter2-pw@db:5432/quizbot")
+    text = captured.getvalue()
+    assert "hunter2-pw" not in text and "postgresql://bot:[redacted]@db:5432/quizbot" in text

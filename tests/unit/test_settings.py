@@ -83,3 +83,27 @@ def test_shard_flags_name_themselves_in_errors() -> None:
     with pytest.raises(ConfigError, match=r"--shards needs --shard-count too"):
         shard_settings("0-1", None, via="flags")
     assert shard_settings("0,2", "4", via="flags") == ShardSet((0, 2), 4)
+
+
+SERVER_URL = "postgresql://quizbot:s3cret-pw@db.example:5433/quizbot"
+
+
+def test_a_postgresql_url_in_quizbot_db_is_the_database_and_its_password_stays_hidden() -> None:
+    settings = load_settings({"QUIZBOT_DB": SERVER_URL, "DISCORD_TOKEN": TOKEN}, env_file=None)
+    assert settings.on_server and settings.db_url == SERVER_URL and settings.database == SERVER_URL
+    assert settings.database_label == "postgresql://quizbot@db.example:5433/quizbot"
+    assert "s3cret-pw" not in repr(settings)
+    assert settings.secrets == [TOKEN, "s3cret-pw"]
+
+
+def test_a_path_in_quizbot_db_stays_a_sqlite_file() -> None:
+    settings = load_settings({"QUIZBOT_DB": "data/quiz.db"}, env_file=None)
+    assert not settings.on_server and settings.db_url is None
+    assert settings.database == Path("data/quiz.db") and settings.database_label == "data/quiz.db"
+    assert settings.secrets == []
+
+
+def test_a_server_url_with_a_port_that_is_not_a_number_is_refused_without_its_password() -> None:
+    with pytest.raises(ConfigError, match="port that is not a number") as refused:
+        load_settings({"QUIZBOT_DB": "postgresql://quizbot:s3cret-pw@db.example:54x2/quizbot"}, env_file=None)
+    assert "s3cret-pw" not in str(refused.value)
