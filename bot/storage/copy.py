@@ -181,6 +181,7 @@ async def copy_tables(source: Reader, target: Database, tables: list[Table], *, 
     copied: dict[str, int] = {}
     async with target.transaction() as session:
         refuse_occupied(await occupied_tables(session, tables), target.where)
+        triggers_off = target.dialect == "postgresql" and await _switch_off_triggers(session, tables)
         for table in tables:
             if table.summary:
                 # What the target's triggers made of the rows copied so far: the source's own come next.
@@ -193,6 +194,8 @@ async def copy_tables(source: Reader, target: Database, tables: list[Table], *, 
             copied[table.name] = await _copy_table(source, session, table, batch_size, target.where)
         if target.dialect == "postgresql":
             await _move_identities_past_copied_ids(session, tables)
+        if triggers_off:
+            await _set_triggers(session, tables, "ENABLE")
     return copied
 
 
@@ -213,6 +216,26 @@ async def _copy_table(source: Reader, session: Session, table: Table, batch_size
             f"({type(error).__name__}: {error}); nothing was copied."
         ) from error
     return copied
+
+
+async def _switch_off_triggers(session: Session, tables: Iterable[Table]) -> bool:
+    """PostgreSQL: the summary triggers off for the copy, which copies the summaries verbatim anyway; whether
+    they are. A plpgsql trigger per copied answer made a copy of 100,000 answers 7 times slower. ALTER TABLE is
+    transactional there, so they are off in this transaction only; it needs the tables' owner, and anyone
+    else copies with the triggers on and their rows deleted, as on SQLite, which has no such switch."""
+    await session.execute("SAVEPOINT quizbot_copy_triggers")
+    try:
+        await _set_triggers(session, tables, "DISABLE")
+    except Exception:  # not the owner (insufficient privilege): the slower way works for anyone
+        await session.execute("ROLLBACK TO SAVEPOINT quizbot_copy_triggers")
+        return False
+    await session.execute("RELEASE SAVEPOINT quizbot_copy_triggers")
+    return True
+
+
+async def _set_triggers(session: Session, tables: Iterable[Table], action: str) -> None:
+    for table in tables:
+        await session.execute(f"ALTER TABLE {quoted(table.name)} {action} TRIGGER USER")
 
 
 async def _move_identities_past_copied_ids(session: Session, tables: Iterable[Table]) -> None:

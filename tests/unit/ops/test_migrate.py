@@ -139,7 +139,7 @@ async def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_board(
     assert await _boards(tmp_path / "back.db") == await _boards(source)
 
 
-async def test_postgresql_gives_new_rows_ids_after_the_copied_ones(
+async def test_postgresql_carries_on_after_the_copy_with_new_ids_and_its_summary_triggers(
     storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
     await _fill(storage)
@@ -147,15 +147,34 @@ async def test_postgresql_gives_new_rows_ids_after_the_copied_ones(
     await migrate(str(tmp_path / "quizbot.db"), fresh_postgres_url)
     target = await open_storage(fresh_postgres_url)
     try:
-        highest = (await target.database.fetch_one("SELECT max(id) FROM runs"))[0]
-        row = await target.database.fetch_one(
-            "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
-            "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
-            "VALUES (1, 2, 'live', 'q', 'Q', 3, 0, 'lobby', 30, 'accuracy', 0, '{}') RETURNING id"
+        database = target.database
+        highest = (await database.fetch_one("SELECT max(id) FROM runs"))[0]
+        run_id = (
+            await database.fetch_one(
+                "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
+                "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
+                "VALUES (?, 2, 'live', 'q', 'Q', 3, 0, 'running', 30, 'accuracy', 1, '{}') RETURNING id",
+                (OTHER_GUILD,),
+            )
+        )[0]
+        await database.execute(
+            "INSERT INTO run_questions (run_id, idx, question_id, correct_choice, choice_count) "
+            "VALUES (?, 0, 'q1', 0, 2)",
+            (run_id,),
+        )
+        await database.execute(
+            "INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds) "
+            "VALUES (?, 0, ?, ?, 'ann', 0, 1, 100, 2.5)",
+            (run_id, ANN, OTHER_GUILD),
+        )
+        total = await database.fetch_one(
+            "SELECT answered FROM board_totals WHERE guild_id = ? AND bucket = 'all' AND user_id = ?",
+            (OTHER_GUILD, ANN),
         )
     finally:
         await target.close()
-    assert highest >= 5 and row[0] == highest + 1
+    assert highest >= 5 and run_id == highest + 1
+    assert total[0] == 2  # the copied answer and the new one: the triggers are back on
 
 
 async def test_a_postgresql_target_with_data_is_refused_and_left_as_it_was(
