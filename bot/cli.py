@@ -144,6 +144,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return run_forget(_database(args), args.user_id, args.guild)
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.ops.migrate import run_migrate
+
+    # QUIZBOT_DB as written: settings.db_path is a Path, which would fold a URL's "//".
+    source = args.db or _settings_or_exit().extra.get("QUIZBOT_DB") or "quizbot.db"
+    return run_migrate(source, args.to)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.importers.detect import FORMATS
 
@@ -247,6 +255,22 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--guild", type=int, metavar="ID", help="only in this server (default: every server)")
     forget.add_argument("--db", help="database file or postgresql:// URL to update (default: QUIZBOT_DB)")
     forget.set_defaults(handler=cmd_forget)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="copy the whole database into an empty one, SQLite to PostgreSQL or back, and verify it "
+        "(stop every bot process first)",
+    )
+    migrate.add_argument(
+        "--to",
+        required=True,
+        metavar="TARGET",
+        help="postgresql://USER:PASSWORD@HOST/DATABASE (an empty database) or a new SQLite file",
+    )
+    migrate.add_argument(
+        "--db", metavar="SOURCE", help="database to copy (default: QUIZBOT_DB): a SQLite file or a postgresql:// URL"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
     return parser
 
 

@@ -56,7 +56,18 @@ class Session(ABC):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
 
-class Database(Session):
+class Reader(ABC):
+    """Reads that may run long: every row at once, or a long result a batch at a time."""
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    @abstractmethod
+    def batches(self, sql: str, params: Params, size: int) -> AsyncIterator[list[Row]]:
+        """A long result read `size` rows at a time, without holding it all in memory."""
+
+
+class Database(Session, Reader):
     """One open database: statements outside a transaction commit on their own."""
 
     dialect: Dialect
@@ -72,8 +83,12 @@ class Database(Session):
         """`sql` alone in its own transaction, committed (and durable) when this returns; its rows."""
 
     @abstractmethod
-    def batches(self, sql: str, params: Params, size: int) -> AsyncIterator[list[Row]]:
-        """A long result read `size` rows at a time, without holding it all in memory."""
+    def snapshot(self) -> AbstractAsyncContextManager[Reader]:
+        """Reads that all see the database as it was at one moment, while writers carry on.
+
+        For reading a whole database consistently (quizbot migrate): one read transaction, which holds
+        back nobody's writes but keeps old row versions alive while it lasts, so keep it short-lived.
+        """
 
     @abstractmethod
     async def schema_version(self) -> int: ...

@@ -22,6 +22,7 @@ from bot.storage.database import (
     Database,
     DatabaseSetupError,
     Params,
+    Reader,
     Row,
     Session,
     StorageError,
@@ -200,6 +201,17 @@ class _ConnectionStatements(_Guarded, Session):
             return list(await self._connection.fetch(text, *args))
 
 
+class _SnapshotStatements(_ConnectionStatements, Reader):
+    """Reads inside one REPEATABLE READ transaction: all of them see the moment it began."""
+
+    async def batches(self, sql: str, params: Params, size: int) -> AsyncIterator[list[Row]]:
+        text, args = _prepare(sql, params)
+        async with self._guard():
+            cursor = await self._connection.cursor(text, *args)
+            while rows := await cursor.fetch(size):
+                yield list(rows)
+
+
 class PostgresDatabase(_Guarded, Database):
     """A pool of connections to one PostgreSQL database; any statement may run on any of them.
 
@@ -341,6 +353,15 @@ class PostgresDatabase(_Guarded, Database):
             cursor = await connection.cursor(text, *args)
             while rows := await cursor.fetch(size):
                 yield list(rows)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        async with (
+            self._guard(),
+            self._pool.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield _SnapshotStatements(connection, self.where)
 
     async def close(self) -> None:
         # Gracefully, but not forever: a connection stuck on a dead server is cut.

@@ -18,6 +18,7 @@ from bot.storage.database import (
     Database,
     DatabaseSetupError,
     Params,
+    Reader,
     Row,
     Session,
     StorageError,
@@ -288,6 +289,22 @@ class SqliteDatabase(_Statements, Database):
         async with self.connection.execute(sql, params) as cursor:
             while rows := await cursor.fetchmany(size):
                 yield list(rows)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        """One read transaction on the connection: in WAL mode it sees one moment while the bot writes on.
+
+        The lock keeps this process's own transactions off the connection meanwhile (they would join the
+        read transaction); every read on the connection until the end sees the same moment, `self`'s too.
+        """
+        async with self._write_lock:
+            await self.connection.execute("BEGIN")
+            try:
+                # A deferred transaction takes its snapshot at its first read: take it now, not mid-copy.
+                await self.fetch_one("SELECT count(*) FROM sqlite_master")
+                yield self
+            finally:
+                await self.connection.execute("ROLLBACK")
 
     async def close(self) -> None:
         await self.connection.close()
