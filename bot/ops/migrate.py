@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.boards import BoardPage, BoardTarget, Scope
+from bot.domain.database_target import redacted
 from bot.domain.errors import ConfigError, QuizbotError, exit_code
 from bot.storage import Storage, StorageError, is_server_url, open_storage
 from bot.storage.copy import (
@@ -59,11 +60,7 @@ class MigrateReport:
 
 def describe(database: str) -> str:
     """A database as messages name it: a path, or a server URL without its password."""
-    if is_server_url(database):
-        from bot.storage.postgres import redacted  # asyncpg is loaded only by those who use it
-
-        return redacted(database)
-    return database
+    return redacted(database) if is_server_url(database) else database
 
 
 def run_migrate(source: str, target: str) -> int:
