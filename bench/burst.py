@@ -72,7 +72,7 @@ async def run_burst(
         edits = EditStats.since(tb.requests, start)
         await world.proc.stop()
         late = check_refusals(tb, target)
-        lost, rows = unstored(target, world.db_path, sent)
+        lost, rows = await unstored(target, world.database, sent)
     return BurstResult(
         target=target.name,
         clicks=clicks,

@@ -44,7 +44,8 @@ YIELD_EVERY = 25
 class BenchWorld:
     tb: TestBed
     proc: BotProcess
-    db_path: Path
+    # The SQLite file, or the PostgreSQL URL of the bot's own fresh database.
+    database: Path | str
     target: Target
 
     @property
@@ -54,21 +55,26 @@ class BenchWorld:
 
 
 @asynccontextmanager
-async def bench_world(target: Target, *, workdir: Path | None = None, spec: bool = False) -> AsyncIterator[BenchWorld]:
+async def bench_world(
+    target: Target, *, workdir: Path | None = None, spec: bool = False, database_url: str | None = None
+) -> AsyncIterator[BenchWorld]:
     """A fresh test bed and database, the target bot running as a process and connected.
 
+    `database_url`: a fresh PostgreSQL database for the bot (a SQLite file in a new folder otherwise).
     The OpenAPI body check is off by default: it validates the bot, not its speed, and costs the test
     bed CPU on every callback (the smoke test keeps it on).
     """
+    if database_url is not None and not target.speaks_postgres:
+        raise ValueError(f"{target.name} stores its answers in SQLite only")
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-", dir=workdir) as tmp:
         tmp_path = Path(tmp)
         tb = TestBed(spec=spec)
         await tb.start()
         for method, route, limit, per in DISCORD_LIKE_LIMITS:
             tb.limit_route(method, route, limit=limit, per=per)
-        settings = settings_for(tb, tmp_path)
+        settings = settings_for(tb, tmp_path, db_url=database_url)
         proc = BotProcess(tb, target.command, settings, tmp_path / "bot.log", target.factory)
-        world = BenchWorld(tb, proc, settings.db_path, target)
+        world = BenchWorld(tb, proc, settings.database, target)
         try:
             await proc.start()
             await proc.wait_connected(timeout=30.0)
@@ -208,8 +214,10 @@ def check_refusals(tb: TestBed, target: Target) -> int:
     return len(late)
 
 
-def unstored(target: Target, db_path: Path, sent: Sequence[Interaction]) -> tuple[int, int]:
-    """(acked clicks whose answer is not in the database, rows found) — read after the bot stopped."""
+async def unstored(target: Target, database: Path | str, sent: Sequence[Interaction]) -> tuple[int, int]:
+    """(acked clicks whose answer is not in the database, rows found) — read after the bot stopped.
+
+    `database` is the SQLite file or the PostgreSQL URL the bot used."""
     if not target.writes_answers:
         return 0, 0
     by_question: dict[tuple[int, str], list[Interaction]] = {}
@@ -218,7 +226,7 @@ def unstored(target: Target, db_path: Path, sent: Sequence[Interaction]) -> tupl
         by_question.setdefault((inter.message_id or 0, question_key(target, custom_id)), []).append(inter)
     lost = rows = 0
     for (message_id, _), inters in by_question.items():
-        stored = target.stored_users(db_path, inters[0].payload["data"]["custom_id"], message_id)
+        stored = await target.stored_users(database, inters[0].payload["data"]["custom_id"], message_id)
         rows += len(stored)
         lost += sum(1 for i in inters if i.response_type is not None and i.user_id not in stored)
     return lost, rows

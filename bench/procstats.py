@@ -3,24 +3,73 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import sqlite3
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+@dataclass(frozen=True)
+class ProcStat:
+    """The fields of `/proc/<pid>/stat` the benchmarks use; CPU times in clock ticks."""
+
+    ppid: int
+    utime: int
+    stime: int
+    # CPU of children the process has waited for: a PostgreSQL backend that exited during a burst.
+    cutime: int
+    cstime: int
+
+    @classmethod
+    def parse(cls, stat: str) -> ProcStat:
+        # The command name (field 2) may contain spaces; the fields after its closing ")" are fixed.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return cls(
+            ppid=int(fields[1]),
+            utime=int(fields[11]),
+            stime=int(fields[12]),
+            cutime=int(fields[13]),
+            cstime=int(fields[14]),
+        )
+
+
+def proc_stat(pid: int | str = "self") -> ProcStat:
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+        return ProcStat.parse(f.read())
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """User + system CPU time the process has used so far (`/proc/<pid>/stat` utime + stime)."""
-    with open(f"/proc/{pid or 'self'}/stat", encoding="ascii") as f:
-        stat = f.read()
-    # The command name (field 2) may contain spaces; the fields after its closing ")" are fixed.
-    fields = stat[stat.rindex(")") + 2 :].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / CLOCK_TICKS
+    stat = proc_stat(pid or "self")
+    return (stat.utime + stat.stime) / CLOCK_TICKS
+
+
+def tree_cpu_ticks(root: int, stats: Mapping[int, ProcStat]) -> int:
+    """CPU ticks of `root`, of its live children and of the children it has reaped (one level: PostgreSQL's
+    postmaster forks every backend and helper itself)."""
+    own = stats[root]
+    children = sum(s.utime + s.stime for pid, s in stats.items() if s.ppid == root and pid != root)
+    return own.utime + own.stime + own.cutime + own.cstime + children
+
+
+def all_proc_stats() -> dict[int, ProcStat]:
+    found = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):  # gone meanwhile
+                found[int(entry.name)] = proc_stat(entry.name)
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds a process and its children used so far (a PostgreSQL server: postmaster and backends)."""
+    return tree_cpu_ticks(root, all_proc_stats()) / CLOCK_TICKS
 
 
 MEMORY_KEYS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
@@ -78,6 +127,8 @@ class CpuWindow:
     bot_cpu: float
     testbed_cpu: float
     wall: float
+    # The PostgreSQL server's processes, when the bot's database is one on this machine.
+    server_cpu: float = 0.0
 
     @property
     def bot_share(self) -> float:
@@ -90,15 +141,17 @@ class CpuWindow:
 
 
 class CpuMeter:
-    def __init__(self, bot_pid: int, clock: float) -> None:
-        self.bot_pid = bot_pid
+    def __init__(self, bot_pid: int, clock: float, server_pid: int | None = None) -> None:
+        self.bot_pid, self.server_pid = bot_pid, server_pid
         self._bot0, self._tb0, self._t0 = cpu_seconds(bot_pid), cpu_seconds(), clock
+        self._server0 = tree_cpu_seconds(server_pid) if server_pid else 0.0
 
     def read(self, clock: float) -> CpuWindow:
         return CpuWindow(
             bot_cpu=cpu_seconds(self.bot_pid) - self._bot0,
             testbed_cpu=cpu_seconds() - self._tb0,
             wall=clock - self._t0,
+            server_cpu=tree_cpu_seconds(self.server_pid) - self._server0 if self.server_pid else 0.0,
         )
 
 

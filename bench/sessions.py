@@ -96,7 +96,7 @@ async def run_sessions(
         edits = EditStats.since(tb.requests, start)
         await world.proc.stop()
         check_refusals(tb, target)
-        lost, _ = unstored(target, world.db_path, sent)
+        lost, _ = await unstored(target, world.database, sent)
     per_1000 = 1000 / len(sent)
     return SessionsResult(
         target=target.name,

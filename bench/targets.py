@@ -15,13 +15,16 @@ from pathlib import Path
 
 from discord.ext import commands
 
+from bot.domain.database_target import is_server_url
 from bot.settings import Settings
+from bot.storage import open_storage
 from tests.discord_testbed.model import Channel, Message, User
 from tests.discord_testbed.testbed import TestBed
 
 QuestionOpener = Callable[[TestBed, Channel, User, int], Awaitable[Message]]
-# (database, custom_id clicked, id of the message it is on) -> the members whose answer is stored.
-StoredReader = Callable[[Path, str, int], set[int]]
+# (SQLite file or PostgreSQL URL, custom_id clicked, id of the message it is on) -> the members whose answer
+# is stored.
+StoredReader = Callable[[Path | str, str, int], Awaitable[set[int]]]
 
 BASELINE_BUTTON = re.compile(r"^bench:(?P<question>\d+):(?P<choice>\d)$")
 VIEW_BUTTON = re.compile(r"^bench-view:(?P<choice>\d)$")
@@ -44,14 +47,18 @@ class Target:
     answer_pattern: re.Pattern[str]
     stored_users: StoredReader
     writes_answers: bool = True
+    # Whether the bot runs on a PostgreSQL URL in QUIZBOT_DB (the baselines know SQLite only).
+    speaks_postgres: bool = False
 
     def answer_ids(self, message: Message) -> list[str]:
         return [b.custom_id for b in message.buttons if b.custom_id and self.answer_pattern.match(b.custom_id)]
 
 
-def read_only(db_path: Path) -> sqlite3.Connection:
+def read_only(database: Path | str) -> sqlite3.Connection:
     """Open the bot's database without any chance of writing to it (the check must not change the data)."""
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    if is_server_url(database):
+        raise ValueError("this bot's answers are read from its SQLite file, not from a server")
+    return sqlite3.connect(f"file:{database}?mode=ro", uri=True)
 
 
 # -- the baseline bot ------------------------------------------------------------------------------
@@ -64,24 +71,24 @@ async def _baseline_question(tb: TestBed, channel: Channel, starter: User, numbe
     return result.message
 
 
-def _baseline_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
+async def _baseline_stored(db_path: Path | str, custom_id: str, message_id: int) -> set[int]:
     match = BASELINE_BUTTON.match(custom_id)
     assert match is not None
     return _stored_for_question(db_path, int(match["question"]))
 
 
-def _view_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
+async def _view_stored(db_path: Path | str, custom_id: str, message_id: int) -> set[int]:
     """The fixed View's buttons carry no question: the baseline stores the message id as the question."""
     return _stored_for_question(db_path, message_id)
 
 
-def _stored_for_question(db_path: Path, question: int) -> set[int]:
+def _stored_for_question(db_path: Path | str, question: int) -> set[int]:
     with read_only(db_path) as db:
         rows = db.execute("SELECT user_id FROM answers WHERE question = ?", (question,))
         return {row[0] for row in rows}
 
 
-def _no_answers(db_path: Path, custom_id: str, message_id: int) -> set[int]:
+async def _no_answers(db_path: Path | str, custom_id: str, message_id: int) -> set[int]:
     return set()
 
 
@@ -146,14 +153,25 @@ async def _quiz_question(tb: TestBed, channel: Channel, starter: User, number: i
     return await tb.wait_for_message(channel, _is_question, timeout=20.0)
 
 
-def _quiz_stored(db_path: Path, custom_id: str, message_id: int) -> set[int]:
+async def _quiz_stored(database: Path | str, custom_id: str, message_id: int) -> set[int]:
     match = QUIZ_BUTTON.match(custom_id)
     assert match is not None
-    with read_only(db_path) as db:
-        rows = db.execute(
-            "SELECT user_id FROM answers WHERE run_id = ? AND idx = ?", (int(match["run"]), int(match["q"]))
-        )
+    run_id, index = int(match["run"]), int(match["q"])
+    if is_server_url(database):
+        return await stored_on_server(str(database), run_id, index)
+    with read_only(database) as db:
+        rows = db.execute("SELECT user_id FROM answers WHERE run_id = ? AND idx = ?", (run_id, index))
         return {row[0] for row in rows}
+
+
+async def stored_on_server(url: str, run_id: int, index: int) -> set[int]:
+    """The members with an answer to question `index` of `run_id` in a PostgreSQL database, read through the
+    bot's own `Storage` opened read-only (nothing in the database changes)."""
+    storage = await open_storage(url, read_only=True)
+    try:
+        return {answer.user_id for answer in await storage.runs.answers(run_id) if answer.index == index}
+    finally:
+        await storage.close()
 
 
 def _quiz_factory(settings: Settings) -> commands.Bot:
@@ -169,6 +187,7 @@ QUIZBOT = Target(
     open_question=_quiz_question,
     answer_pattern=QUIZ_BUTTON,
     stored_users=_quiz_stored,
+    speaks_postgres=True,
 )
 
 TARGETS = {t.name: t for t in (BASELINE, BASELINE_VIEW, ECHO, QUIZBOT)}

@@ -142,7 +142,7 @@ async def run_turns(
             fds = len(os.listdir(f"/proc/{contender.world.pid}/fd"))
             await contender.world.proc.stop()
             late = check_refusals(contender.world.tb, contender.target)
-            lost, rows = unstored(contender.target, contender.world.db_path, contender.sent)
+            lost, rows = await unstored(contender.target, contender.world.database, contender.sent)
             parts = {f"{key.lower()}_mib": round(memory.get(key, 0) / 1024, 1) for key in MEMORY_KEYS[2:]}
             summaries.append({**_summary(contender, hwm, lost, rows, late), "open_fds": fds, **parts})
     return {
