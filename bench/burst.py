@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from bench.harness import (
     AckStats,
@@ -26,6 +27,7 @@ from bench.harness import (
     unstored,
     wait_acked,
 )
+from bench.postgres import BenchPostgres
 from bench.procstats import CpuMeter
 from bench.targets import TARGETS, Target
 
@@ -43,19 +45,52 @@ class BurstResult:
     testbed_cpu_s: float
     wall_s: float
     late_violations: int
+    # "sqlite" or "postgresql", and the PostgreSQL server's processes' CPU over the burst (0 on SQLite).
+    backend: str = "sqlite"
+    server_cpu_s: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 async def run_burst(
-    target: Target, clicks: int, *, spread: float = 1.0, settle: float = 6.0, seed: int = 7, spec: bool = False
+    target: Target,
+    clicks: int,
+    *,
+    spread: float = 1.0,
+    settle: float = 6.0,
+    seed: int = 7,
+    spec: bool = False,
+    workdir: Path | None = None,
+    postgres: BenchPostgres | None = None,
 ) -> BurstResult:
     """One run on a fresh test bed, database and bot process.
 
     `settle` keeps watching after the last ack, so throttled edits (e.g. an answer counter) are counted.
+    `workdir` holds the SQLite file (the temp dir by default); with `postgres` the bot gets a fresh
+    database on that server instead, dropped afterwards.
     """
-    async with bench_world(target, spec=spec) as world:
+    database_url = await postgres.fresh_database() if postgres is not None else None
+    try:
+        return await _burst_in_world(target, clicks, spread, settle, seed, spec, workdir, postgres, database_url)
+    finally:
+        if postgres is not None and database_url is not None:
+            await postgres.drop(database_url)
+
+
+async def _burst_in_world(
+    target: Target,
+    clicks: int,
+    spread: float,
+    settle: float,
+    seed: int,
+    spec: bool,
+    workdir: Path | None,
+    postgres: BenchPostgres | None,
+    database_url: str | None,
+) -> BurstResult:
+    server_pid = postgres.postmaster_pid if postgres is not None else None
+    async with bench_world(target, spec=spec, workdir=workdir, database_url=database_url) as world:
         tb = world.tb
         starter = tb.add_member(name="starter")
         channel = tb.add_channel(name="burst")
@@ -63,7 +98,7 @@ async def run_burst(
         question = await target.open_question(tb, channel, starter, 1)
         plan = click_plan(target, [question], [members], seed)
         start = tb.clock()
-        meter = CpuMeter(world.pid, start)
+        meter = CpuMeter(world.pid, start, server_pid)
         sent = await send_clicks(tb, plan, spread)
         await wait_acked(tb, sent)
         cpu = meter.read(tb.clock())
@@ -85,6 +120,8 @@ async def run_burst(
         testbed_cpu_s=round(cpu.testbed_cpu, 3),
         wall_s=round(cpu.wall, 3),
         late_violations=late,
+        backend="postgresql" if database_url is not None else "sqlite",
+        server_cpu_s=round(cpu.server_cpu, 3),
     )
 
 
