@@ -1,6 +1,7 @@
 """Leaderboards at scale: fill a database with 1,000,000 answers from 10,000 members and time every query.
 
     .venv/bin/python -m bench.big_db [--answers 1000000] [--members 10000] [--db PATH] [--write-docs]
+    .venv/bin/python -m bench.big_db --postgres auto     # copied to PostgreSQL by `quizbot migrate`, side by side
 
 The database is built through the real schema (migrations, triggers and all), so the summary
 tables are maintained exactly as the click path maintains them. The fill runs in a worker thread
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import re
 import sqlite3
@@ -23,10 +25,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.postgres import BenchPostgres, bench_postgres
 from bot.domain.boards import BoardTarget, Scope, scope_window
 from bot.domain.clock import FakeClock
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
+from bot.ops.migrate import migrate
 from bot.review.service import ReviewService
 from bot.storage import Storage, open_storage
 
@@ -41,6 +45,7 @@ TAGS = ("lora", "quantization", "attention", "rlhf", "tokenizers", "eval", "data
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 SECTION = "## Big database"
+TARGET_MS = 20.0
 
 
 def make_quiz(number: int) -> Quiz:
@@ -193,7 +198,24 @@ async def timed(action: Callable[[], Awaitable[object]], repeat: int) -> tuple[f
 
 
 async def measure(path: Path, repeat: int) -> list[tuple[str, float, float]]:
-    storage = await open_storage(path)
+    results = await measure_reads(path, repeat)
+    # The click-path comparison drops the summary trigger, so it works on a copy.
+    copy = path.with_name(path.stem + "-click.db")
+    await asyncio.to_thread(_copy_database, path, copy)
+    scratch = await open_storage(copy)
+    try:
+        results.extend(await _private_writes(scratch, repeat))
+        results.extend(await _click_path(scratch))
+    finally:
+        await scratch.close()
+        for leftover in copy.parent.glob(copy.name + "*"):
+            leftover.unlink()
+    return results
+
+
+async def measure_reads(database: Path | str, repeat: int) -> list[tuple[str, float, float]]:
+    """Every board, stats, private-run, report and review query, through `Storage` on either backend."""
+    storage = await open_storage(database)
     results: list[tuple[str, float, float]] = []
     try:
         boards = storage.boards
@@ -227,17 +249,6 @@ async def measure(path: Path, repeat: int) -> list[tuple[str, float, float]]:
         results.extend(await _review(storage, repeat))
     finally:
         await storage.close()
-    # The click-path comparison drops the summary trigger, so it works on a copy.
-    copy = path.with_name(path.stem + "-click.db")
-    await asyncio.to_thread(_copy_database, path, copy)
-    scratch = await open_storage(copy)
-    try:
-        results.extend(await _private_writes(scratch, repeat))
-        results.extend(await _click_path(scratch))
-    finally:
-        await scratch.close()
-        for leftover in copy.parent.glob(copy.name + "*"):
-            leftover.unlink()
     return results
 
 
@@ -502,6 +513,46 @@ def write_docs(section: str) -> None:
     DOCS.write_text(text.rstrip("\n") + "\n")
 
 
+async def on_postgres(path: Path, server: BenchPostgres, repeat: int) -> str:
+    """The SQLite file copied to a fresh PostgreSQL database by `quizbot migrate` (the summaries come along
+    as the triggers made them, and migrate checks every leaderboard), then the same reads on both."""
+    url = await server.fresh_database()
+    report = await migrate(str(path), url)
+    # migrate leaves the statistics to autovacuum, which gathers them within a minute or so; the SQLite
+    # fill ends with ANALYZE too, so both planners start from statistics.
+    storage = await open_storage(url)
+    try:
+        await storage.database.execute("ANALYZE")
+    finally:
+        await storage.close()
+    sqlite_reads = await measure_reads(path, repeat)
+    postgres_reads = await measure_reads(url, repeat)
+    return render_side_by_side(report.seconds, server.facts, sqlite_reads, postgres_reads)
+
+
+def render_side_by_side(
+    migrate_s: float,
+    facts: dict[str, str],
+    sqlite_reads: list[tuple[str, float, float]],
+    postgres_reads: list[tuple[str, float, float]],
+) -> str:
+    lines = [
+        f"`quizbot migrate` copied and verified the database in {migrate_s:.0f} s. PostgreSQL "
+        f"{facts.get('server_version', '?')}, data in {facts.get('data_directory', '?')}, fsync "
+        f"{facts.get('fsync', '?')}, synchronous_commit {facts.get('synchronous_commit', '?')}, shared_buffers "
+        f"{facts.get('shared_buffers', '?')}; milliseconds, median and worst of the repeats.",
+        "",
+        "| query | SQLite median | SQLite worst | PostgreSQL median | PostgreSQL worst |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    theirs = {name: (median, worst) for name, median, worst in postgres_reads}
+    for name, median, worst in sqlite_reads:
+        pg_median, pg_worst = theirs.get(name, (math.nan, math.nan))
+        flag = " ⚠" if pg_median >= TARGET_MS else ""
+        lines.append(f"| {name} | {median:.2f} | {worst:.2f} | {pg_median:.2f}{flag} | {pg_worst:.2f} |")
+    return "\n".join(lines)
+
+
 async def main_async(args: argparse.Namespace) -> int:
     path = args.db or Path(tempfile.mkdtemp(prefix="quizbot-big-")) / "big.db"
     if not path.exists():
@@ -510,6 +561,11 @@ async def main_async(args: argparse.Namespace) -> int:
         fill_info = await asyncio.to_thread(fill, path, args.answers, args.members)
     else:
         fill_info = {"answers": float(args.answers), "runs": 0.0, "seconds": 0.0}
+    print(f"filled {path}: {json.dumps(fill_info)}", flush=True)
+    if args.postgres:
+        async with bench_postgres(args.postgres, args.pg_dir) as server:
+            print(await on_postgres(path, server, args.repeat))
+        return 0
     results = await measure(path, args.repeat)
     section = render(fill_info, args.members, results)
     print(section)
@@ -525,6 +581,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--db", type=Path, help="reuse (or create) this database file")
     parser.add_argument("--write-docs", action="store_true", help="update the section in docs/performance.md")
+    parser.add_argument(
+        "--postgres", help="also on PostgreSQL: a server URL, or 'auto' for a throw-away one; prints both side by side"
+    )
+    parser.add_argument("--pg-dir", type=Path, help="where a throw-away server keeps its data (default: temp dir)")
     return asyncio.run(main_async(parser.parse_args()))
 
 
