@@ -46,6 +46,8 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 SECTION = "## Big database"
 TARGET_MS = 20.0
+# One-off or admin reports that defer first (see the prose in `render`): not held to the 20 ms target.
+NOT_HELD_TO_TARGET = ("first /review", "/quiz-report all runs")
 
 
 def make_quiz(number: int) -> Quiz:
@@ -548,7 +550,8 @@ def render_side_by_side(
     theirs = {name: (median, worst) for name, median, worst in postgres_reads}
     for name, median, worst in sqlite_reads:
         pg_median, pg_worst = theirs.get(name, (math.nan, math.nan))
-        flag = " ⚠" if pg_median >= TARGET_MS else ""
+        held = not name.startswith(NOT_HELD_TO_TARGET)
+        flag = " ⚠" if held and not pg_median < TARGET_MS else ""
         lines.append(f"| {name} | {median:.2f} | {worst:.2f} | {pg_median:.2f}{flag} | {pg_worst:.2f} |")
     return "\n".join(lines)
 
