@@ -12,7 +12,7 @@ import pytest
 from bot.domain.quiz import Question, Quiz
 from bot.domain.review import MATURE_INTERVAL, CardPhase, CardState, CardUpdate, RatingSource, ReviewCounts
 from bot.review.scheduling import Scheduling
-from bot.storage import Storage
+from bot.storage import Storage, open_storage
 from bot.storage.review import CardChangedError
 from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
@@ -187,3 +187,20 @@ async def test_a_cards_question_and_a_mistakes_question_are_the_runs_copy_exactl
         GUILD, BOB, quiz_id=None, known_before=T0 + timedelta(days=2), offset=0, limit=5
     )
     assert (mistake.question, mistake.choice, mistake.key) == (ODD.questions[1], 0, 2)
+
+
+async def test_quizzes_with_mistakes_are_found_under_any_collation_of_the_postgresql_database(
+    fresh_postgres_url: str,
+) -> None:
+    # Many servers' databases sort text by a locale (the postgres image's en_US.utf8), not by code point as
+    # the suite's does: there ';' sorts before ':', and 'quiz:lora' is outside the range 'quiz:'..'quiz;'.
+    storage = await open_storage(fresh_postgres_url)
+    try:
+        await storage.database.execute('ALTER TABLE board_totals ALTER COLUMN bucket TYPE TEXT COLLATE "en-x-icu"')
+        outside = await storage.database.fetch_one("SELECT 'quiz:lora' < 'quiz;' COLLATE \"en-x-icu\"")
+        assert outside[0] is False  # the collation does order them that way
+        await seed_run(storage, [(0, BOB, "bob", 1, 1.0), (1, BOB, "bob", 0, 2.0)])
+
+        assert await storage.review.mistake_quizzes(GUILD, BOB) == [("lora", "LoRA basics", 2)]
+    finally:
+        await storage.close()
