@@ -64,8 +64,8 @@ _WANTED_CARDS: dict[Dialect, str] = {
     "postgresql": "SELECT pair ->> 0, pair ->> 1 FROM json_array_elements(CAST(? AS json)) AS pair",
 }
 # The member's per-quiz rows of board_totals ('quiz:<quiz id>'). SQLite reads them as a range of its
-# primary key; PostgreSQL compares text by the database's collation, and under a locale such as en_US a
-# range bounded by ':' and ';' misses them (punctuation is ignored at first), so it matches the prefix.
+# primary key; PostgreSQL compares text by the database's collation, and under a locale such as en_US
+# ';' sorts before ':', so a range bounded by them finds nothing: it matches the prefix instead.
 _QUIZ_BUCKET: dict[Dialect, str] = {
     "sqlite": "t.bucket >= 'quiz:' AND t.bucket < 'quiz;'",
     "postgresql": "substr(t.bucket, 1, 5) = 'quiz:'",
