@@ -5,10 +5,11 @@
 
 For each size a fresh test bed gets N guilds (besides its own default one), each with two text channels
 and GUILD_MEMBERS members (the owner and the bot come on top), spread evenly over the shards. One process
-`quizbot run --shards 0-<S-1> --shard-count S` connects every shard (S = 4 holds up to 10,000 guilds
-at Discord's 2,500 per shard), receives every GUILD_CREATE, and is read once it is ready (discord.py's
-on_ready after the last shard) and its RSS has stopped moving. The slope of RSS over the guild count
-(least squares over every run) is the cost per 1,000 guilds; the intercept is the process with none.
+`quizbot run --shards 0-<S-1> --shard-count S` connects every shard (S = 5 by default: 10,000 guilds and
+the test bed's own would not fit in 4 at Discord's 2,500 per shard), receives every GUILD_CREATE, and is
+read once it is ready (discord.py's on_ready after the last shard) and its RSS has stopped moving. The
+slope of RSS over the guild count (least squares over every run) is the cost per 1,000 guilds; the
+intercept is the process with none.
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ async def measure(guilds: int, shard_count: int, database_url: str | None) -> di
             await proc.start()
             try:
                 await proc.wait_connected(timeout=CONNECT_TIMEOUT)
-                await tb.wait_until(lambda: READY_LINE in proc.output(), CONNECT_TIMEOUT, what="on_ready")
+                await tb.wait_until(
+                    lambda: READY_LINE in proc.output() or proc.proc is None or proc.proc.returncode is not None,
+                    CONNECT_TIMEOUT,
+                    what="on_ready",
+                )
+                if READY_LINE not in proc.output():
+                    raise RuntimeError(f"the bot process stopped before it was ready, with {guilds} guilds")
                 ready_s = time.monotonic() - started
                 assert proc.proc is not None
                 rss = await settled_rss(proc.proc.pid)
@@ -164,7 +171,7 @@ def main() -> None:
     parser.add_argument("--guilds", type=lambda text: [int(n) for n in text.split(",")], default=[0, 1000, 5000])
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--reps", type=int, default=2)
-    parser.add_argument("--shard-count", type=int, default=4)
+    parser.add_argument("--shard-count", type=int, default=5)
     parser.add_argument("--postgres", default=AUTO, help="a server URL, or 'auto' for a throw-away one")
     parser.add_argument("--pg-dir", type=Path, help="where a throw-away server keeps its data (default: temp dir)")
     parser.add_argument("--json", type=Path, help="also write every run to this file")
