@@ -52,7 +52,10 @@ class BenchPostgres:
 async def _describe(url: str) -> tuple[int | None, dict[str, str]]:
     connection = await asyncpg.connect(url)
     try:
-        backend = await connection.fetchval("SELECT pg_backend_pid()")
+        postmaster: int | None = None
+        # Read while the backend lives: it exits as its connection closes. The postmaster forked it.
+        with contextlib.suppress(OSError):
+            postmaster = proc_stat(int(await connection.fetchval("SELECT pg_backend_pid()"))).ppid
         settings = {
             name: str(await connection.fetchval(f"SHOW {name}"))
             for name in (
@@ -67,9 +70,6 @@ async def _describe(url: str) -> tuple[int | None, dict[str, str]]:
         }
     finally:
         await connection.close()
-    postmaster: int | None = None
-    with contextlib.suppress(OSError):
-        postmaster = proc_stat(int(backend)).ppid  # every backend is forked by the postmaster
     if postmaster is not None:
         settings["data_directory"] = database_place(Path(settings["data_directory"]))
     return postmaster, settings
