@@ -30,7 +30,7 @@ MAX_BATCH = 500
 #   json_each over an array nor json_extract: one array per column, read by unnest. Arrays rather than a
 #   JSON text (jsonb_to_recordset) because asyncpg sends them in binary, already typed, with no JSON to
 #   write here nor to parse there; measured at 500 clicks 27.7 ms against 29.0 ms a batch, the same at 1
-#   and 50, since the summary triggers take most of the time either way (docs/performance.md).
+#   and 50, since the summary triggers take most of the time either way.
 # - whether the question row is locked. SQLite runs one writer at a time, so close_question's UPDATE
 #   comes wholly before or after a batch. PostgreSQL does not take the write lock for this statement (it
 #   is one statement, atomic on its own), so FOR SHARE OF q makes a batch and a closing UPDATE of the
