@@ -49,7 +49,7 @@ def places(tmpfs: Path = TMPFS) -> list[Place]:
 
 
 async def run_backends(
-    sizes: Sequence[int], reps: int, postgres: BenchPostgres, *, settle: float = 1.0
+    sizes: Sequence[int], reps: int, postgres: BenchPostgres, *, settle: float = 1.0, warm_up: int = 0
 ) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     for rep in range(reps):
@@ -65,6 +65,7 @@ async def run_backends(
                     settle=settle,
                     workdir=place.folder,
                     postgres=postgres if place.on_server else None,
+                    warm_up=warm_up,
                 )
                 row = {**result.as_dict(), "place": place.label, "rep": rep, "load_1m": [load, os.getloadavg()[0]]}
                 runs.append(row)
@@ -149,7 +150,7 @@ def table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     async with bench_postgres(args.postgres, args.pg_dir) as postgres:
-        runs = await run_backends(args.clicks, args.reps, postgres, settle=args.settle)
+        runs = await run_backends(args.clicks, args.reps, postgres, settle=args.settle, warm_up=args.warm_up)
         facts = postgres.facts
     rows = summarize(runs)
     return {
@@ -157,6 +158,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "postgres": facts,
         "sqlite_disk": database_place(None),
         "sqlite_tmpfs": database_place(TMPFS),
+        "warm_up": args.warm_up,
         "summary": rows,
         "runs": runs,
     }
@@ -169,6 +171,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=AUTO, help="a server URL, or 'auto' for a throw-away one")
     parser.add_argument("--pg-dir", type=Path, help="where a throw-away server keeps its data (default: temp dir)")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after the last ack before stopping")
+    parser.add_argument("--warm-up", type=int, default=0, help="clicks at once before each burst, not counted")
     parser.add_argument("--json", type=Path, help="also write every run to this file")
     args = parser.parse_args()
     result = asyncio.run(main_async(args))

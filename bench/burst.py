@@ -30,6 +30,10 @@ from bench.harness import (
 from bench.postgres import BenchPostgres
 from bench.procstats import CpuMeter
 from bench.targets import TARGETS, Target
+from tests.discord_testbed.model import Interaction
+
+# After the warm-up's last ack: time for the bot to finish what it left for later before the burst.
+WARM_UP_PAUSE = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,16 +67,21 @@ async def run_burst(
     spec: bool = False,
     workdir: Path | None = None,
     postgres: BenchPostgres | None = None,
+    warm_up: int = 0,
 ) -> BurstResult:
     """One run on a fresh test bed, database and bot process.
 
     `settle` keeps watching after the last ack, so throttled edits (e.g. an answer counter) are counted.
     `workdir` holds the SQLite file (the temp dir by default); with `postgres` the bot gets a fresh
-    database on that server instead, dropped afterwards.
+    database on that server instead, dropped afterwards. `warm_up` members click at once first, on the
+    same question (not counted in the figures, but their answers must be stored too): first statements,
+    a pool's connections and caches are then paid before the burst.
     """
     database_url = await postgres.fresh_database() if postgres is not None else None
     try:
-        return await _burst_in_world(target, clicks, spread, settle, seed, spec, workdir, postgres, database_url)
+        return await _burst_in_world(
+            target, clicks, spread, settle, seed, spec, workdir, postgres, database_url, warm_up
+        )
     finally:
         if postgres is not None and database_url is not None:
             await postgres.drop(database_url)
@@ -88,6 +97,7 @@ async def _burst_in_world(
     workdir: Path | None,
     postgres: BenchPostgres | None,
     database_url: str | None,
+    warm_up: int,
 ) -> BurstResult:
     server_pid = postgres.postmaster_pid if postgres is not None else None
     async with bench_world(target, spec=spec, workdir=workdir, database_url=database_url) as world:
@@ -96,6 +106,12 @@ async def _burst_in_world(
         channel = tb.add_channel(name="burst")
         members = add_members(tb, clicks, "m")
         question = await target.open_question(tb, channel, starter, 1)
+        warm_sent: list[Interaction] = []
+        if warm_up:
+            warm_plan = click_plan(target, [question], [add_members(tb, warm_up, "warm")], seed + 1)
+            warm_sent = await send_clicks(tb, warm_plan, 0.0)
+            await wait_acked(tb, warm_sent)
+            await asyncio.sleep(WARM_UP_PAUSE)
         plan = click_plan(target, [question], [members], seed)
         start = tb.clock()
         meter = CpuMeter(world.pid, start, server_pid)
@@ -107,7 +123,7 @@ async def _burst_in_world(
         edits = EditStats.since(tb.requests, start)
         await world.proc.stop()
         late = check_refusals(tb, target)
-        lost, rows = await unstored(target, world.database, sent)
+        lost, rows = await unstored(target, world.database, warm_sent + sent)
     return BurstResult(
         target=target.name,
         clicks=clicks,
@@ -132,9 +148,12 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which the clicks arrive")
     parser.add_argument("--at-once", action="store_true", help="offer every click as fast as it can be sent")
     parser.add_argument("--settle", type=float, default=6.0)
+    parser.add_argument("--warm-up", type=int, default=0, help="clicks at once before the burst, not counted")
     args = parser.parse_args()
     spread = 0.0 if args.at_once else args.spread
-    result = asyncio.run(run_burst(TARGETS[args.target], args.clicks, spread=spread, settle=args.settle))
+    result = asyncio.run(
+        run_burst(TARGETS[args.target], args.clicks, spread=spread, settle=args.settle, warm_up=args.warm_up)
+    )
     print(json.dumps(result.as_dict(), indent=2))
 
 

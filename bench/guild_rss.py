@@ -114,7 +114,8 @@ async def run_sizes(
     runs = []
     for rep in range(reps):
         for guilds in sizes:
-            for backend in backends[rep % len(backends) :] + backends[: rep % len(backends)]:
+            turn = rep % len(backends)
+            for backend in [*backends[turn:], *backends[:turn]]:
                 url = await postgres.fresh_database() if backend == "postgresql" and postgres else None
                 try:
                     run = await measure(guilds, shard_count, url)
