@@ -39,23 +39,41 @@ TMPFS = Path("/dev/shm")
 class Place:
     """Where one run's database lives: a SQLite file in `folder`, or a fresh database on the server."""
 
+    key: str
     label: str
     folder: Path | None = None
     on_server: bool = False
 
 
-def places(tmpfs: Path = TMPFS) -> list[Place]:
-    return [Place("SQLite, disk"), Place("SQLite, tmpfs", folder=tmpfs), Place("PostgreSQL", on_server=True)]
+PLACES = (
+    Place("disk", "SQLite, disk"),
+    Place("tmpfs", "SQLite, tmpfs", folder=TMPFS),
+    Place("postgresql", "PostgreSQL", on_server=True),
+)
+
+
+def places(keys: Sequence[str]) -> list[Place]:
+    chosen = [place for place in PLACES if place.key in keys]
+    if len(chosen) != len(set(keys)):
+        raise ValueError(f"unknown place in {list(keys)}: choose from {[place.key for place in PLACES]}")
+    return chosen
 
 
 async def run_backends(
-    sizes: Sequence[int], reps: int, postgres: BenchPostgres, *, settle: float = 1.0, warm_up: int = 0
+    sizes: Sequence[int],
+    reps: int,
+    postgres: BenchPostgres,
+    *,
+    settle: float = 1.0,
+    warm_up: int = 0,
+    where: Sequence[Place] = PLACES,
 ) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     for rep in range(reps):
         for clicks in sizes:
             # Rotate the order each repetition: none always runs first (right after the previous size).
-            order = places()[rep % 3 :] + places()[: rep % 3]
+            turn = rep % len(where)
+            order = [*where[turn:], *where[:turn]]
             for place in order:
                 load = os.getloadavg()[0]
                 result = await run_burst(
@@ -150,7 +168,9 @@ def table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     async with bench_postgres(args.postgres, args.pg_dir) as postgres:
-        runs = await run_backends(args.clicks, args.reps, postgres, settle=args.settle, warm_up=args.warm_up)
+        runs = await run_backends(
+            args.clicks, args.reps, postgres, settle=args.settle, warm_up=args.warm_up, where=places(args.places)
+        )
         facts = postgres.facts
     rows = summarize(runs)
     return {
@@ -171,6 +191,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=AUTO, help="a server URL, or 'auto' for a throw-away one")
     parser.add_argument("--pg-dir", type=Path, help="where a throw-away server keeps its data (default: temp dir)")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after the last ack before stopping")
+    parser.add_argument(
+        "--places", type=lambda text: text.split(","), default=[p.key for p in PLACES], help="disk,tmpfs,postgresql"
+    )
     parser.add_argument("--warm-up", type=int, default=0, help="clicks at once before each burst, not counted")
     parser.add_argument("--json", type=Path, help="also write every run to this file")
     args = parser.parse_args()
