@@ -175,8 +175,7 @@ async def test_member_stats_with_tags_best_quiz_and_streak(storage: Storage) -> 
     await seed_run(storage, [(0, 1, "ann", 0, 2.0), (1, 1, "ann", 0, 4.0), (2, 1, "ann", 0, 3.0)])
     await seed_run(storage, [(0, 1, "ann", 1, 1.0)])
     await seed_run(storage, [(0, 1, "ann", 1, 2.0)], quiz=OTHER)
-    connection = storage.database.connection
-    await connection.execute(
+    await storage.database.execute(
         "INSERT INTO daily_schedules (id, guild_id, channel_id, time_of_day, timezone, weekdays, quiz_ids, "
         "question_order, seed, created_by, created_at) VALUES (1, ?, 5, '09:00', 'UTC', '0123456', '[\"other\"]', "
         "'sequential', 1, 1, 0)",
@@ -189,7 +188,7 @@ async def test_member_stats_with_tags_best_quiz_and_streak(storage: Storage) -> 
             storage, [] if choice is None else [(0, 1, "ann", choice, 1.0)], quiz=OTHER, kind=RunKind.DAILY, at=at
         )
         status = "posted" if choice is None else "revealed"
-        await connection.execute(
+        await storage.database.execute(
             "INSERT INTO daily_posts (schedule_id, local_date, question_key, run_id, status, post_at, reveal_at) "
             "VALUES (1, ?, 'x1', ?, ?, 0, 0)",
             (day, run_id, status),
