@@ -261,8 +261,9 @@ class BoardStore:
             "SELECT r.quiz_id, r.quiz_title, b.correct, r.question_count "
             "FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
             "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind IN ('live', 'window') "
-            "ORDER BY CAST(b.correct AS DOUBLE PRECISION) / CASE WHEN r.question_count > 1 THEN r.question_count ELSE 1 END "
-            "DESC, b.correct DESC, b.seconds, r.id DESC LIMIT 1",
+            "ORDER BY CAST(b.correct AS DOUBLE PRECISION) / "
+            "CASE WHEN r.question_count > 1 THEN r.question_count ELSE 1 END DESC, "
+            "b.correct DESC, b.seconds, r.id DESC LIMIT 1",
             (guild_id, user_id),
         )
         tags = await self._db.fetch_all(
