@@ -238,17 +238,30 @@ async def test_forget_deletes_the_members_rows_in_that_server_and_the_summaries_
 
 async def test_every_table_with_a_member_column_is_covered_by_export_and_forget(storage: Storage) -> None:
     """A new table (on any branch) with a user_id, member_id or *_by column needs its MEMBER_TABLES entry."""
-    tables = [row[0] for row in await storage.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
     member_columns: set[tuple[str, str]] = set()
-    for table in tables:
-        for column in await storage.database.fetch_all(f"PRAGMA table_info({table})"):
-            name = str(column["name"])
-            if name in MEMBER_COLUMN_NAMES or name.endswith(MEMBER_COLUMN_SUFFIXES):
-                member_columns.add((table, name))
+    for table, name in await _columns(storage):
+        if name in MEMBER_COLUMN_NAMES or name.endswith(MEMBER_COLUMN_SUFFIXES):
+            member_columns.add((table, name))
+    assert ("answers", "user_id") in member_columns, "the catalog was read"
     covered = {(entry.table, entry.member_column) for entry in MEMBER_TABLES}
     assert member_columns - covered == set(), "add these to MEMBER_TABLES in bot/storage/privacy.py"
     assert covered - member_columns == set(), "MEMBER_TABLES names a table or column that does not exist"
     assert {e.table for e in MEMBER_TABLES if e.forget is Forget.REBUILD} == set(SUMMARY_TABLES)
     assert all(e.why_kept for e in MEMBER_TABLES if e.forget is Forget.KEEP), "say why kept rows stay"
     for entry in MEMBER_TABLES:  # every export query runs on the current schema
-        await storage.database.fetch_all(entry.select(), {"user_id": 1, "guild_id": None})
+        await storage.database.fetch_all(entry.select(storage.database.dialect), {"user_id": 1, "guild_id": None})
+
+
+async def _columns(storage: Storage) -> list[tuple[str, str]]:
+    """(table, column) of every table, from the engine's own catalog."""
+    if storage.database.dialect == "postgresql":
+        rows = await storage.database.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+        return [(str(row[0]), str(row[1])) for row in rows]
+    tables = [row[0] for row in await storage.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [
+        (table, str(column["name"]))
+        for table in tables
+        for column in await storage.database.fetch_all(f"PRAGMA table_info({table})")
+    ]
