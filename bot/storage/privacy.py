@@ -66,15 +66,16 @@ _EXPORT_SQL: dict[Dialect, dict[str, str]] = {
     "sqlite": {
         "iso_open": "strftime('%Y-%m-%dT%H:%M:%fZ', ",
         "iso_close": ", 'unixepoch')",
-        "json_list_open": "json_group_array(json_object(",
-        "json_list_close": "))",
+        "ratings_log_open": "json_group_array(json_object(",
+        "ratings_log_close": "))",
     },
     "postgresql": {
         "iso_open": "to_char(to_timestamp(CAST(round(CAST(",
         "iso_close": """ AS NUMERIC), 3) AS DOUBLE PRECISION)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
-        # json_agg of no rows is NULL where json_group_array gives [].
-        "json_list_open": "coalesce(json_agg(json_build_object(",
-        "json_list_close": ")), '[]')",
+        # json_agg of no rows is NULL where json_group_array gives []. SQLite's follows review_log's key
+        # (card_id, n), the order of its scan; PostgreSQL's is told.
+        "ratings_log_open": "coalesce(json_agg(json_build_object(",
+        "ratings_log_close": ") ORDER BY l.n), '[]')",
     },
 }
 
@@ -136,8 +137,8 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
                {_iso("c.due")} AS due, c.phase, c.ratings, c.lapses, c.review_lapses,
                {_iso("c.created_at")} AS created_at,
                c.scheduler_state,
-               (SELECT {{json_list_open}}'n', l.n, 'rating', l.rating, 'at', {_iso("l.reviewed_at")},
-                       'source', l.source, 'run_id', l.run_id, 'choice', l.choice{{json_list_close}}
+               (SELECT {{ratings_log_open}}'n', l.n, 'rating', l.rating, 'at', {_iso("l.reviewed_at")},
+                       'source', l.source, 'run_id', l.run_id, 'choice', l.choice{{ratings_log_close}}
                 FROM review_log AS l WHERE l.card_id = c.id) AS ratings_log
         FROM review_cards AS c WHERE c.user_id = :user_id AND {_IN_SERVER_C}
         ORDER BY c.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.domain.daily import Slot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import ScoringMode
 from bot.domain.schedule import DailySchedule, parse_time_of_day
+from bot.privacy.service import export_document
 from bot.storage import Storage, open_storage
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.privacy import (
@@ -265,3 +267,81 @@ async def _columns(storage: Storage) -> list[tuple[str, str]]:
         for table in tables
         for column in await storage.database.fetch_all(f"PRAGMA table_info({table})")
     ]
+
+
+async def _everything_about_ann(storage: Storage) -> None:
+    """The same rows about ANN in every table export reads, whatever the backend (ids and times fixed)."""
+    random.seed(16)  # seed_run picks channel ids at random; the runs' rows are exported
+    shuffled = await seed_run(
+        storage, [(0, ANN, "Ann", 2, 1.5), (1, ANN, "Ann", 1, 2.0), (0, BEN, "ben", 2, 3.0)], orders=((2, 0, 1),)
+    )
+    await _daily_answer(storage, ANN, "Änn ✓", 0)
+    await seed_run(storage, [(0, ANN, "ann elsewhere", 0, 1.0)], guild_id=OTHER_GUILD)
+    await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
+    await storage.library.save(GUILD, QUIZ, "yaml", uploaded_by=ANN, now=T0 + timedelta(seconds=0.0004), replace=False)
+    at = T0.timestamp()
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        (
+            "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at, deadline) "
+            "VALUES (?, ?, ?, 1, ?, NULL)",
+            (shuffled, ANN, GUILD, at + 0.2346),
+        ),
+        (
+            "INSERT INTO review_cards (id, guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, "
+            "last_review, ratings, lapses, review_lapses, last_answer_at, scheduler_state, created_at) "
+            "VALUES (41, ?, ?, 'lora', 'q1', ?, 0, ?, 2, ?, 2, 1, 0, ?, '{\"card_id\": 41, \"s\": 1.5}', ?)",
+            (GUILD, ANN, shuffled, at + 86400.9996, at, at, at + 0.001),
+        ),
+        (
+            "INSERT INTO review_cards (id, guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, "
+            "last_review, ratings, lapses, last_answer_at, scheduler_state, created_at) "
+            "VALUES (42, ?, ?, 'lora', 'q2', ?, 1, ?, 1, ?, 1, 0, ?, '{}', ?)",
+            (GUILD, ANN, shuffled, at, at, at, at),
+        ),
+        (
+            "INSERT INTO review_log (card_id, n, rating, reviewed_at, source, run_id, idx, choice) "
+            "VALUES (41, 1, 1, ?, 'answer', ?, 0, 2), (41, 2, 3, ?, 'review', ?, 0, NULL)",
+            (at + 1.5, shuffled, at + 7200.123, shuffled),
+        ),
+        (
+            "INSERT INTO review_members (guild_id, user_id, every_answer, synced_until) VALUES (?, ?, 1, ?)",
+            (GUILD, ANN, at + 5.25),
+        ),
+        (
+            "INSERT INTO suggestions (id, guild_id, quiz_id, author_user_id, author_name, prompt, choices, answer, "
+            "explanation, status, created_at, review_channel_id, edited_by, edited_at, decided_by, decided_at) "
+            "VALUES (7, ?, NULL, ?, 'Ann', 'Why?', '[\"a\", \"b\"]', 1, 'because', 'accepted', ?, 9, ?, ?, ?, ?)",
+            (GUILD, ANN, at, ANN, at + 60.5, ANN, at + 120.75),
+        ),
+    ]
+    for sql, parameters in statements:
+        await storage.database.execute(sql, parameters)
+
+
+async def test_the_export_reads_the_same_on_both_backends(tmp_path: Path, fresh_postgres_url: str) -> None:
+    exports: list[dict[str, list[dict[str, Any]]]] = []
+    for target in (str(tmp_path / "quizbot.db"), fresh_postgres_url):
+        storage = await open_storage(target)
+        try:
+            await _everything_about_ann(storage)
+            exports.append(await storage.privacy.member_data(ANN, GUILD))
+        finally:
+            await storage.close()
+    on_sqlite, on_postgres = exports
+    # Every table the export reads has rows, or the comparison would prove nothing about it.
+    assert [key for key, rows in on_sqlite.items() if not rows] == []
+    for key in on_sqlite:
+        assert on_postgres[key] == on_sqlite[key], f"{key} differs between PostgreSQL and SQLite"
+    now = "2026-11-20T12:00:00Z"
+    assert export_document(ANN, GUILD, on_postgres, now) == export_document(ANN, GUILD, on_sqlite, now)
+    # What the comparison is about: times to the millisecond, rounded as SQLite rounds; letters; JSON text.
+    assert on_sqlite["private_progress"][0]["shown_at"] == "2026-11-20T12:00:00.235Z"
+    assert on_sqlite["server_quizzes"][0]["uploaded_at"] == "2026-11-20T12:00:00.000Z"
+    assert on_sqlite["review_cards"][0]["due"] == "2026-11-21T12:00:01.000Z"
+    assert on_sqlite["review_cards"][0]["ratings_log"] == (
+        '[{"n":1,"rating":1,"at":"2026-11-20T12:00:01.500Z","source":"answer","run_id":1,"choice":2},'
+        '{"n":2,"rating":3,"at":"2026-11-20T14:00:00.123Z","source":"review","run_id":1,"choice":null}]'
+    )
+    assert on_sqlite["review_cards"][1]["ratings_log"] == "[]"
+    assert on_sqlite["suggestions"][0]["answer"] == "B"
+    assert [a["name_shown"] for a in on_sqlite["answers"]] == ["Ann", "Ann", "Änn ✓"]
