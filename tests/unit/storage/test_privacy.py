@@ -28,6 +28,7 @@ from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
 from tests.helpers import seed_run
+from tests.unit.storage.summaries import fresh_count, stored
 
 OTHER_GUILD = 77
 ANN, BEN, CY, DAN = 1, 2, 3, 4
@@ -345,3 +346,23 @@ async def test_the_export_reads_the_same_on_both_backends(tmp_path: Path, fresh_
     assert on_sqlite["review_cards"][1]["ratings_log"] == "[]"
     assert on_sqlite["suggestions"][0]["answer"] == "B"
     assert [a["name_shown"] for a in on_sqlite["answers"]] == ["Ann", "Ann", "Änn ✓"]
+
+
+async def test_forget_leaves_summaries_equal_to_a_fresh_count(storage: Storage) -> None:
+    other_quiz = Quiz(id="solo", title="Solo", questions=(Question("s1", "S?", ("a", "b"), 0, tags=("x",)),))
+    await _four_members(storage)
+    await seed_run(storage, [(0, ANN, "ann", 0, 0.3), (2, BEN, "ben", 1, 7.1)], at=T0 + timedelta(days=3))
+    await seed_run(storage, [(0, ANN, "ann", 0, 2.2)], quiz=other_quiz)
+    await _daily_answer(storage, ANN, "ann", 0)
+    await seed_run(storage, [(0, ANN, "ann", 0, 1.0), (0, BEN, "ben", 1, 1.0)], guild_id=OTHER_GUILD)
+
+    result = await storage.privacy.forget(ANN, GUILD)
+
+    assert result.answers == 6 and result.servers == (GUILD,)
+    assert await stored(storage) == await fresh_count(storage)
+    left = await storage.database.fetch_all("SELECT guild_id FROM board_totals WHERE user_id = ?", (ANN,))
+    assert {row[0] for row in left} == {OTHER_GUILD}, "no zero rows left in the forgotten server"
+    everywhere = await storage.privacy.forget(ANN, None)
+    assert (everywhere.answers, everywhere.servers) == (1, (OTHER_GUILD,))
+    assert await stored(storage) == await fresh_count(storage)
+    assert (await fresh_count(storage))["board_totals"], "the other members' summaries are still there"
