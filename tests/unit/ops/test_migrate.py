@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from bot.domain.boards import BoardTarget, Scope
@@ -31,29 +26,8 @@ from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
 from tests.helpers import quizbot, seed_practice, seed_run
 
-TEST_POSTGRES = "QUIZBOT_TEST_POSTGRES"
 OTHER_GUILD = 77
 ANN, BEN, CY = 1, 2, 3
-
-
-@pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
-    """An empty PostgreSQL database of its own for one test, dropped afterwards; fails without a server."""
-    server = os.environ.get(TEST_POSTGRES)
-    if not server:
-        pytest.fail(f"{TEST_POSTGRES} is not set: point it at a PostgreSQL server (postgresql://...)", pytrace=False)
-    name = f"quizbot_migrate_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _fill(storage: Storage) -> None:
@@ -117,10 +91,10 @@ async def _boards(path: Path) -> list[Any]:
 
 
 async def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_board(
-    storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await _fill(storage)
-    await storage.close()
+    await _fill(sqlite_storage)
+    await sqlite_storage.close()
     source = tmp_path / "quizbot.db"
     with sqlite3.connect(source) as connection:
         # A sum of answer times added up in another order can differ in its last bits: the copy keeps the
@@ -140,10 +114,10 @@ async def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_board(
 
 
 async def test_postgresql_carries_on_after_the_copy_with_new_ids_and_its_summary_triggers(
-    storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await _fill(storage)
-    await storage.close()
+    await _fill(sqlite_storage)
+    await sqlite_storage.close()
     await migrate(str(tmp_path / "quizbot.db"), fresh_postgres_url)
     target = await open_storage(fresh_postgres_url)
     try:
@@ -178,10 +152,10 @@ async def test_postgresql_carries_on_after_the_copy_with_new_ids_and_its_summary
 
 
 async def test_a_postgresql_target_with_data_is_refused_and_left_as_it_was(
-    storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
-    await storage.close()
+    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
+    await sqlite_storage.close()
     target = await open_storage(fresh_postgres_url)
     await target.settings.update_guild_settings(OTHER_GUILD, timezone="Asia/Tokyo")
     await target.close()
@@ -199,9 +173,11 @@ async def test_a_postgresql_target_with_data_is_refused_and_left_as_it_was(
         await target.close()
 
 
-async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(storage: Storage, tmp_path: Path) -> None:
-    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
-    await storage.close()
+async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(
+    sqlite_storage: Storage, tmp_path: Path
+) -> None:
+    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
+    await sqlite_storage.close()
     full = tmp_path / "full.db"
     other = await open_storage(full)
     await seed_run(other, [(0, BEN, "ben", 1, 2.0)], guild_id=OTHER_GUILD)
@@ -213,9 +189,9 @@ async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(stora
     assert full.read_bytes() == content
 
 
-async def test_an_empty_quizbot_file_is_a_fine_target(storage: Storage, tmp_path: Path) -> None:
-    await _fill(storage)
-    await storage.close()
+async def test_an_empty_quizbot_file_is_a_fine_target(sqlite_storage: Storage, tmp_path: Path) -> None:
+    await _fill(sqlite_storage)
+    await sqlite_storage.close()
     empty = await open_storage(tmp_path / "empty.db")
     await empty.close()
 
@@ -226,10 +202,10 @@ async def test_an_empty_quizbot_file_is_a_fine_target(storage: Storage, tmp_path
 
 
 async def test_a_column_on_one_side_only_fails_loudly_before_anything_is_copied(
-    storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
-    await storage.close()
+    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
+    await sqlite_storage.close()
     target = await open_storage(fresh_postgres_url)
     await target.database.execute("ALTER TABLE answers ADD COLUMN mood TEXT")
     await target.close()
@@ -245,10 +221,10 @@ async def test_a_column_on_one_side_only_fails_loudly_before_anything_is_copied(
 
 
 async def test_a_copy_whose_boards_differ_is_emptied_again(
-    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _fill(storage)
-    await storage.close()
+    await _fill(sqlite_storage)
+    await sqlite_storage.close()
     read_board = migrate_module._whole_board
 
     async def off_by_one_on_the_target(on: Storage, target: BoardTarget) -> list[Any]:
