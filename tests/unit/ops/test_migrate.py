@@ -30,6 +30,12 @@ OTHER_GUILD = 77
 ANN, BEN, CY = 1, 2, 3
 
 
+@pytest.fixture
+def storage(sqlite_storage: Storage) -> Storage:
+    """The source here is a SQLite file, as an admin's is: each test then goes to PostgreSQL (and back)."""
+    return sqlite_storage
+
+
 async def _fill(storage: Storage) -> None:
     """Every kind of row a server makes: live and daily runs with answers, practice, a window, a server quiz,
     settings, review cards, privacy, a suggestion, and a forgotten member whose summaries stay at zero."""
@@ -91,10 +97,10 @@ async def _boards(path: Path) -> list[Any]:
 
 
 async def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_board(
-    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await _fill(sqlite_storage)
-    await sqlite_storage.close()
+    await _fill(storage)
+    await storage.close()
     source = tmp_path / "quizbot.db"
     with sqlite3.connect(source) as connection:
         # A sum of answer times added up in another order can differ in its last bits: the copy keeps the
@@ -114,10 +120,10 @@ async def test_sqlite_to_postgresql_and_back_keeps_every_row_and_every_board(
 
 
 async def test_postgresql_carries_on_after_the_copy_with_new_ids_and_its_summary_triggers(
-    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await _fill(sqlite_storage)
-    await sqlite_storage.close()
+    await _fill(storage)
+    await storage.close()
     await migrate(str(tmp_path / "quizbot.db"), fresh_postgres_url)
     target = await open_storage(fresh_postgres_url)
     try:
@@ -152,10 +158,10 @@ async def test_postgresql_carries_on_after_the_copy_with_new_ids_and_its_summary
 
 
 async def test_a_postgresql_target_with_data_is_refused_and_left_as_it_was(
-    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
-    await sqlite_storage.close()
+    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
+    await storage.close()
     target = await open_storage(fresh_postgres_url)
     await target.settings.update_guild_settings(OTHER_GUILD, timezone="Asia/Tokyo")
     await target.close()
@@ -173,11 +179,9 @@ async def test_a_postgresql_target_with_data_is_refused_and_left_as_it_was(
         await target.close()
 
 
-async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(
-    sqlite_storage: Storage, tmp_path: Path
-) -> None:
-    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
-    await sqlite_storage.close()
+async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(storage: Storage, tmp_path: Path) -> None:
+    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
+    await storage.close()
     full = tmp_path / "full.db"
     other = await open_storage(full)
     await seed_run(other, [(0, BEN, "ben", 1, 2.0)], guild_id=OTHER_GUILD)
@@ -189,9 +193,9 @@ async def test_a_sqlite_target_with_data_is_refused_and_left_byte_for_byte(
     assert full.read_bytes() == content
 
 
-async def test_an_empty_quizbot_file_is_a_fine_target(sqlite_storage: Storage, tmp_path: Path) -> None:
-    await _fill(sqlite_storage)
-    await sqlite_storage.close()
+async def test_an_empty_quizbot_file_is_a_fine_target(storage: Storage, tmp_path: Path) -> None:
+    await _fill(storage)
+    await storage.close()
     empty = await open_storage(tmp_path / "empty.db")
     await empty.close()
 
@@ -202,10 +206,10 @@ async def test_an_empty_quizbot_file_is_a_fine_target(sqlite_storage: Storage, t
 
 
 async def test_a_column_on_one_side_only_fails_loudly_before_anything_is_copied(
-    sqlite_storage: Storage, tmp_path: Path, fresh_postgres_url: str
+    storage: Storage, tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    await seed_run(sqlite_storage, [(0, ANN, "ann", 0, 1.0)])
-    await sqlite_storage.close()
+    await seed_run(storage, [(0, ANN, "ann", 0, 1.0)])
+    await storage.close()
     target = await open_storage(fresh_postgres_url)
     await target.database.execute("ALTER TABLE answers ADD COLUMN mood TEXT")
     await target.close()
@@ -221,10 +225,10 @@ async def test_a_column_on_one_side_only_fails_loudly_before_anything_is_copied(
 
 
 async def test_a_copy_whose_boards_differ_is_emptied_again(
-    sqlite_storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _fill(sqlite_storage)
-    await sqlite_storage.close()
+    await _fill(storage)
+    await storage.close()
     read_board = migrate_module._whole_board
 
     async def off_by_one_on_the_target(on: Storage, target: BoardTarget) -> list[Any]:
