@@ -292,6 +292,11 @@ _UTC_DAY: dict[Dialect, str] = {
 }
 
 
+def rebuild_summaries(dialect: Dialect) -> tuple[str, ...]:
+    """The statements that rebuild one member's summaries (:user_id, :guild_id NULL for every server)."""
+    return tuple(statement.format(utc_day=_UTC_DAY[dialect]) for statement in _REBUILD_SUMMARIES)
+
+
 def _compact_json(text: str | None) -> str | None:
     """JSON text as SQLite's JSON functions write it (PostgreSQL's add spaces), for the same export on both."""
     return None if text is None else json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
@@ -379,8 +384,8 @@ class PrivacyStore:
                 # from the answers would hold (no zero rows, no float drift).
                 for summary in SUMMARY_TABLES:
                     await connection.execute(f"DELETE FROM {summary} AS a WHERE {_MEMBER}", params)
-                for statement in _REBUILD_SUMMARIES:
-                    await connection.execute(statement.format(utc_day=_UTC_DAY[self._db.dialect]), params)
+                for statement in rebuild_summaries(self._db.dialect):
+                    await connection.execute(statement, params)
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) and "busy" not in str(error):
                 raise
