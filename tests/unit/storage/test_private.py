@@ -232,14 +232,25 @@ async def test_window_answers_count_like_a_live_run_and_rescore_and_delete_keep_
     assert (stats.questions_answered, stats.correct, stats.practice_answered) == (2, 2, 0)
 
 
+_UNKNOWN_KIND_RUN = (
+    "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
+    "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
+    "VALUES (1, 2, 'other', 'q', 'Q', 1, 0, 'lobby', 30, 'accuracy', 1, '{}')"
+)
+
+
 async def test_the_runs_table_still_refuses_unknown_kinds(storage: Storage) -> None:
+    # SQLite says "CHECK constraint failed", PostgreSQL "violates check constraint".
+    with pytest.raises(ConstraintError, match=r"(?i)check constraint"):
+        await storage.database.execute(_UNKNOWN_KIND_RUN)
+    assert await storage.database.fetch_one("SELECT id FROM runs WHERE kind = 'other'") is None
+
+
+async def test_the_rebuilt_runs_table_passes_sqlites_integrity_check(sqlite_storage: Storage) -> None:
+    """Migration 9 widened the CHECK by editing the stored schema text: the file must still be sound."""
     with pytest.raises(ConstraintError, match="CHECK"):
-        await storage.database.execute(
-            "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
-            "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
-            "VALUES (1, 2, 'other', 'q', 'Q', 1, 0, 'lobby', 30, 'accuracy', 1, '{}')"
-        )
-    check = await storage.database.fetch_one("PRAGMA integrity_check")
+        await sqlite_storage.database.execute(_UNKNOWN_KIND_RUN)
+    check = await sqlite_storage.database.fetch_one("PRAGMA integrity_check")
     assert check[0] == "ok"
 
 
