@@ -268,7 +268,7 @@ async def test_the_live_click_path_never_answers_a_private_run(storage: Storage)
 
 async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_the_triggers(storage: Storage) -> None:
     """/privacy's forget recomputes a member's summaries from their answers: exactly what the triggers hold."""
-    from bot.storage.privacy import _REBUILD_SUMMARIES, SUMMARY_TABLES
+    from bot.storage.privacy import SUMMARY_TABLES, rebuild_summaries
 
     await seed_run(storage, [(0, ALICE, "alice", 0, 2.0), (1, ALICE, "alice", 1, 3.0), (0, BOB, "bob", 1, 1.0)])
     await seed_practice(storage, ALICE, "alice", [(0, 1.0), (0, 1.0), (0, 2.0)])
@@ -286,7 +286,7 @@ async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_
         await storage.database.execute(
             f"DELETE FROM {table} WHERE user_id = :user_id AND guild_id = :guild_id", params
         )
-    for statement in _REBUILD_SUMMARIES:
+    for statement in rebuild_summaries(storage.database.dialect):
         await storage.database.execute(statement, params)
     assert await summaries() == by_triggers
     data = await storage.privacy.member_data(ALICE, GUILD)
