@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.procstats import proc_stat
+from bench.procstats import command_name, proc_stat
 from bench.turns import database_place
 from tests import postgres_server
 from tests.postgres_databases import PostgresDatabases
@@ -55,7 +55,10 @@ async def _describe(url: str) -> tuple[int | None, dict[str, str]]:
         postmaster: int | None = None
         # Read while the backend lives: it exits as its connection closes. The postmaster forked it.
         with contextlib.suppress(OSError):
-            postmaster = proc_stat(int(await connection.fetchval("SELECT pg_backend_pid()"))).ppid
+            backend = int(await connection.fetchval("SELECT pg_backend_pid()"))
+            # A server on another machine may have a backend whose pid is some other local process's.
+            if command_name(backend).startswith("postgres"):
+                postmaster = proc_stat(backend).ppid
         settings = {
             name: str(await connection.fetchval(f"SHOW {name}"))
             for name in (

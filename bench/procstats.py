@@ -44,6 +44,12 @@ def proc_stat(pid: int | str = "self") -> ProcStat:
         return ProcStat.parse(f.read())
 
 
+def command_name(pid: int) -> str:
+    """The process's command name (`/proc/<pid>/comm`, e.g. "postgres")."""
+    with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+        return f.read().strip()
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """User + system CPU time the process has used so far (`/proc/<pid>/stat` utime + stime)."""
     stat = proc_stat(pid or "self")
