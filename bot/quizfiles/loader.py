@@ -242,6 +242,10 @@ class _QuizReader:
         if not value:
             self.problem(node, f"{what} is empty; {empty_hint}")
             return None
+        if "\x00" in value:
+            # Discord shows nothing after it, and PostgreSQL's JSON functions refuse the stored quiz.
+            self.problem(node, f"{what} contains a NUL character (\\0 or \\x00); remove it")
+            return None
         if len(value) > limit:
             self.problem(
                 node, f"{what} is {len(value)} characters, over the {limit} Discord can show; shorten it"

@@ -24,10 +24,18 @@ from bot.storage.quiz_snapshot import load_snapshot
 SECONDS_PER_DAY = 86400
 # A stored choice is a position as the run showed it; reports, export and rescore speak the quiz file's
 # letters. `q` is the answer's run question (choice_order NULL: shown in the file's order, see migration 5).
-FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, a.choice + 1, 1) AS INTEGER), a.choice)"
-_FILE_KEY = "coalesce(CAST(substr(q.choice_order, q.correct_choice + 1, 1) AS INTEGER), q.correct_choice)"
-# The other way, for rescore: where a run showed the file's choice :key.
-_SHOWN_KEY = "coalesce(instr(choice_order, CAST(:key AS TEXT)) - 1, :key)"
+# (The position is cast because PostgreSQL's substr takes an INTEGER start, and choices are BIGINT there.)
+FILE_CHOICE = "coalesce(CAST(substr(q.choice_order, CAST(a.choice AS INTEGER) + 1, 1) AS INTEGER), a.choice)"
+_FILE_KEY = (
+    "coalesce(CAST(substr(q.choice_order, CAST(q.correct_choice AS INTEGER) + 1, 1) AS INTEGER), q.correct_choice)"
+)
+# The other way, for rescore: where a run showed the file's choice :key. The engines share no function
+# that finds a character in a string: SQLite has instr(haystack, needle), PostgreSQL strpos(haystack,
+# needle); both give the 1-based position, 0 when absent and NULL for a NULL order.
+_SHOWN_KEY = {
+    "sqlite": "coalesce(instr(choice_order, CAST(CAST(:key AS BIGINT) AS TEXT)) - 1, CAST(:key AS BIGINT))",
+    "postgresql": "coalesce(strpos(choice_order, CAST(CAST(:key AS BIGINT) AS TEXT)) - 1, CAST(:key AS BIGINT))",
+}
 
 # Each scope yields (user_id, user_name, correct, answered, seconds, practice) per member, where `practice`
 # counts the answers among `answered` that were given in practice; parameters are named.
@@ -55,46 +63,54 @@ _RUN_SQL = (
 # Whole UTC days from the day summaries, the partial days at both ends from the answers' time index.
 _WINDOW_SQL = (
     "SELECT s.user_id, n.user_name, s.correct, s.answered, s.seconds, 0 AS practice FROM ("
-    " SELECT user_id, sum(correct) AS correct, sum(answered) AS answered, sum(seconds) AS seconds FROM ("
+    # Cast: PostgreSQL sums a BIGINT column into a NUMERIC.
+    " SELECT user_id, CAST(sum(correct) AS BIGINT) AS correct, CAST(sum(answered) AS BIGINT) AS answered,"
+    " sum(seconds) AS seconds FROM ("
     "  SELECT user_id, correct, answered, seconds FROM board_days"
     "  WHERE guild_id = :guild_id AND day >= :first_day AND day < :end_day"
     "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
     "  WHERE guild_id = :guild_id AND answered_at >= :start AND answered_at < :head_end AND practice = 0"
     "  UNION ALL SELECT user_id, correct, 1, seconds FROM answers"
     "  WHERE guild_id = :guild_id AND answered_at >= :tail_start AND answered_at < :end AND practice = 0"
-    " ) GROUP BY user_id"
+    " ) AS d GROUP BY user_id"
     f") AS s {_NAMES}"
 )
 # Materialize the scope once, then take one page with a top-N sort and rank only the rows returned:
 # a window function over every member would sort the whole board twice.
 _BETTER = "b.correct > w.correct OR (b.correct = w.correct AND b.seconds < w.seconds)"
-_BEFORE = (
-    f"{_BETTER} OR (b.correct = w.correct AND b.seconds = w.seconds AND "
-    "(b.user_name < w.user_name COLLATE NOCASE"
-    " OR (b.user_name = w.user_name COLLATE NOCASE AND b.user_id < w.user_id)))"
-)
+# Names tie-break case-insensitively, ASCII letters only, then by code point: SQLite's NOCASE collation.
+# PostgreSQL has no NOCASE; lower() under the "C" collation folds ASCII letters only and compares bytes,
+# which for UTF-8 is code point order, whatever the database's own collation.
+_NAME_KEY = {"sqlite": "{column} COLLATE NOCASE", "postgresql": 'lower({column} COLLATE "C")'}
 # Members hidden with /privacy are left off the page and out of everybody's rank (no gap); a hidden
 # viewer still gets their own line, ranked among the members shown.
 _HIDDEN = "SELECT user_id FROM member_privacy WHERE guild_id = :guild_id AND hidden = 1"
+# A page starts at :first, or at the last page's start when :first is past the end (min() of two
+# values is SQLite-only, least() PostgreSQL-only).
+_LAST_PAGE_START = "(count(*) - 1) / :size * :size"
 _RANKED = f"""
 WITH scored AS MATERIALIZED (
     SELECT user_id, coalesce(user_name, '') AS user_name, correct, answered,
-           round(seconds, {TIME_TIE_DECIMALS}) AS seconds, practice
-    FROM ({{scope}}) WHERE answered > 0 AND (user_id = :viewer_id OR user_id NOT IN ({_HIDDEN}))
+           CAST(round(CAST(seconds AS NUMERIC), {TIME_TIE_DECIMALS}) AS DOUBLE PRECISION) AS seconds, practice
+    FROM ({{scope}}) AS board
+    WHERE answered > 0 AND (user_id = :viewer_id OR user_id NOT IN ({_HIDDEN}))
 ),
 shown AS (
     SELECT * FROM scored WHERE user_id != :viewer_id OR :viewer_id NOT IN ({_HIDDEN})
 ),
 bounds AS (
     -- An old button may ask for a page past the end (the board shrank): show the last page instead.
-    SELECT count(*) AS member_count, min(:first, (max(count(*), 1) - 1) / :size * :size) AS page_start FROM shown
+    SELECT count(*) AS member_count,
+           CASE WHEN count(*) = 0 THEN 0 WHEN :first < {_LAST_PAGE_START} THEN :first
+                ELSE {_LAST_PAGE_START} END AS page_start
+    FROM shown
 ),
 page AS (
-    SELECT *, row_number() OVER (ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id) AS n
+    SELECT *, row_number() OVER (ORDER BY correct DESC, seconds, {{name}}, user_id) AS n
     FROM (
-        SELECT * FROM shown ORDER BY correct DESC, seconds, user_name COLLATE NOCASE, user_id
+        SELECT * FROM shown ORDER BY correct DESC, seconds, {{name}}, user_id
         LIMIT :size OFFSET (SELECT page_start FROM bounds)
-    )
+    ) AS top
 ),
 wanted AS (
     SELECT * FROM page
@@ -104,11 +120,23 @@ wanted AS (
 -- page follow from their neighbours.
 SELECT w.user_id, w.user_name, w.correct, w.answered, w.seconds, w.practice, w.n,
        CASE WHEN w.n IS NULL OR w.n = 1 THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BETTER}) END AS rank,
-       CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BEFORE}) END AS position,
+       CASE WHEN w.n IS NULL THEN 1 + (SELECT count(*) FROM shown AS b WHERE {_BETTER}
+           OR (b.correct = w.correct AND b.seconds = w.seconds AND ({{b_name}} < {{w_name}}
+               OR ({{b_name}} = {{w_name}} AND b.user_id < w.user_id)))) END AS position,
        bounds.member_count, bounds.page_start
 FROM wanted AS w, bounds
 ORDER BY w.n IS NULL, w.n
 """
+
+
+def _ranked(dialect: str, scope_sql: str) -> str:
+    name_key = _NAME_KEY[dialect]
+    return _RANKED.format(
+        scope=scope_sql,
+        name=name_key.format(column="user_name"),
+        b_name=name_key.format(column="b.user_name"),
+        w_name=name_key.format(column="w.user_name"),
+    )
 
 
 @dataclass(frozen=True)
@@ -149,7 +177,7 @@ class BoardStore:
         else:
             scope_sql = _BUCKET_SQL
             params["bucket"] = _bucket(target)
-        rows = await self._db.fetch_all(_RANKED.format(scope=scope_sql), params)
+        rows = await self._db.fetch_all(_ranked(self._db.dialect, scope_sql), params)
         if not rows:
             return BoardPage(page=0, page_count=1, member_count=0, entries=(), own=None)
         member_count = int(rows[0]["member_count"])
@@ -233,7 +261,9 @@ class BoardStore:
             "SELECT r.quiz_id, r.quiz_title, b.correct, r.question_count "
             "FROM board_runs AS b JOIN runs AS r ON r.id = b.run_id "
             "WHERE b.guild_id = ? AND b.user_id = ? AND b.answered > 0 AND r.kind IN ('live', 'window') "
-            "ORDER BY 1.0 * b.correct / max(r.question_count, 1) DESC, b.correct DESC, b.seconds, r.id DESC LIMIT 1",
+            "ORDER BY CAST(b.correct AS DOUBLE PRECISION) / "
+            "CASE WHEN r.question_count > 1 THEN r.question_count ELSE 1 END DESC, "
+            "b.correct DESC, b.seconds, r.id DESC LIMIT 1",
             (guild_id, user_id),
         )
         tags = await self._db.fetch_all(
@@ -284,22 +314,17 @@ class BoardStore:
 
     async def quiz_report(self, guild_id: int, quiz_id: str, run_id: int | None = None) -> QuizReport | None:
         """Per question of a quiz (all its runs here, or one run): picks per option, key, median time."""
-        if run_id is None:
-            run_rows = await self._db.fetch_all(
-                # Practice is left out: one member's repeated attempts would weigh like a whole group's.
-                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND kind != 'practice' ORDER BY id",
-                (guild_id, quiz_id),
-            )
-        else:
-            run_rows = await self._db.fetch_all(
-                "SELECT id FROM runs WHERE guild_id = ? AND quiz_id = ? AND id = ? AND kind != 'practice'",
-                (guild_id, quiz_id, run_id),
-            )
+        # Practice is left out: one member's repeated attempts would weigh like a whole group's.
+        runs_sql = (
+            "SELECT id FROM runs WHERE guild_id = :guild_id AND quiz_id = :quiz_id AND kind != 'practice' "
+            "AND (CAST(:run_id AS BIGINT) IS NULL OR id = CAST(:run_id AS BIGINT))"
+        )
+        runs = {"guild_id": guild_id, "quiz_id": quiz_id, "run_id": run_id}
+        run_rows = await self._db.fetch_all(f"{runs_sql} ORDER BY id", runs)
         run_ids = [int(row[0]) for row in run_rows]
         if not run_ids:
             return None
-        runs_json = "[" + ",".join(str(i) for i in run_ids) + "]"
-        in_runs = "(SELECT value FROM json_each(:runs))"
+        in_runs = f"({runs_sql})"
         # Each question id is described by the latest run that asked it (its key after any rescore).
         latest = await self._db.fetch_all(
             f"SELECT q.question_id, q.run_id, q.idx, {_FILE_KEY} AS correct_choice, q.choice_count "
@@ -307,13 +332,13 @@ class BoardStore:
             f"JOIN (SELECT question_id, max(run_id) AS run_id FROM run_questions WHERE run_id IN {in_runs} "
             "GROUP BY question_id) AS l ON l.run_id = q.run_id AND l.question_id = q.question_id "
             "ORDER BY q.run_id DESC, q.idx",
-            {"runs": runs_json},
+            runs,
         )
         picks = await self._db.fetch_all(
             f"SELECT q.question_id, {FILE_CHOICE} AS file_choice, count(*) FROM answers AS a "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             f"WHERE a.run_id IN {in_runs} GROUP BY q.question_id, file_choice",
-            {"runs": runs_json},
+            runs,
         )
         medians = await self._db.fetch_all(
             "WITH s AS (SELECT q.question_id, a.seconds, "
@@ -322,7 +347,7 @@ class BoardStore:
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
             f"WHERE a.run_id IN {in_runs}) "
             "SELECT question_id, avg(seconds) FROM s WHERE n IN ((c + 1) / 2, (c + 2) / 2) GROUP BY question_id",
-            {"runs": runs_json},
+            runs,
         )
         snapshots: dict[int, Quiz] = {}
         for row in latest:
@@ -377,8 +402,9 @@ class BoardStore:
             f"SELECT a.run_id, q.question_id, a.user_id, a.user_name, {FILE_CHOICE}, a.correct, a.seconds "
             "FROM runs AS r JOIN answers AS a ON a.run_id = r.id "
             "JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx "
-            "WHERE r.guild_id = :guild_id AND (:quiz_id IS NULL OR r.quiz_id = :quiz_id) "
-            "AND (:run_id IS NULL OR r.id = :run_id) AND (:since IS NULL OR a.answered_at >= :since) "
+            "WHERE r.guild_id = :guild_id AND (CAST(:quiz_id AS TEXT) IS NULL OR r.quiz_id = :quiz_id) "
+            "AND (CAST(:run_id AS BIGINT) IS NULL OR r.id = :run_id) "
+            "AND (CAST(:since AS DOUBLE PRECISION) IS NULL OR a.answered_at >= :since) "
             "ORDER BY a.run_id, a.idx, a.answered_at, a.user_id"
         )
         async for rows in self._db.batches(sql, params, batch):
@@ -406,13 +432,14 @@ class BoardStore:
         """
         keys_changed = 0
         skipped: list[str] = []
+        shown_key = _SHOWN_KEY[self._db.dialect]
         async with self._db.transaction() as connection:
             for question in quiz.questions:
                 # The file's key, at the position where each run showed that choice (instr finds the
                 # file index among the run's digits; NULL order: the file's own position).
                 changed = await connection.execute(
-                    f"UPDATE run_questions SET correct_choice = {_SHOWN_KEY} WHERE question_id = :qid "
-                    f"AND choice_count = :n AND correct_choice != {_SHOWN_KEY} "
+                    f"UPDATE run_questions SET correct_choice = {shown_key} WHERE question_id = :qid "
+                    f"AND choice_count = :n AND correct_choice != {shown_key} "
                     f"AND run_id IN ({_SHARED_RUNS})",
                     {"key": question.answer, "qid": question.id, "n": len(question.choices), "quiz": quiz.id},
                 )
@@ -426,10 +453,10 @@ class BoardStore:
                     skipped.append(question.id)
             # Also repairs any answer that disagrees with its question's key for another reason.
             changed = await connection.execute(
-                "UPDATE answers SET correct = (answers.choice = q.correct_choice) FROM run_questions AS q "
+                f"UPDATE answers SET correct = {_RIGHT} FROM run_questions AS q "
                 "WHERE q.run_id = answers.run_id AND q.idx = answers.idx "
                 f"AND answers.run_id IN ({_SHARED_RUNS}) "
-                "AND answers.correct != (answers.choice = q.correct_choice)",
+                f"AND answers.correct != {_RIGHT}",
                 {"quiz": quiz.id},
             )
             answers_changed = changed
@@ -444,6 +471,10 @@ _SHARED_RUNS = """
         WHERE s.guild_id = r.guild_id AND s.quiz_id = r.quiz_id AND s.uploaded_at <= r.created_at
           AND (s.retired_at IS NULL OR s.retired_at > r.created_at))
 """
+
+
+# 1 or 0 as answers.correct stores it (a comparison is a boolean in PostgreSQL).
+_RIGHT = "CASE WHEN answers.choice = q.correct_choice THEN 1 ELSE 0 END"
 
 
 def _bucket(target: BoardTarget) -> str:

@@ -567,4 +567,36 @@ MIGRATIONS: list[str] = [
           AND tag IN (SELECT tag FROM run_question_tags WHERE run_id = OLD.run_id AND idx = OLD.idx);
     END;
     """,
+    # 10: runs deleted take their answers off every board. The answers' delete trigger finds an answer's
+    # quiz, series and kind in its run, but when deleting a run cascades to its answers the run is already
+    # gone, so its answers stayed on the quiz, series and daily boards. The run now deletes its answers
+    # first, while their trigger can still read it; the cascade then finds none left.
+    """
+    CREATE TRIGGER runs_delete_answers_first BEFORE DELETE ON runs BEGIN
+        DELETE FROM answers WHERE run_id = OLD.id;
+    END;
+
+    -- Runs deleted before this migration left their answers on those buckets: recount the buckets from the
+    -- answers, keeping each row's name (the name of its member's latest answer on that board).
+    CREATE TEMPORARY TABLE board_recount AS
+    SELECT a.guild_id, k.bucket, a.user_id, count(*) AS answered, sum(a.correct) AS correct,
+           sum(a.seconds) AS seconds
+    FROM answers AS a
+    JOIN (SELECT id, 0 AS practice, 'quiz:' || quiz_id AS bucket FROM runs
+          UNION ALL SELECT id, 0, 'series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 1, 'practice-series:' || series FROM runs WHERE series IS NOT NULL
+          UNION ALL SELECT id, 0, 'daily' FROM runs WHERE kind = 'daily') AS k
+        ON k.id = a.run_id AND k.practice = a.practice
+    GROUP BY a.guild_id, k.bucket, a.user_id;
+    DELETE FROM board_totals
+    WHERE bucket NOT IN ('all', 'practice') AND NOT EXISTS (
+        SELECT 1 FROM board_recount AS f
+        WHERE f.guild_id = board_totals.guild_id AND f.bucket = board_totals.bucket
+          AND f.user_id = board_totals.user_id);
+    UPDATE board_totals SET answered = f.answered, correct = f.correct, seconds = f.seconds
+    FROM board_recount AS f
+    WHERE f.guild_id = board_totals.guild_id AND f.bucket = board_totals.bucket AND f.user_id = board_totals.user_id
+      AND (f.answered != board_totals.answered OR f.correct != board_totals.correct);
+    DROP TABLE board_recount;
+    """,
 ]

@@ -62,6 +62,10 @@ _OUTAGE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
 )
+# A server that says goodbye (restarting, or the session terminated) sends its FATAL message before it
+# closes the socket; a connection lent out between the two fails in asyncpg's client code before anything
+# is sent ("cannot switch to state ..."). That is the same outage, seen a moment early.
+_BROKEN: tuple[type[BaseException], ...] = (*_OUTAGE, asyncpg.exceptions.InternalClientError)
 # Wrong settings rather than a passing outage: a bad password, no such role or database.
 _SETUP: tuple[type[BaseException], ...] = (
     asyncpg.InvalidAuthorizationSpecificationError,
@@ -154,6 +158,16 @@ async def check_connection(url: str) -> None:
     await connection.close()
 
 
+async def _keep_session(connection: asyncpg.Connection[Any]) -> None:
+    """What the pool does to a connection given back, besides rolling back a transaction left open: nothing.
+
+    asyncpg's default runs `RESET ALL`, `UNLISTEN *`, `CLOSE ALL` and an advisory unlock on every release,
+    a second round trip after every statement (a click's batch included: measured 0.24 ms against 0.08 ms
+    a statement on loopback). Nothing here changes a pooled session: settings are given at connect, the
+    advisory locks taken are transaction-level, cursors live inside transactions, nobody LISTENs.
+    """
+
+
 class _Guarded:
     """Turns asyncpg's errors into ours: a broken constraint, or an outage that the caller can retry."""
 
@@ -165,7 +179,7 @@ class _Guarded:
             yield
         except asyncpg.IntegrityConstraintViolationError as error:
             raise ConstraintError(str(error)) from error
-        except _OUTAGE as error:
+        except _BROKEN as error:
             # Members may read this (a command's reply): no host or user, only what happened.
             raise StorageUnavailableError(
                 f"the bot's database is unavailable right now ({type(error).__name__}); "
@@ -246,6 +260,7 @@ class PostgresDatabase(_Guarded, Database):
                 max_size=POOL_MAX_SIZE,
                 timeout=ACQUIRE_TIMEOUT_S,
                 server_settings=settings,
+                reset=_keep_session,
             )
         database = cls(pool, url)
         try:
@@ -311,34 +326,64 @@ class PostgresDatabase(_Guarded, Database):
                 log.info("database %s migrated to schema version %d", self.where, version)
 
     async def schema_version(self) -> int:
-        async with self._guard(), self._pool.acquire() as connection:
+        async with self._guard(), self._acquired() as connection:
             return await self._version_on(connection)
 
     # --- statements -----------------------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def _acquired(self) -> AsyncIterator[_Connection]:
+        """A pooled connection, or StorageUnavailableError once none could be had in ACQUIRE_TIMEOUT_S.
+
+        A connection that broke since its last use (the server restarted) is replaced here by a new one.
+        A server that is up but takes no new session right now (too many clients, its database closed to
+        connections, still starting) is an outage too: asyncpg raises those as ordinary server errors,
+        and nothing was sent yet, so the caller may simply try again later.
+        """
+        try:
+            connection = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S)
+        except _SETUP:
+            raise
+        except asyncpg.PostgresError as error:
+            raise StorageUnavailableError(
+                f"the bot's database is unavailable right now ({type(error).__name__}); "
+                "nothing was saved: try again in a moment."
+            ) from error
+        try:
+            yield connection
+        except _BROKEN:
+            # Never lend it again: the pool connects afresh on its next acquire.
+            connection.terminate()
+            raise
+        finally:
+            try:
+                await self._pool.release(connection)
+            except Exception as error:  # the pool has closed it; a statement that succeeded still stands
+                log.warning("dropped a pooled connection to %s on release: %s", self.where, error)
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         text, args = _prepare(sql, params)
-        async with self._guard():
-            return _changed(await self._pool.execute(text, *args))
+        async with self._guard(), self._acquired() as connection:
+            return _changed(await connection.execute(text, *args))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         text, names = postgres_statement(sql)
-        async with self._guard():
-            await self._pool.executemany(text, [_arguments(names, row) for row in rows])
+        async with self._guard(), self._acquired() as connection:
+            await connection.executemany(text, [_arguments(names, row) for row in rows])
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row:
         text, args = _prepare(sql, params)
-        async with self._guard():
-            return await self._pool.fetchrow(text, *args)
+        async with self._guard(), self._acquired() as connection:
+            return await connection.fetchrow(text, *args)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         text, args = _prepare(sql, params)
-        async with self._guard():
-            return list(await self._pool.fetch(text, *args))
+        async with self._guard(), self._acquired() as connection:
+            return list(await connection.fetch(text, *args))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
-        async with self._guard(), self._pool.acquire() as connection, connection.transaction():
+        async with self._guard(), self._acquired() as connection, connection.transaction():
             await connection.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
             yield _ConnectionStatements(connection, self.where)
 
@@ -349,7 +394,7 @@ class PostgresDatabase(_Guarded, Database):
 
     async def batches(self, sql: str, params: Params, size: int) -> AsyncIterator[list[Row]]:
         text, args = _prepare(sql, params)
-        async with self._guard(), self._pool.acquire() as connection, connection.transaction(readonly=True):
+        async with self._guard(), self._acquired() as connection, connection.transaction(readonly=True):
             cursor = await connection.cursor(text, *args)
             while rows := await cursor.fetch(size):
                 yield list(rows)
@@ -358,7 +403,7 @@ class PostgresDatabase(_Guarded, Database):
     async def snapshot(self) -> AsyncIterator[Reader]:
         async with (
             self._guard(),
-            self._pool.acquire() as connection,
+            self._acquired() as connection,
             connection.transaction(isolation="repeatable_read", readonly=True),
         ):
             yield _SnapshotStatements(connection, self.where)

@@ -8,13 +8,14 @@ column is one more entry here; tests/unit/storage/test_privacy.py fails until it
 from __future__ import annotations
 
 import enum
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.storage.boards import FILE_CHOICE
-from bot.storage.database import Database, StorageError, to_timestamp
+from bot.storage.database import Database, Dialect, StorageError, to_timestamp
 
 # Column names that say "this row is about, or by, a member": the coverage test looks for them.
 MEMBER_COLUMN_NAMES = ("user_id", "member_id")
@@ -40,32 +41,69 @@ class MemberTable:
     export_sql: str | None = None
     why_kept: str = ""  # for Forget.KEEP: why the rows stay
     name: str = ""  # the export's entry for these rows when a table has several member columns (default: table)
+    json_columns: tuple[str, ...] = ()  # columns holding JSON text built by the export query
 
     @property
     def key(self) -> str:
         return self.name or self.table
 
     def where(self) -> str:
-        return f"{self.member_column} = :user_id AND (:guild_id IS NULL OR {self.guild_column} = :guild_id)"
+        return (
+            f"{self.member_column} = :user_id "
+            f"AND (CAST(:guild_id AS BIGINT) IS NULL OR {self.guild_column} = :guild_id)"
+        )
 
-    def select(self) -> str:
-        return self.export_sql or f"SELECT * FROM {self.table} WHERE {self.where()}"
+    def select(self, dialect: Dialect) -> str:
+        if self.export_sql is None:
+            return f"SELECT * FROM {self.table} WHERE {self.where()}"
+        return self.export_sql.format_map(_EXPORT_SQL[dialect])
+
+
+# The export's SQL differs by engine where they share no function: formatting a Unix time as ISO 8601 UTC
+# to the millisecond (SQLite's strftime rounds to the nearest millisecond, so PostgreSQL rounds first:
+# to_char's MS truncates), and building JSON in a query. Both exports must read the same.
+_EXPORT_SQL: dict[Dialect, dict[str, str]] = {
+    "sqlite": {
+        "iso_open": "strftime('%Y-%m-%dT%H:%M:%fZ', ",
+        "iso_close": ", 'unixepoch')",
+        "ratings_log_open": "json_group_array(json_object(",
+        "ratings_log_close": "))",
+    },
+    "postgresql": {
+        "iso_open": "to_char(to_timestamp(CAST(round(CAST(",
+        "iso_close": """ AS NUMERIC), 3) AS DOUBLE PRECISION)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
+        # json_agg of no rows is NULL where json_group_array gives []. SQLite's follows review_log's key
+        # (card_id, n), the order of its scan; PostgreSQL's is told.
+        "ratings_log_open": "coalesce(json_agg(json_build_object(",
+        "ratings_log_close": ") ORDER BY l.n), '[]')",
+    },
+}
+
+
+# PostgreSQL cannot type a parameter that is only tested for NULL: the cast names it.
+_IN_SERVER = "(CAST(:guild_id AS BIGINT) IS NULL OR guild_id = :guild_id)"
+_IN_SERVER_C = "(CAST(:guild_id AS BIGINT) IS NULL OR c.guild_id = :guild_id)"
 
 
 def _iso(column: str) -> str:
-    return f"strftime('%Y-%m-%dT%H:%M:%fZ', {column}, 'unixepoch')"
+    return f"{{iso_open}}{column}{{iso_close}}"
+
+
+def _letter(position: str) -> str:
+    """A choice's letter, A for 0 (SQLite's char() is PostgreSQL's chr(); substr is both's)."""
+    return f"substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ', CAST({position} AS INTEGER) + 1, 1)"
 
 
 _ANSWERS_EXPORT = f"""
 SELECT a.guild_id AS server_id, a.run_id, r.kind, r.quiz_id, r.quiz_title, a.idx + 1 AS question_number,
-       q.question_id, a.user_name AS name_shown, char(65 + a.choice) AS choice_as_shown,
-       char(65 + {FILE_CHOICE}) AS choice_in_quiz_file, a.correct, {_iso("a.answered_at")} AS answered_at,
+       q.question_id, a.user_name AS name_shown, {_letter("a.choice")} AS choice_as_shown,
+       {_letter(FILE_CHOICE)} AS choice_in_quiz_file, a.correct, {_iso("a.answered_at")} AS answered_at,
        a.seconds, p.local_date AS daily_post_date
 FROM answers AS a
 JOIN runs AS r ON r.id = a.run_id
 JOIN run_questions AS q ON q.run_id = a.run_id AND q.idx = a.idx
 LEFT JOIN daily_posts AS p ON p.run_id = a.run_id
-WHERE a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)
+WHERE a.user_id = :user_id AND (CAST(:guild_id AS BIGINT) IS NULL OR a.guild_id = :guild_id)
 ORDER BY a.answered_at, a.run_id, a.idx
 """
 
@@ -88,7 +126,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         export_sql=(
             f"SELECT guild_id AS server_id, run_id, idx + 1 AS question_number, {_iso('shown_at')} AS shown_at, "
             f"{_iso('deadline')} AS timer_ends FROM private_progress "
-            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY run_id"
+            f"WHERE user_id = :user_id AND {_IN_SERVER} ORDER BY run_id"
         ),
     ),
     MemberTable(
@@ -99,19 +137,20 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
                {_iso("c.due")} AS due, c.phase, c.ratings, c.lapses, c.review_lapses,
                {_iso("c.created_at")} AS created_at,
                c.scheduler_state,
-               (SELECT json_group_array(json_object('n', l.n, 'rating', l.rating, 'at', {_iso("l.reviewed_at")},
-                                                   'source', l.source, 'run_id', l.run_id, 'choice', l.choice))
+               (SELECT {{ratings_log_open}}'n', l.n, 'rating', l.rating, 'at', {_iso("l.reviewed_at")},
+                       'source', l.source, 'run_id', l.run_id, 'choice', l.choice{{ratings_log_close}}
                 FROM review_log AS l WHERE l.card_id = c.id) AS ratings_log
-        FROM review_cards AS c WHERE c.user_id = :user_id AND (:guild_id IS NULL OR c.guild_id = :guild_id)
+        FROM review_cards AS c WHERE c.user_id = :user_id AND {_IN_SERVER_C}
         ORDER BY c.id
         """,
+        json_columns=("ratings_log",),
     ),
     MemberTable(
         "review_members",
         "your /review setting (every answer or only wrong ones) and how far your cards have caught up",
         export_sql=(
             f"SELECT guild_id AS server_id, every_answer, {_iso('synced_until')} AS synced_until FROM review_members "
-            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id)"
+            f"WHERE user_id = :user_id AND {_IN_SERVER}"
         ),
     ),
     MemberTable(
@@ -120,7 +159,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         Forget.KEEP,
         export_sql=(
             f"SELECT guild_id AS server_id, hidden, {_iso('updated_at')} AS updated_at FROM member_privacy "
-            "WHERE user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id)"
+            f"WHERE user_id = :user_id AND {_IN_SERVER}"
         ),
         why_kept="so that you stay hidden if you answer again; /privacy with Show me removes it",
     ),
@@ -132,7 +171,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         export_sql=(
             f"SELECT id AS run_id, guild_id AS server_id, channel_id, kind, quiz_id, quiz_title, status, "
             f"{_iso('created_at')} AS started_at FROM runs "
-            "WHERE started_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+            f"WHERE started_by = :user_id AND {_IN_SERVER} ORDER BY id"
         ),
         why_kept="runs and quiz content stay: the other members' answers belong to them",
     ),
@@ -143,7 +182,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         member_column="created_by",
         export_sql=(
             f"SELECT id AS schedule_id, guild_id AS server_id, channel_id, {_iso('created_at')} AS created_at "
-            "FROM daily_schedules WHERE created_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) "
+            f"FROM daily_schedules WHERE created_by = :user_id AND {_IN_SERVER} "
             "ORDER BY id"
         ),
         why_kept="the server's schedule keeps running; an admin changes or removes it",
@@ -156,7 +195,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         export_sql=(
             f"SELECT guild_id AS server_id, quiz_id, version, {_iso('uploaded_at')} AS uploaded_at, "
             f"{_iso('retired_at')} AS retired_at FROM server_quizzes "
-            "WHERE uploaded_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) "
+            f"WHERE uploaded_by = :user_id AND {_IN_SERVER} "
             "ORDER BY guild_id, quiz_id, version"
         ),
         why_kept="quiz content stays: the server plays it and past runs point to it",
@@ -168,9 +207,9 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         member_column="author_user_id",
         export_sql=(
             f"SELECT id AS suggestion_id, guild_id AS server_id, quiz_id, author_name AS name_shown, prompt, "
-            f"choices, char(65 + answer) AS answer, explanation, status, {_iso('created_at')} AS suggested_at, "
+            f"choices, {_letter('answer')} AS answer, explanation, status, {_iso('created_at')} AS suggested_at, "
             f"{_iso('decided_at')} AS decided_at, accepted_quiz_id, accepted_question_id FROM suggestions "
-            "WHERE author_user_id = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+            f"WHERE author_user_id = :user_id AND {_IN_SERVER} ORDER BY id"
         ),
     ),
     MemberTable(
@@ -180,7 +219,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         member_column="edited_by",
         export_sql=(
             f"SELECT id AS suggestion_id, guild_id AS server_id, {_iso('edited_at')} AS edited_at FROM suggestions "
-            "WHERE edited_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+            f"WHERE edited_by = :user_id AND {_IN_SERVER} ORDER BY id"
         ),
         why_kept="the suggestion is its author's; it keeps who changed it until its author is forgotten",
         name="suggestions_edited",
@@ -192,7 +231,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
         member_column="decided_by",
         export_sql=(
             f"SELECT id AS suggestion_id, guild_id AS server_id, status, {_iso('decided_at')} AS decided_at "
-            "FROM suggestions WHERE decided_by = :user_id AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY id"
+            f"FROM suggestions WHERE decided_by = :user_id AND {_IN_SERVER} ORDER BY id"
         ),
         why_kept="the decision is part of the server's record of its quizzes, like an upload",
         name="suggestions_decided",
@@ -201,7 +240,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
 
 # Summaries of one member, rebuilt from their answers the way the triggers keep them (migration 9):
 # practice answers in the 'practice' and 'practice-series:' buckets, on no quiz, day or run summary.
-_MEMBER = "a.user_id = :user_id AND (:guild_id IS NULL OR a.guild_id = :guild_id)"
+_MEMBER = "a.user_id = :user_id AND (CAST(:guild_id AS BIGINT) IS NULL OR a.guild_id = :guild_id)"
 _OWN_BUCKET = "CASE a.practice WHEN 0 THEN 'all' ELSE 'practice' END"
 _REBUILD_SUMMARIES = (
     f"""
@@ -223,18 +262,17 @@ _REBUILD_SUMMARIES = (
         ON k.id = r.id AND k.practice = a.practice
     JOIN board_totals AS t ON t.guild_id = a.guild_id AND t.bucket = {_OWN_BUCKET} AND t.user_id = a.user_id
     WHERE {_MEMBER}
-    GROUP BY a.guild_id, k.bucket, a.user_id
+    GROUP BY a.guild_id, k.bucket, a.user_id, t.user_name
     """,
     f"""
     INSERT INTO board_days (guild_id, day, user_id, answered, correct, seconds)
-    SELECT a.guild_id, CAST(a.answered_at / 86400 AS INTEGER) AS day, a.user_id,
-           count(*), sum(a.correct), sum(a.seconds)
+    SELECT a.guild_id, {{utc_day}} AS day, a.user_id, count(*), sum(a.correct), sum(a.seconds)
     FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.guild_id, day, a.user_id
     """,
     f"""
     INSERT INTO board_runs (run_id, user_id, guild_id, answered, correct, seconds)
     SELECT a.run_id, a.user_id, a.guild_id, count(*), sum(a.correct), sum(a.seconds)
-    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.run_id, a.user_id
+    FROM answers AS a WHERE {_MEMBER} AND a.practice = 0 GROUP BY a.run_id, a.user_id, a.guild_id
     """,
     f"""
     INSERT INTO board_tags (guild_id, user_id, tag, answered, correct)
@@ -244,6 +282,24 @@ _REBUILD_SUMMARIES = (
     GROUP BY a.guild_id, a.user_id, t.tag
     """,
 )
+
+
+# The UTC day of an answer as the triggers file it: SQLite's CAST truncates, PostgreSQL's would round, so
+# PostgreSQL uses the migrations' utc_day().
+_UTC_DAY: dict[Dialect, str] = {
+    "sqlite": "CAST(a.answered_at / 86400 AS INTEGER)",
+    "postgresql": "utc_day(a.answered_at)",
+}
+
+
+def rebuild_summaries(dialect: Dialect) -> tuple[str, ...]:
+    """The statements that rebuild one member's summaries (:user_id, :guild_id NULL for every server)."""
+    return tuple(statement.format(utc_day=_UTC_DAY[dialect]) for statement in _REBUILD_SUMMARIES)
+
+
+def _compact_json(text: str | None) -> str | None:
+    """JSON text as SQLite's JSON functions write it (PostgreSQL's add spaces), for the same export on both."""
+    return None if text is None else json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -291,7 +347,11 @@ class PrivacyStore:
         data: dict[str, list[dict[str, Any]]] = {}
         async with self._db.transaction() as connection:
             for table in MEMBER_TABLES:
-                data[table.key] = [dict(row) for row in await connection.fetch_all(table.select(), params)]
+                rows = [dict(row) for row in await connection.fetch_all(table.select(self._db.dialect), params)]
+                for row in rows:
+                    for column in table.json_columns:
+                        row[column] = _compact_json(row[column])
+                data[table.key] = rows
         return data
 
     async def answer_count(self, user_id: int, guild_id: int) -> int:
@@ -324,7 +384,7 @@ class PrivacyStore:
                 # from the answers would hold (no zero rows, no float drift).
                 for summary in SUMMARY_TABLES:
                     await connection.execute(f"DELETE FROM {summary} AS a WHERE {_MEMBER}", params)
-                for statement in _REBUILD_SUMMARIES:
+                for statement in rebuild_summaries(self._db.dialect):
                     await connection.execute(statement, params)
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) and "busy" not in str(error):

@@ -39,8 +39,9 @@ class PracticeOpenError(QuizbotError):
 # neither the practice timer nor the window has run out; ON CONFLICT keeps their first answer.
 _RECORD = """
 INSERT INTO answers (run_id, idx, user_id, guild_id, user_name, choice, correct, answered_at, seconds, practice)
-SELECT q.run_id, q.idx, p.user_id, r.guild_id, :name, :choice, q.correct_choice = :choice, :now,
-       max(0.0, :now - p.shown_at), r.kind = 'practice'
+SELECT q.run_id, q.idx, p.user_id, r.guild_id, :name, :choice,
+       CASE WHEN q.correct_choice = :choice THEN 1 ELSE 0 END, :now,
+       CASE WHEN :now > p.shown_at THEN :now - p.shown_at ELSE 0.0 END, CASE WHEN r.kind = 'practice' THEN 1 ELSE 0 END
 FROM private_progress AS p
 JOIN runs AS r ON r.id = p.run_id
 JOIN run_questions AS q ON q.run_id = p.run_id AND q.idx = p.idx

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import QuizbotError
+from bot.domain.quiz import Question
 from bot.domain.review import (
     MATURE_INTERVAL,
     AnswerToCard,
@@ -25,19 +26,21 @@ from bot.domain.review import (
     ReviewCard,
     ReviewCounts,
 )
-from bot.storage.database import ConstraintError, Database, from_timestamp, instant, to_timestamp
-from bot.storage.quiz_snapshot import load_question
+from bot.storage.database import ConstraintError, Database, Dialect, from_timestamp, instant, to_timestamp
+from bot.storage.quiz_snapshot import question_from
 
 _CARD_COLUMNS = (
     "c.id, c.guild_id, c.user_id, c.quiz_id, c.question_id, c.run_id, c.idx, c.due, c.phase, c.ratings, "
     "c.lapses, c.last_answer_at, c.scheduler_state"
 )
-# The card's question as its run stored it, and that run's key now (a rescore corrects run_questions).
+# The card's run's stored quiz copy (its question is picked out in Python: `_question_at`), and that run's
+# key now (a rescore corrects run_questions).
 _CARD_QUESTION = (
-    f"SELECT {_CARD_COLUMNS}, r.quiz_title, json_extract(r.quiz_snapshot, '$.questions[' || c.idx || ']') AS q, "
-    "k.correct_choice FROM review_cards AS c JOIN runs AS r ON r.id = c.run_id "
+    f"SELECT {_CARD_COLUMNS}, r.quiz_title, r.quiz_snapshot, k.correct_choice "
+    "FROM review_cards AS c JOIN runs AS r ON r.id = c.run_id "
     "JOIN run_questions AS k ON k.run_id = c.run_id AND k.idx = c.idx"
 )
+
 # The questions whose answer members have not been shown yet: not closed (a live question before its
 # reveal, a daily post before its reveal) in a run still going, unless the deadline is long past (a run
 # that never got to close it). Few rows, read once per query through the active-runs index; a member's
@@ -48,8 +51,25 @@ _UNREVEALED = (
     "AND (q.deadline IS NULL OR q.deadline > :known_before)"
 )
 _KNOWN = f"(a.run_id, a.idx) NOT IN ({_UNREVEALED})"
-# Only one quiz's answers, when :quiz_id is set: runs by (guild, quiz id) through their index.
-_OF_QUIZ = "(:quiz_id IS NULL OR a.run_id IN (SELECT id FROM runs WHERE guild_id = :guild_id AND quiz_id = :quiz_id))"
+# Only one quiz's answers, when :quiz_id is set: runs by (guild, quiz id) through their index. The cast
+# names the parameter's type for PostgreSQL, which cannot tell it from `IS NULL` alone.
+_OF_QUIZ = (
+    "(CAST(:quiz_id AS TEXT) IS NULL "
+    "OR a.run_id IN (SELECT id FROM runs WHERE guild_id = :guild_id AND quiz_id = :quiz_id))"
+)
+# The (quiz id, question id) pairs of one JSON array parameter of pairs: one statement text whatever their
+# number. The engines share no function that reads a JSON array.
+_WANTED_CARDS: dict[Dialect, str] = {
+    "sqlite": "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)",
+    "postgresql": "SELECT pair ->> 0, pair ->> 1 FROM json_array_elements(CAST(? AS json)) AS pair",
+}
+# The member's per-quiz rows of board_totals ('quiz:<quiz id>'). SQLite reads them as a range of its
+# primary key; PostgreSQL compares text by the database's collation, and under a locale such as en_US
+# ';' sorts before ':', so a range bounded by them finds nothing: it matches the prefix instead.
+_QUIZ_BUCKET: dict[Dialect, str] = {
+    "sqlite": "t.bucket >= 'quiz:' AND t.bucket < 'quiz;'",
+    "postgresql": "substr(t.bucket, 1, 5) = 'quiz:'",
+}
 
 
 class CardChangedError(QuizbotError):
@@ -89,32 +109,65 @@ def _card(row: Any) -> ReviewCard:
     )
 
 
+def _question_at(snapshot: str, index: int) -> Question:
+    """Question `index` of a run's stored quiz copy.
+
+    Picked out here rather than in SQL, for one statement on both engines that reads the same question:
+    the engines share no JSON function, and PostgreSQL's JSON operators refuse a whole snapshot that holds
+    a \\u0000 escape anywhere (a NUL in some question's text), which SQLite's json_extract reads.
+    """
+    return question_from(json.loads(snapshot)["questions"][index])
+
+
 def _card_question(row: Any) -> CardQuestion:
+    card = _card(row)
     return CardQuestion(
-        card=_card(row),
+        card=card,
         quiz_title=str(row["quiz_title"]),
-        question=load_question(row["q"]),
+        question=_question_at(row["quiz_snapshot"], card.index),
         key=int(row["correct_choice"]),
     )
 
 
 # One row per card of a batch (from `_collapsed`): its first and last rating number and its final state.
+# The cast types :answer_at for PostgreSQL, which would otherwise read coalesce() of two untyped values as text.
 _INSERT_CARD = """
 INSERT INTO review_cards (guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, last_review, ratings,
                           lapses, review_lapses, last_answer_at, scheduler_state, created_at)
 VALUES (:guild_id, :user_id, :quiz, :question, :run, :idx, :due, :phase, :last_review, :last, :wrong, :review_wrong,
-        coalesce(:answer_at, :at), :state, :created)
+        coalesce(CAST(:answer_at AS DOUBLE PRECISION), :at), :state, :created)
 """
 _CARD_KEY = "guild_id = :guild_id AND user_id = :user_id AND quiz_id = :quiz AND question_id = :question"
-_UPDATE_CARD = f"""
+
+
+def _named_by_card(dialect: Dialect, record: str) -> str:
+    """The library's JSON `record` with its card_id set to the card's row id, as text.
+
+    SQLite's json_set has no PostgreSQL form but jsonb_set, which goes through jsonb: the text it gives
+    back orders the keys its own way and spaces them differently, and keeps every number's digits, so the
+    record parses (json.loads, fsrs's Card.from_dict) to the same values on both engines.
+    """
+    if dialect == "postgresql":
+        return f"CAST(jsonb_set(CAST({record} AS jsonb), '{{card_id}}', to_jsonb(id)) AS TEXT)"
+    return f"json_set({record}, '$.card_id', id)"
+
+
+def _update_card_sql(dialect: Dialect) -> str:
+    # A later answer never moves last_answer_at back; a review (no :answer_at) leaves it (NULL compares false).
+    return f"""
 UPDATE review_cards SET run_id = :run, idx = :idx, due = :due, phase = :phase, last_review = :last_review,
     ratings = :last, lapses = lapses + :wrong, review_lapses = review_lapses + :review_wrong,
-    last_answer_at = max(last_answer_at, coalesce(:answer_at, last_answer_at)),
-    scheduler_state = json_set(:state, '$.card_id', id)
+    last_answer_at = CASE WHEN :answer_at > last_answer_at THEN :answer_at ELSE last_answer_at END,
+    scheduler_state = {_named_by_card(dialect, ":state")}
 WHERE {_CARD_KEY} AND ratings = :first - 1
 """
-# The library's record names each new card by our id.
-_NAME_CARD = f"UPDATE review_cards SET scheduler_state = json_set(scheduler_state, '$.card_id', id) WHERE {_CARD_KEY}"
+
+
+def _name_card_sql(dialect: Dialect) -> str:
+    # The library's record names each new card by our id.
+    return f"UPDATE review_cards SET scheduler_state = {_named_by_card(dialect, 'scheduler_state')} WHERE {_CARD_KEY}"
+
+
 _INSERT_LOG = f"""
 INSERT INTO review_log (card_id, n, rating, reviewed_at, source, run_id, idx, choice)
 VALUES ((SELECT id FROM review_cards WHERE {_CARD_KEY}), :n, :rating, :at, :source, :run, :idx, :choice)
@@ -168,6 +221,11 @@ def _log_rows(updates: Sequence[CardUpdate]) -> list[dict[str, Any]]:
 class ReviewStore:
     def __init__(self, database: Database) -> None:
         self._db = database
+        dialect = database.dialect
+        self._update_card = _update_card_sql(dialect)
+        self._name_card = _name_card_sql(dialect)
+        self._wanted_cards = _WANTED_CARDS[dialect]
+        self._quiz_bucket = _QUIZ_BUCKET[dialect]
 
     # --- the member's setting and how far their cards have caught up -------------------------------
 
@@ -228,8 +286,7 @@ class ReviewStore:
         keys = json.dumps(sorted(set(questions)))
         rows = await self._db.fetch_all(
             f"SELECT {_CARD_COLUMNS} FROM review_cards AS c WHERE c.guild_id = ? AND c.user_id = ? "
-            "AND (c.quiz_id, c.question_id) IN "
-            "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
+            f"AND (c.quiz_id, c.question_id) IN ({self._wanted_cards})",
             (guild_id, user_id, keys),
         )
         return {(card.quiz_id, card.question_id): card for card in map(_card, rows)}
@@ -252,11 +309,11 @@ class ReviewStore:
             async with self._db.transaction() as connection:
                 if new:
                     await connection.executemany(_INSERT_CARD, new)
-                    await connection.executemany(_NAME_CARD, new)
+                    await connection.executemany(self._name_card, new)
                 if rated:
                     # One statement per card: each must change its row (the version it was read at).
                     for card in rated:
-                        if await connection.execute(_UPDATE_CARD, card) != 1:
+                        if await connection.execute(self._update_card, card) != 1:
                             raise CardChangedError()
                 if updates:
                     await connection.executemany(_INSERT_LOG, [{**member, **row} for row in _log_rows(updates)])
@@ -273,8 +330,10 @@ class ReviewStore:
 
     async def counts(self, guild_id: int, user_id: int, now: datetime) -> ReviewCounts:
         row = await self._db.fetch_one(
-            "SELECT count(*), coalesce(sum(due <= :now), 0), "
-            "coalesce(sum(phase = 2 AND due - last_review >= :mature), 0), min(CASE WHEN due > :now THEN due END) "
+            # A comparison is a boolean in PostgreSQL, which sum() does not take: count with CASE.
+            "SELECT count(*), coalesce(sum(CASE WHEN due <= :now THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN phase = 2 AND due - last_review >= :mature THEN 1 ELSE 0 END), 0), "
+            "min(CASE WHEN due > :now THEN due END) "
             "FROM review_cards WHERE guild_id = :guild_id AND user_id = :user_id",
             {
                 "guild_id": guild_id,
@@ -303,14 +362,13 @@ class ReviewStore:
         self, guild_id: int, user_id: int, *, quiz_id: str | None, known_before: datetime, offset: int, limit: int
     ) -> list[Mistake]:
         """The member's wrong answers whose answer they have seen, newest first (of one quiz, if given)."""
-        # The page's rows first (the member index read backwards), then only their questions' text.
         rows = await self._db.fetch_all(
-            # The page's rows from the member's index alone (read backwards), then only their questions' text.
+            # The page's rows from the member's index alone (read backwards), then only their runs' quiz copies.
             "WITH page AS MATERIALIZED ("
             " SELECT a.run_id, a.idx, a.choice, a.answered_at FROM answers AS a"
             f" WHERE a.guild_id = :guild_id AND a.user_id = :user_id AND a.correct = 0 AND {_KNOWN} AND {_OF_QUIZ}"
             " ORDER BY a.answered_at DESC LIMIT :limit OFFSET :offset) "
-            "SELECT p.run_id, r.quiz_id, r.quiz_title, json_extract(r.quiz_snapshot, '$.questions[' || p.idx || ']'), "
+            "SELECT p.run_id, r.quiz_id, r.quiz_title, r.quiz_snapshot, p.idx, "
             "p.choice, q.correct_choice, p.answered_at FROM page AS p JOIN runs AS r ON r.id = p.run_id "
             "JOIN run_questions AS q ON q.run_id = p.run_id AND q.idx = p.idx "
             "ORDER BY p.answered_at DESC",
@@ -328,10 +386,10 @@ class ReviewStore:
                 run_id=int(row[0]),
                 quiz_id=str(row[1]),
                 quiz_title=str(row[2]),
-                question=load_question(row[3]),
-                choice=int(row[4]),
-                key=int(row[5]),
-                answered_at=instant(row[6]),
+                question=_question_at(row[3], int(row[4])),
+                choice=int(row[5]),
+                key=int(row[6]),
+                answered_at=instant(row[7]),
             )
             for row in rows
         ]
@@ -350,7 +408,7 @@ class ReviewStore:
             "SELECT substr(t.bucket, 6) AS quiz_id, "
             "(SELECT r.quiz_title FROM runs AS r WHERE r.guild_id = t.guild_id AND r.quiz_id = substr(t.bucket, 6) "
             " ORDER BY r.id DESC LIMIT 1), t.answered - t.correct AS wrong "
-            "FROM board_totals AS t WHERE t.guild_id = ? AND t.bucket >= 'quiz:' AND t.bucket < 'quiz;' "
+            f"FROM board_totals AS t WHERE t.guild_id = ? AND {self._quiz_bucket} "
             "AND t.user_id = ? AND t.answered > t.correct ORDER BY wrong DESC, quiz_id",
             (guild_id, user_id),
         )

@@ -348,7 +348,7 @@ class RunStore:
         """The run's answers by question then time; only `user_id`'s if given."""
         rows = await self._db.fetch_all(
             "SELECT run_id, idx, user_id, user_name, choice, correct, answered_at, seconds FROM answers "
-            "WHERE run_id = ? AND (? IS NULL OR user_id = ?) ORDER BY idx, answered_at",
+            "WHERE run_id = ? AND (CAST(? AS BIGINT) IS NULL OR user_id = ?) ORDER BY idx, answered_at",
             (run_id, user_id, user_id),
         )
         return [

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from bot.domain.boards import BoardTarget, Scope
@@ -31,29 +26,14 @@ from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
 from tests.helpers import quizbot, seed_practice, seed_run
 
-TEST_POSTGRES = "QUIZBOT_TEST_POSTGRES"
 OTHER_GUILD = 77
 ANN, BEN, CY = 1, 2, 3
 
 
 @pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
-    """An empty PostgreSQL database of its own for one test, dropped afterwards; fails without a server."""
-    server = os.environ.get(TEST_POSTGRES)
-    if not server:
-        pytest.fail(f"{TEST_POSTGRES} is not set: point it at a PostgreSQL server (postgresql://...)", pytrace=False)
-    name = f"quizbot_migrate_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+def storage(sqlite_storage: Storage) -> Storage:
+    """The source here is a SQLite file, as an admin's is: each test then goes to PostgreSQL (and back)."""
+    return sqlite_storage
 
 
 async def _fill(storage: Storage) -> None:

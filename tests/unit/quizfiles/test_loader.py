@@ -344,6 +344,13 @@ INVALID_CASES = {
         "title: Sam\x07ple\n",
         ["quizzes/sample.yaml:1: character 0x0007 is not allowed in a quiz file; remove it"],
     ),
+    "escaped NUL": (
+        'title: "Sam\\0ple"\n',
+        [
+            "quizzes/sample.yaml:1: title contains a NUL character (\\0 or \\x00); remove it",
+            "quizzes/sample.yaml:1: 'questions' is missing; add a 'questions:' list (see docs/quiz-format.md)",
+        ],
+    ),
 }
 
 

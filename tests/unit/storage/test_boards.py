@@ -21,7 +21,8 @@ from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
 from tests.helpers import SeedAnswer as Answer
-from tests.helpers import seed_run
+from tests.helpers import seed_practice, seed_run
+from tests.unit.storage.summaries import fresh_count, stored
 
 OTHER = Quiz(id="other", title="Other", questions=(Question("x1", "X?", ("a", "b"), 1),))
 
@@ -175,8 +176,7 @@ async def test_member_stats_with_tags_best_quiz_and_streak(storage: Storage) -> 
     await seed_run(storage, [(0, 1, "ann", 0, 2.0), (1, 1, "ann", 0, 4.0), (2, 1, "ann", 0, 3.0)])
     await seed_run(storage, [(0, 1, "ann", 1, 1.0)])
     await seed_run(storage, [(0, 1, "ann", 1, 2.0)], quiz=OTHER)
-    connection = storage.database.connection
-    await connection.execute(
+    await storage.database.execute(
         "INSERT INTO daily_schedules (id, guild_id, channel_id, time_of_day, timezone, weekdays, quiz_ids, "
         "question_order, seed, created_by, created_at) VALUES (1, ?, 5, '09:00', 'UTC', '0123456', '[\"other\"]', "
         "'sequential', 1, 1, 0)",
@@ -189,7 +189,7 @@ async def test_member_stats_with_tags_best_quiz_and_streak(storage: Storage) -> 
             storage, [] if choice is None else [(0, 1, "ann", choice, 1.0)], quiz=OTHER, kind=RunKind.DAILY, at=at
         )
         status = "posted" if choice is None else "revealed"
-        await connection.execute(
+        await storage.database.execute(
             "INSERT INTO daily_posts (schedule_id, local_date, question_key, run_id, status, post_at, reveal_at) "
             "VALUES (1, ?, 'x1', ?, ?, 0, 0)",
             (day, run_id, status),
@@ -342,6 +342,29 @@ async def test_summaries_equal_a_fresh_count_after_deleting_a_run(storage: Stora
     page = await storage.boards.board(BoardTarget(Scope.ALL, GUILD), page=0, viewer_id=1)
     assert lines(page) == [(1, "ann", 1, 1.0)]
     assert await storage.boards.latest_run_id(GUILD) == keep
+    assert await stored(storage) == await fresh_count(storage)
+
+
+async def test_deleting_runs_of_every_kind_takes_their_answers_off_every_bucket(storage: Storage) -> None:
+    # The answers' delete trigger finds a run's quiz, series and kind in `runs`; when the run's own delete
+    # cascades to its answers the run is gone by then (migration 10).
+    await seed_run(storage, [(0, 1, "ann", 0, 1.0), (1, 2, "ben", 1, 2.5)])
+    live = await seed_run(storage, [(0, 1, "ann", 1, 1.0), (0, 2, "ben", 0, 2.0), (2, 2, "ben", 1, 0.5)])
+    daily = await seed_run(storage, [(0, 1, "ann", 0, 1.5)], kind=RunKind.DAILY, at=T0 + timedelta(days=1))
+    practice = await seed_practice(storage, 2, "ben", [(0, 2.0), (1, 3.0)])
+    await seed_practice(storage, 1, "ann", [(0, 4.0)])
+    assert await stored(storage) == await fresh_count(storage)
+    buckets = {row[0] for row in await storage.database.fetch_all("SELECT DISTINCT bucket FROM board_totals")}
+    assert buckets == {"all", "practice", "quiz:lora", "series:finetuning", "practice-series:finetuning", "daily"}
+
+    for run_id in (live, daily, practice):
+        await storage.database.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    assert await stored(storage) == await fresh_count(storage)
+    quiz_board = await storage.boards.board(BoardTarget(Scope.QUIZ, GUILD, quiz_id="lora"), page=0, viewer_id=1)
+    assert [(e.user_name, e.correct, e.answered) for e in quiz_board.entries] == [("ann", 1, 1), ("ben", 1, 1)]
+    daily_board = await storage.boards.board(BoardTarget(Scope.DAILY, GUILD), page=0, viewer_id=1)
+    assert daily_board.entries == ()
 
 
 async def test_rescore_of_a_shared_quiz_leaves_a_servers_own_quiz_of_that_id_alone(storage: Storage) -> None:

@@ -20,6 +20,8 @@ import pytest
 from bot.storage import open_storage
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.pg_migrations import PG_MIGRATIONS
+from bot.storage.sqlite import _split_statements
+from tests.unit.storage.summaries import ANSWERS_SQL, STORED_SQL, TAGS_SQL, count_of, rounded, stored_sql
 
 # SQLite makes any `INTEGER PRIMARY KEY` the rowid, assigned when an insert leaves it out. Only the `id`
 # columns rely on that (identity columns in PostgreSQL); a guild's settings are keyed by its Discord id,
@@ -428,3 +430,48 @@ async def test_triggers_keep_the_same_summaries_on_both(
     assert buckets >= {"all", "practice", "practice-series:bio", "quiz:cells", "series:bio", "daily"}
     days = {row[0] for row in sqlite.execute("SELECT day FROM board_days")}
     assert days == {0, 19675, 19676}
+
+    # Deleting run 2 cascaded to its answers: every summary is what counting the remaining answers gives
+    # (migration 10), on both.
+    expected_count = count_of(sqlite.execute(ANSWERS_SQL), sqlite.execute(TAGS_SQL))
+    assert expected_count["board_totals"], "the count sees the answers"
+    for table in STORED_SQL:
+        assert rounded(sqlite.execute(stored_sql(table))) == expected_count[table], f"SQLite's {table}"
+        assert rounded(await postgres.fetch(stored_sql(table))) == expected_count[table], f"PostgreSQL's {table}"
+
+
+async def test_migration_10_recounts_the_buckets_that_deleted_runs_left_behind(
+    tmp_path: Path, fresh_postgres_url: str
+) -> None:
+    """Runs deleted under migration 9's triggers left their answers on quiz, series and daily boards."""
+    sqlite = sqlite3.connect(tmp_path / "nine.db")
+    sqlite.execute("PRAGMA foreign_keys = ON")
+    postgres = await asyncpg.connect(fresh_postgres_url)
+    try:
+        for script in MIGRATIONS[:9]:
+            for statement in _split_statements(script):
+                sqlite.execute(statement)
+        for script in PG_MIGRATIONS[:9]:
+            async with postgres.transaction():
+                await postgres.execute(script)
+        for sql, parameters in STATEMENTS:
+            sqlite.execute(sql, parameters)
+            await postgres.execute(_numbered_placeholders(sql), *parameters)
+        stale = "SELECT 1 FROM board_totals WHERE bucket = 'daily' AND answered > 0"
+        assert sqlite.execute(stale).fetchall() and await postgres.fetch(stale), "run 2's daily answers stayed"
+
+        for statement in _split_statements(MIGRATIONS[9]):
+            sqlite.execute(statement)
+        sqlite.commit()
+        async with postgres.transaction():
+            await postgres.execute(PG_MIGRATIONS[9])
+
+        expected_count = count_of(sqlite.execute(ANSWERS_SQL), sqlite.execute(TAGS_SQL))
+        for table in STORED_SQL:
+            assert rounded(sqlite.execute(stored_sql(table))) == expected_count[table], f"SQLite's {table}"
+            assert rounded(await postgres.fetch(stored_sql(table))) == expected_count[table], f"PostgreSQL's {table}"
+        names = "SELECT guild_id, bucket, user_id, user_name FROM board_totals ORDER BY guild_id, bucket, user_id"
+        assert [tuple(row) for row in await postgres.fetch(names)] == sqlite.execute(names).fetchall()
+    finally:
+        sqlite.close()
+        await postgres.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.domain.daily import Slot
 from bot.domain.quiz import Question, Quiz
 from bot.domain.runs import ScoringMode
 from bot.domain.schedule import DailySchedule, parse_time_of_day
+from bot.privacy.service import export_document
 from bot.storage import Storage, open_storage
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.privacy import (
@@ -26,6 +28,7 @@ from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
 from tests.helpers import seed_run
+from tests.unit.storage.summaries import fresh_count, stored
 
 OTHER_GUILD = 77
 ANN, BEN, CY, DAN = 1, 2, 3, 4
@@ -238,17 +241,128 @@ async def test_forget_deletes_the_members_rows_in_that_server_and_the_summaries_
 
 async def test_every_table_with_a_member_column_is_covered_by_export_and_forget(storage: Storage) -> None:
     """A new table (on any branch) with a user_id, member_id or *_by column needs its MEMBER_TABLES entry."""
-    tables = [row[0] for row in await storage.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
     member_columns: set[tuple[str, str]] = set()
-    for table in tables:
-        for column in await storage.database.fetch_all(f"PRAGMA table_info({table})"):
-            name = str(column["name"])
-            if name in MEMBER_COLUMN_NAMES or name.endswith(MEMBER_COLUMN_SUFFIXES):
-                member_columns.add((table, name))
+    for table, name in await _columns(storage):
+        if name in MEMBER_COLUMN_NAMES or name.endswith(MEMBER_COLUMN_SUFFIXES):
+            member_columns.add((table, name))
+    assert ("answers", "user_id") in member_columns, "the catalog was read"
     covered = {(entry.table, entry.member_column) for entry in MEMBER_TABLES}
     assert member_columns - covered == set(), "add these to MEMBER_TABLES in bot/storage/privacy.py"
     assert covered - member_columns == set(), "MEMBER_TABLES names a table or column that does not exist"
     assert {e.table for e in MEMBER_TABLES if e.forget is Forget.REBUILD} == set(SUMMARY_TABLES)
     assert all(e.why_kept for e in MEMBER_TABLES if e.forget is Forget.KEEP), "say why kept rows stay"
     for entry in MEMBER_TABLES:  # every export query runs on the current schema
-        await storage.database.fetch_all(entry.select(), {"user_id": 1, "guild_id": None})
+        await storage.database.fetch_all(entry.select(storage.database.dialect), {"user_id": 1, "guild_id": None})
+
+
+async def _columns(storage: Storage) -> list[tuple[str, str]]:
+    """(table, column) of every table, from the engine's own catalog."""
+    if storage.database.dialect == "postgresql":
+        rows = await storage.database.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+        return [(str(row[0]), str(row[1])) for row in rows]
+    tables = [row[0] for row in await storage.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [
+        (table, str(column["name"]))
+        for table in tables
+        for column in await storage.database.fetch_all(f"PRAGMA table_info({table})")
+    ]
+
+
+async def _everything_about_ann(storage: Storage) -> None:
+    """The same rows about ANN in every table export reads, whatever the backend (ids and times fixed)."""
+    random.seed(16)  # seed_run picks channel ids at random; the runs' rows are exported
+    shuffled = await seed_run(
+        storage, [(0, ANN, "Ann", 2, 1.5), (1, ANN, "Ann", 1, 2.0), (0, BEN, "ben", 2, 3.0)], orders=((2, 0, 1),)
+    )
+    await _daily_answer(storage, ANN, "Änn ✓", 0)
+    await seed_run(storage, [(0, ANN, "ann elsewhere", 0, 1.0)], guild_id=OTHER_GUILD)
+    await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
+    await storage.library.save(GUILD, QUIZ, "yaml", uploaded_by=ANN, now=T0 + timedelta(seconds=0.0004), replace=False)
+    at = T0.timestamp()
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        (
+            "INSERT INTO private_progress (run_id, user_id, guild_id, idx, shown_at, deadline) "
+            "VALUES (?, ?, ?, 1, ?, NULL)",
+            (shuffled, ANN, GUILD, at + 0.2346),
+        ),
+        (
+            "INSERT INTO review_cards (id, guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, "
+            "last_review, ratings, lapses, review_lapses, last_answer_at, scheduler_state, created_at) "
+            "VALUES (41, ?, ?, 'lora', 'q1', ?, 0, ?, 2, ?, 2, 1, 0, ?, '{\"card_id\": 41, \"s\": 1.5}', ?)",
+            (GUILD, ANN, shuffled, at + 86400.9996, at, at, at + 0.001),
+        ),
+        (
+            "INSERT INTO review_cards (id, guild_id, user_id, quiz_id, question_id, run_id, idx, due, phase, "
+            "last_review, ratings, lapses, last_answer_at, scheduler_state, created_at) "
+            "VALUES (42, ?, ?, 'lora', 'q2', ?, 1, ?, 1, ?, 1, 0, ?, '{}', ?)",
+            (GUILD, ANN, shuffled, at, at, at, at),
+        ),
+        (
+            "INSERT INTO review_log (card_id, n, rating, reviewed_at, source, run_id, idx, choice) "
+            "VALUES (41, 1, 1, ?, 'answer', ?, 0, 2), (41, 2, 3, ?, 'review', ?, 0, NULL)",
+            (at + 1.5, shuffled, at + 7200.123, shuffled),
+        ),
+        (
+            "INSERT INTO review_members (guild_id, user_id, every_answer, synced_until) VALUES (?, ?, 1, ?)",
+            (GUILD, ANN, at + 5.25),
+        ),
+        (
+            "INSERT INTO suggestions (id, guild_id, quiz_id, author_user_id, author_name, prompt, choices, answer, "
+            "explanation, status, created_at, review_channel_id, edited_by, edited_at, decided_by, decided_at) "
+            "VALUES (7, ?, NULL, ?, 'Ann', 'Why?', '[\"a\", \"b\"]', 1, 'because', 'accepted', ?, 9, ?, ?, ?, ?)",
+            (GUILD, ANN, at, ANN, at + 60.5, ANN, at + 120.75),
+        ),
+    ]
+    for sql, parameters in statements:
+        await storage.database.execute(sql, parameters)
+
+
+async def test_the_export_reads_the_same_on_both_backends(tmp_path: Path, fresh_postgres_url: str) -> None:
+    exports: list[dict[str, list[dict[str, Any]]]] = []
+    for target in (str(tmp_path / "quizbot.db"), fresh_postgres_url):
+        storage = await open_storage(target)
+        try:
+            await _everything_about_ann(storage)
+            exports.append(await storage.privacy.member_data(ANN, GUILD))
+        finally:
+            await storage.close()
+    on_sqlite, on_postgres = exports
+    # Every table the export reads has rows, or the comparison would prove nothing about it.
+    assert [key for key, rows in on_sqlite.items() if not rows] == []
+    for key in on_sqlite:
+        assert on_postgres[key] == on_sqlite[key], f"{key} differs between PostgreSQL and SQLite"
+    now = "2026-11-20T12:00:00Z"
+    assert export_document(ANN, GUILD, on_postgres, now) == export_document(ANN, GUILD, on_sqlite, now)
+    # What the comparison is about: times to the millisecond, rounded as SQLite rounds; letters; JSON text.
+    assert on_sqlite["private_progress"][0]["shown_at"] == "2026-11-20T12:00:00.235Z"
+    assert on_sqlite["server_quizzes"][0]["uploaded_at"] == "2026-11-20T12:00:00.000Z"
+    assert on_sqlite["review_cards"][0]["due"] == "2026-11-21T12:00:01.000Z"
+    assert on_sqlite["review_cards"][0]["ratings_log"] == (
+        '[{"n":1,"rating":1,"at":"2026-11-20T12:00:01.500Z","source":"answer","run_id":1,"choice":2},'
+        '{"n":2,"rating":3,"at":"2026-11-20T14:00:00.123Z","source":"review","run_id":1,"choice":null}]'
+    )
+    assert on_sqlite["review_cards"][1]["ratings_log"] == "[]"
+    assert on_sqlite["suggestions"][0]["answer"] == "B"
+    assert [a["name_shown"] for a in on_sqlite["answers"]] == ["Ann", "Ann", "Änn ✓"]
+
+
+async def test_forget_leaves_summaries_equal_to_a_fresh_count(storage: Storage) -> None:
+    other_quiz = Quiz(id="solo", title="Solo", questions=(Question("s1", "S?", ("a", "b"), 0, tags=("x",)),))
+    await _four_members(storage)
+    await seed_run(storage, [(0, ANN, "ann", 0, 0.3), (2, BEN, "ben", 1, 7.1)], at=T0 + timedelta(days=3))
+    await seed_run(storage, [(0, ANN, "ann", 0, 2.2)], quiz=other_quiz)
+    await _daily_answer(storage, ANN, "ann", 0)
+    await seed_run(storage, [(0, ANN, "ann", 0, 1.0), (0, BEN, "ben", 1, 1.0)], guild_id=OTHER_GUILD)
+
+    result = await storage.privacy.forget(ANN, GUILD)
+
+    assert result.answers == 6 and result.servers == (GUILD,)
+    assert await stored(storage) == await fresh_count(storage)
+    left = await storage.database.fetch_all("SELECT guild_id FROM board_totals WHERE user_id = ?", (ANN,))
+    assert {row[0] for row in left} == {OTHER_GUILD}, "no zero rows left in the forgotten server"
+    everywhere = await storage.privacy.forget(ANN, None)
+    assert (everywhere.answers, everywhere.servers) == (1, (OTHER_GUILD,))
+    assert await stored(storage) == await fresh_count(storage)
+    assert (await fresh_count(storage))["board_totals"], "the other members' summaries are still there"

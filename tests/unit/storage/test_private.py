@@ -232,14 +232,25 @@ async def test_window_answers_count_like_a_live_run_and_rescore_and_delete_keep_
     assert (stats.questions_answered, stats.correct, stats.practice_answered) == (2, 2, 0)
 
 
+_UNKNOWN_KIND_RUN = (
+    "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
+    "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
+    "VALUES (1, 2, 'other', 'q', 'Q', 1, 0, 'lobby', 30, 'accuracy', 1, '{}')"
+)
+
+
 async def test_the_runs_table_still_refuses_unknown_kinds(storage: Storage) -> None:
+    # SQLite says "CHECK constraint failed", PostgreSQL "violates check constraint".
+    with pytest.raises(ConstraintError, match=r"(?i)check constraint"):
+        await storage.database.execute(_UNKNOWN_KIND_RUN)
+    assert await storage.database.fetch_one("SELECT id FROM runs WHERE kind = 'other'") is None
+
+
+async def test_the_rebuilt_runs_table_passes_sqlites_integrity_check(sqlite_storage: Storage) -> None:
+    """Migration 9 widened the CHECK by editing the stored schema text: the file must still be sound."""
     with pytest.raises(ConstraintError, match="CHECK"):
-        await storage.database.execute(
-            "INSERT INTO runs (guild_id, channel_id, kind, quiz_id, quiz_title, started_by, created_at, status, "
-            "seconds_per_question, scoring_mode, question_count, quiz_snapshot) "
-            "VALUES (1, 2, 'other', 'q', 'Q', 1, 0, 'lobby', 30, 'accuracy', 1, '{}')"
-        )
-    check = await storage.database.fetch_one("PRAGMA integrity_check")
+        await sqlite_storage.database.execute(_UNKNOWN_KIND_RUN)
+    check = await sqlite_storage.database.fetch_one("PRAGMA integrity_check")
     assert check[0] == "ok"
 
 
@@ -257,7 +268,7 @@ async def test_the_live_click_path_never_answers_a_private_run(storage: Storage)
 
 async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_the_triggers(storage: Storage) -> None:
     """/privacy's forget recomputes a member's summaries from their answers: exactly what the triggers hold."""
-    from bot.storage.privacy import _REBUILD_SUMMARIES, SUMMARY_TABLES
+    from bot.storage.privacy import SUMMARY_TABLES, rebuild_summaries
 
     await seed_run(storage, [(0, ALICE, "alice", 0, 2.0), (1, ALICE, "alice", 1, 3.0), (0, BOB, "bob", 1, 1.0)])
     await seed_practice(storage, ALICE, "alice", [(0, 1.0), (0, 1.0), (0, 2.0)])
@@ -275,7 +286,7 @@ async def test_forgets_rebuild_of_a_members_summaries_keeps_practice_apart_like_
         await storage.database.execute(
             f"DELETE FROM {table} WHERE user_id = :user_id AND guild_id = :guild_id", params
         )
-    for statement in _REBUILD_SUMMARIES:
+    for statement in rebuild_summaries(storage.database.dialect):
         await storage.database.execute(statement, params)
     assert await summaries() == by_triggers
     data = await storage.privacy.member_data(ALICE, GUILD)

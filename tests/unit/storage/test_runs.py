@@ -29,8 +29,8 @@ async def _open_run(storage: Storage, channel_id: int = 20) -> int:
     )
 
 
-async def test_pragmas_are_set(storage: Storage) -> None:
-    connection = storage.database.connection
+async def test_pragmas_are_set(sqlite_storage: Storage) -> None:
+    connection = sqlite_storage.database.connection
     results = {}
     for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
         async with connection.execute(f"PRAGMA {pragma}") as cursor:
