@@ -311,7 +311,7 @@ class DailyStore:
             "SELECT daily_posts.local_date, daily_posts.status, coalesce(answers.correct, 0) FROM daily_posts "
             "LEFT JOIN answers ON answers.run_id = daily_posts.run_id AND answers.idx = 0 AND answers.user_id = ? "
             "WHERE daily_posts.schedule_id = ? AND daily_posts.status IN ('posted', 'revealed') "
-            f"AND {_SCHEDULED_SLOT}",
+            f"AND {_SCHEDULED_SLOT} ORDER BY daily_posts.local_date",
             (user_id, schedule_id),
         )
         posted = [date.fromisoformat(row[0]) for row in rows]

@@ -55,10 +55,10 @@ class LibraryStore:
         """The current version of every server quiz (of one server, or of all), by server then id."""
         where = "retired_at IS NULL" + ("" if guild_id is None else " AND guild_id = ?")
         params = () if guild_id is None else (guild_id,)
-        rows = await self._db.fetch_all(
-            f"SELECT {_COLUMNS} FROM server_quizzes WHERE {where} ORDER BY guild_id, quiz_id", params
-        )
-        return [_stored(row) for row in rows]
+        rows = await self._db.fetch_all(f"SELECT {_COLUMNS} FROM server_quizzes WHERE {where}", params)
+        # Sorted here, not by ORDER BY: a PostgreSQL database created with a language collation would put
+        # "day-9" and "day_9" elsewhere than SQLite's code point order, and a server has few quizzes.
+        return sorted((_stored(row) for row in rows), key=lambda stored: (stored.guild_id, stored.quiz.id))
 
     async def current(self, guild_id: int, quiz_id: str) -> StoredQuiz | None:
         row = await self._db.fetch_one(

@@ -10,7 +10,7 @@ import pytest
 from bot.daily.admin import parse_request, save
 from bot.domain.quiz import Question, Quiz
 from bot.quizfiles import QuizCatalog
-from bot.storage import open_storage
+from bot.storage import Storage
 
 QUIZ = Quiz(id="day48", title="Day 48", questions=(Question(id="q1", prompt="?", choices=("a", "b"), answer=0),))
 CATALOG = QuizCatalog(folder=Path("."), by_id={"day48": QUIZ})
@@ -55,14 +55,10 @@ def test_invalid_input_says_what_is_valid(changes: dict[str, object], says: str)
         request(**changes)
 
 
-async def test_a_first_schedule_sets_the_server_time_zone_once(tmp_path: Path) -> None:
-    storage = await open_storage(tmp_path / "quizbot.db")
-    try:
-        now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-        await save(storage, request(), created_by=1, now=now)
-        assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"
-        # A later schedule elsewhere does not move a zone the server already has.
-        await save(storage, request(channel_id=3, timezone_text="America/New_York"), created_by=1, now=now)
-        assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"
-    finally:
-        await storage.close()
+async def test_a_first_schedule_sets_the_server_time_zone_once(storage: Storage) -> None:
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    await save(storage, request(), created_by=1, now=now)
+    assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"
+    # A later schedule elsewhere does not move a zone the server already has.
+    await save(storage, request(channel_id=3, timezone_text="America/New_York"), created_by=1, now=now)
+    assert (await storage.settings.guild_settings(1)).timezone == "Europe/Berlin"

@@ -210,8 +210,8 @@ async def test_restart_after_the_window_closed_posts_nothing_and_reveals_the_ove
         assert scheduler.next_wakeup == at(3, 7)
 
 
-async def test_two_instances_racing_on_one_database_post_and_reveal_once(tmp_path: Path) -> None:
-    first, second = await open_storage(tmp_path / "shared.db"), await open_storage(tmp_path / "shared.db")
+async def test_two_instances_racing_on_one_database_post_and_reveal_once(database_target: str | Path) -> None:
+    first, second = await open_storage(database_target), await open_storage(database_target)
     try:
         await add_schedule(first, configured=at(1, 6))
         clock, discord = FakeClock(at(1, 6)), FakeDiscord()

@@ -24,6 +24,12 @@ QUIZ = Quiz(id="tiny", title="Tiny quiz", questions=(Question("q1", "One?", ("a"
 PADDING_ROWS = 2500
 
 
+@pytest.fixture
+def storage(sqlite_storage: Storage) -> Storage:
+    """Backup and restore copy SQLite files; on PostgreSQL they are pg_dump's job (tests/e2e/test_cli_postgres.py)."""
+    return sqlite_storage
+
+
 async def _open_question(storage: Storage) -> int:
     return await open_first_question(storage, QUIZ, now=NOW, deadline=NOW + timedelta(days=1))
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.quiz import Question, Quiz
-from bot.storage import Storage
+from bot.storage import ConstraintError, Storage
 from bot.storage.library import QuizExistsError
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -25,7 +25,8 @@ async def test_a_replacement_is_a_new_version_and_the_old_one_is_kept(storage: S
     assert current is not None and current.version == 2 and current.source == "v2 yaml"
     assert current.quiz.questions[0].answer == 1 and current.uploaded_by == 2
     versions = await storage.database.fetch_all(
-        "SELECT version, retired_at IS NULL FROM server_quizzes WHERE quiz_id = 'day49' ORDER BY version"
+        "SELECT version, CASE WHEN retired_at IS NULL THEN 1 ELSE 0 END FROM server_quizzes "
+        "WHERE quiz_id = 'day49' ORDER BY version"
     )
     assert [tuple(row) for row in versions] == [(1, 0), (2, 1)]
 
@@ -40,7 +41,8 @@ async def test_the_same_id_again_is_refused_without_replace(storage: Storage) ->
 
 async def test_the_database_allows_one_current_version_per_quiz(storage: Storage) -> None:
     await storage.library.save(10, QUIZ, "v1", uploaded_by=1, now=NOW, replace=False)
-    with pytest.raises(Exception, match="UNIQUE"):
+    # SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique constraint".
+    with pytest.raises(ConstraintError, match=r"(?i)unique"):
         await storage.database.execute(
             "INSERT INTO server_quizzes (guild_id, quiz_id, version, source, snapshot, uploaded_by, uploaded_at) "
             "VALUES (10, 'day49', 9, 'x', '{}', 1, 0)"
@@ -64,3 +66,14 @@ async def test_a_retired_quiz_is_no_longer_current_and_can_be_uploaded_again(sto
     assert await storage.library.current(10, "day49") is None
     again = await storage.library.save(10, QUIZ, "v2", uploaded_by=1, now=NOW, replace=False)
     assert again.version == 2
+
+
+async def test_current_quizzes_come_by_server_then_id_in_code_point_order(storage: Storage) -> None:
+    # Saved out of order, ids differing only in punctuation: a language collation would interleave them.
+    for guild_id, quiz_id in [(20, "a"), (10, "day_9"), (10, "day9"), (10, "day-9"), (10, "day-10"), (10, "b")]:
+        await storage.library.save(guild_id, replace(QUIZ, id=quiz_id), quiz_id, uploaded_by=1, now=NOW, replace=False)
+
+    listed = [(q.guild_id, q.quiz.id) for q in await storage.library.current_quizzes()]
+
+    assert listed == [(10, "b"), (10, "day-10"), (10, "day-9"), (10, "day9"), (10, "day_9"), (20, "a")]
+    assert [q.quiz.id for q in await storage.library.current_quizzes(10)] == ["b", "day-10", "day-9", "day9", "day_9"]
