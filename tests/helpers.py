@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -19,8 +19,10 @@ from PIL import Image
 
 from bot.app import QuizBot, create_bot
 from bot.domain.clock import Clock
+from bot.domain.daily import Slot
 from bot.domain.quiz import ChoiceOrder, Question, Quiz, letter_of, reorder_choices
 from bot.domain.runs import RunKind, RunStatus, ScoringMode
+from bot.domain.schedule import DailySchedule, parse_time_of_day
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.ui.results_card import FILL, TRACK
@@ -122,6 +124,26 @@ async def seed_run(
         assert result.outcome == "recorded"
     await storage.runs.finish_run(run.id, status=RunStatus.FINISHED, now=at)
     return run.id
+
+
+async def seed_daily_answer(storage: Storage, user_id: int, name: str, choice: int, *, created_by: int = 1) -> int:
+    """A scheduled daily post on 2026-11-21 in SEED_GUILD (channel 555), answered by the member; the post's run id."""
+    schedule = DailySchedule(0, SEED_GUILD, 555, parse_time_of_day("09:00"), "UTC")
+    config = await storage.daily.save_schedule(
+        guild_id=SEED_GUILD, channel_id=555, schedule=schedule, quiz_ids=("lora",), order="sequential", seed=1,
+        created_by=created_by, now=SEED_AT,
+    )  # fmt: skip
+    slot, posted = Slot(date(2026, 11, 21)), SEED_AT + timedelta(days=1)
+    assert await storage.daily.claim(config.id, slot, "lora/q1", post_at=posted, reveal_at=posted + timedelta(hours=5))
+    run_id = await storage.daily.start_post_run(
+        config.id, slot, guild_id=SEED_GUILD, channel_id=555, quiz=SEED_QUIZ, started_by=created_by, now=posted,
+        deadline=posted + timedelta(hours=5), scoring_mode=ScoringMode.ACCURACY,
+    )  # fmt: skip
+    assert run_id is not None
+    await storage.runs.record_answer(
+        run_id=run_id, index=0, user_id=user_id, user_name=name, choice=choice, now=posted + timedelta(seconds=4)
+    )
+    return run_id
 
 
 async def seed_practice(

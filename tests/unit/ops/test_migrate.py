@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +11,8 @@ import pytest
 
 from bot.domain.boards import BoardTarget, Scope
 from bot.domain.clock import FakeClock
-from bot.domain.daily import Slot
 from bot.domain.errors import EXIT_CONFIG, EXIT_FAILURE
-from bot.domain.runs import RunKind, ScoringMode
-from bot.domain.schedule import DailySchedule, parse_time_of_day
+from bot.domain.runs import RunKind
 from bot.domain.suggestions import SuggestedQuestion
 from bot.ops import migrate as migrate_module
 from bot.ops.migrate import VerificationError, migrate
@@ -24,7 +22,7 @@ from bot.storage.copy import SchemaMismatchError, TargetNotEmptyError, read_tabl
 from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
-from tests.helpers import quizbot, seed_practice, seed_run
+from tests.helpers import quizbot, seed_daily_answer, seed_practice, seed_run
 
 OTHER_GUILD = 77
 ANN, BEN, CY = 1, 2, 3
@@ -44,21 +42,7 @@ async def _fill(storage: Storage) -> None:
     await seed_run(storage, [(0, ANN, "ann", 0, 0.1 + 0.2)], guild_id=OTHER_GUILD)
     await seed_practice(storage, ANN, "ann", [(0, 2.0), (1, 3.0)])
     await seed_practice(storage, BEN, "ben", [(0, 5.0)], kind=RunKind.WINDOW)
-    schedule = DailySchedule(0, GUILD, 555, parse_time_of_day("09:00"), "UTC")
-    config = await storage.daily.save_schedule(
-        guild_id=GUILD, channel_id=555, schedule=schedule, quiz_ids=("lora",), order="sequential", seed=1,
-        created_by=ANN, now=T0,
-    )  # fmt: skip
-    slot, posted = Slot(date(2026, 11, 21)), T0 + timedelta(days=1)
-    assert await storage.daily.claim(config.id, slot, "lora/q1", post_at=posted, reveal_at=posted + timedelta(hours=5))
-    daily_run = await storage.daily.start_post_run(
-        config.id, slot, guild_id=GUILD, channel_id=555, quiz=QUIZ, started_by=ANN, now=posted,
-        deadline=posted + timedelta(hours=5), scoring_mode=ScoringMode.ACCURACY,
-    )  # fmt: skip
-    assert daily_run is not None
-    await storage.runs.record_answer(
-        run_id=daily_run, index=0, user_id=CY, user_name="cy", choice=0, now=posted + timedelta(seconds=4)
-    )
+    await seed_daily_answer(storage, CY, "cy", 0, created_by=ANN)
     await storage.library.save(GUILD, QUIZ, "id: lora", uploaded_by=ANN, now=T0, replace=False)
     await storage.settings.update_guild_settings(GUILD, scoring_mode="speed", timezone="Europe/Berlin")
     await storage.settings.set_meta("shard:0", "seen")

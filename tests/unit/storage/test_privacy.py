@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.domain.boards import BoardTarget, Scope, scope_window
-from bot.domain.daily import Slot
 from bot.domain.quiz import Question, Quiz
-from bot.domain.runs import ScoringMode
-from bot.domain.schedule import DailySchedule, parse_time_of_day
 from bot.privacy.service import export_document
 from bot.storage import Storage, open_storage
 from bot.storage.migrations import MIGRATIONS
@@ -27,7 +24,7 @@ from bot.storage.sqlite import _split_statements, copy_database
 from tests.helpers import SEED_AT as T0
 from tests.helpers import SEED_GUILD as GUILD
 from tests.helpers import SEED_QUIZ as QUIZ
-from tests.helpers import seed_run
+from tests.helpers import seed_daily_answer, seed_run
 from tests.unit.storage.summaries import fresh_count, stored
 
 OTHER_GUILD = 77
@@ -96,31 +93,11 @@ async def test_hiding_is_per_server_and_a_board_of_only_hidden_members_is_empty(
     assert names(elsewhere) == [(1, "ann")]
 
 
-async def _daily_answer(storage: Storage, user_id: int, name: str, choice: int) -> int:
-    """A scheduled daily post on 2026-11-21 in GUILD, answered by the member; the post's run id."""
-    schedule = DailySchedule(0, GUILD, 555, parse_time_of_day("09:00"), "UTC")
-    config = await storage.daily.save_schedule(
-        guild_id=GUILD, channel_id=555, schedule=schedule, quiz_ids=("lora",), order="sequential", seed=1,
-        created_by=ANN, now=T0,
-    )  # fmt: skip
-    slot, posted = Slot(date(2026, 11, 21)), T0 + timedelta(days=1)
-    assert await storage.daily.claim(config.id, slot, "lora/q1", post_at=posted, reveal_at=posted + timedelta(hours=5))
-    run_id = await storage.daily.start_post_run(
-        config.id, slot, guild_id=GUILD, channel_id=555, quiz=QUIZ, started_by=ANN, now=posted,
-        deadline=posted + timedelta(hours=5), scoring_mode=ScoringMode.ACCURACY,
-    )  # fmt: skip
-    assert run_id is not None
-    await storage.runs.record_answer(
-        run_id=run_id, index=0, user_id=user_id, user_name=name, choice=choice, now=posted + timedelta(seconds=4)
-    )
-    return run_id
-
-
 async def test_the_export_holds_every_row_about_the_member_in_that_server_and_nobody_elses(storage: Storage) -> None:
     shuffled = await seed_run(
         storage, [(0, ANN, "Ann", 2, 1.5), (1, ANN, "Ann", 1, 2.0), (0, BEN, "ben", 2, 3.0)], orders=((2, 0, 1),)
     )
-    daily = await _daily_answer(storage, ANN, "ann", 0)
+    daily = await seed_daily_answer(storage, ANN, "ann", 0)
     await seed_run(storage, [(0, ANN, "ann elsewhere", 0, 1.0)], guild_id=OTHER_GUILD)
     await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
 
@@ -201,7 +178,7 @@ async def test_forget_deletes_the_members_rows_in_that_server_and_the_summaries_
         await _four_members(storage)
         await seed_run(storage, [(0, ANN, "ann", 0, 0.3), (2, BEN, "ben", 1, 7.1)], at=T0 + timedelta(days=3))
         only_ann = await seed_run(storage, [(0, ANN, "ann", 0, 2.2)], quiz=other_quiz)
-        await _daily_answer(storage, ANN, "ann", 0)
+        await seed_daily_answer(storage, ANN, "ann", 0)
         await seed_run(storage, [(0, ANN, "ann", 0, 1.0), (0, BEN, "ben", 1, 1.0)], guild_id=OTHER_GUILD)
         await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
         runs_before = await _rows(storage, "SELECT * FROM runs ORDER BY id")
@@ -276,7 +253,7 @@ async def _everything_about_ann(storage: Storage) -> None:
     shuffled = await seed_run(
         storage, [(0, ANN, "Ann", 2, 1.5), (1, ANN, "Ann", 1, 2.0), (0, BEN, "ben", 2, 3.0)], orders=((2, 0, 1),)
     )
-    await _daily_answer(storage, ANN, "Änn ✓", 0)
+    await seed_daily_answer(storage, ANN, "Änn ✓", 0)
     await seed_run(storage, [(0, ANN, "ann elsewhere", 0, 1.0)], guild_id=OTHER_GUILD)
     await storage.privacy.set_hidden(GUILD, ANN, True, now=T0)
     await storage.library.save(GUILD, QUIZ, "yaml", uploaded_by=ANN, now=T0 + timedelta(seconds=0.0004), replace=False)
@@ -353,7 +330,7 @@ async def test_forget_leaves_summaries_equal_to_a_fresh_count(storage: Storage) 
     await _four_members(storage)
     await seed_run(storage, [(0, ANN, "ann", 0, 0.3), (2, BEN, "ben", 1, 7.1)], at=T0 + timedelta(days=3))
     await seed_run(storage, [(0, ANN, "ann", 0, 2.2)], quiz=other_quiz)
-    await _daily_answer(storage, ANN, "ann", 0)
+    await seed_daily_answer(storage, ANN, "ann", 0)
     await seed_run(storage, [(0, ANN, "ann", 0, 1.0), (0, BEN, "ben", 1, 1.0)], guild_id=OTHER_GUILD)
 
     result = await storage.privacy.forget(ANN, GUILD)
