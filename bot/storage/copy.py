@@ -196,6 +196,10 @@ async def copy_tables(source: Reader, target: Database, tables: list[Table], *, 
             await _move_identities_past_copied_ids(session, tables)
         if triggers_off:
             await _set_triggers(session, tables, "ENABLE")
+    if target.dialect == "postgresql":
+        # The planner's statistics for the new rows now, rather than when autovacuum comes round: until
+        # then the boards of a freshly moved database are planned as if its tables were empty.
+        await target.execute("ANALYZE")
     return copied
 
 
