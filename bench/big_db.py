@@ -519,14 +519,8 @@ async def on_postgres(path: Path, server: BenchPostgres, repeat: int) -> str:
     """The SQLite file copied to a fresh PostgreSQL database by `quizbot migrate` (the summaries come along
     as the triggers made them, and migrate checks every leaderboard), then the same reads on both."""
     url = await server.fresh_database()
+    # migrate ends with ANALYZE, as the SQLite fill does: both planners start from statistics.
     report = await migrate(str(path), url)
-    # migrate leaves the statistics to autovacuum, which gathers them within a minute or so; the SQLite
-    # fill ends with ANALYZE too, so both planners start from statistics.
-    storage = await open_storage(url)
-    try:
-        await storage.database.execute("ANALYZE")
-    finally:
-        await storage.close()
     sqlite_reads = await measure_reads(path, repeat)
     postgres_reads = await measure_reads(url, repeat)
     return render_side_by_side(report.seconds, server.facts, sqlite_reads, postgres_reads)
