@@ -266,7 +266,8 @@ async def test_two_processes_share_twenty_servers_exactly_once_and_survive_a_kil
     for server in a_servers:
         for clicker in server.clickers:
             if (server.guild.id, clicker.id) in acknowledged:
-                again = await testbed.click(server.question_one, "B", user=clicker, timeout=10)  # type: ignore[arg-type]
+                assert server.question_one is not None
+                again = await testbed.click(server.question_one, "B", user=clicker, timeout=10)
                 assert again.message is not None and again.message.content == "You already answered A"
         await finish_quiz(testbed, server)
 
